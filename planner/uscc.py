@@ -1,0 +1,224 @@
+"""Unified social credit codes (统一社会信用代码, GB 32100-2015) and legacy registration numbers.
+
+An 18-character code is laid out as
+
+====== ===================================================
+chars  meaning
+====== ===================================================
+1      registration authority (登记管理部门代码)
+2      entity type (机构类别代码)
+3-8    administrative division (登记管理机关行政区划码), digits
+9-17   organisation code (主体标识码, GB 11714, with its own check)
+18     check character
+====== ===================================================
+
+The alphabet is the digits and the upper-case letters without I, O, Z, S, V (31 symbols).
+The check character is ``C18 = 31 - (sum(value(Ci) * Wi for i in 1..17) mod 31)``, with
+``Wi = 3**(i-1) mod 31`` and 31 written as ``0``.
+
+Legacy 15-digit registration numbers (注册号, GS 15-2006) end in an ISO 7064 MOD 11,10 check digit.
+
+The checks are vectorised with numpy so a directory of millions of codes validates in seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+
+# Byte -> alphabet value; -1 for bytes outside the alphabet.
+_VALUE = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(ALPHABET):
+    _VALUE[ord(_c)] = _i
+_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def check_char(body: str) -> str:
+    """Return the GB 32100-2015 check character for the first 17 characters.
+
+    Parameters
+    ----------
+    body : str
+        The first 17 characters of a code, in the code alphabet.
+
+    Returns
+    -------
+    str
+        The 18th character.
+
+    Raises
+    ------
+    ValueError
+        If ``body`` is not 17 characters of the alphabet.
+    """
+    if len(body) != 17 or any(c not in ALPHABET for c in body):
+        raise ValueError(f"not 17 characters of the credit-code alphabet: {body!r}")
+    total = sum(ALPHABET.index(c) * int(w) for c, w in zip(body, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_problem(code: str) -> str | None:
+    """Say what is wrong with one unified social credit code, or ``None`` when it is valid.
+
+    Parameters
+    ----------
+    code : str
+        A canonical (upper-case, stripped) code.
+
+    Returns
+    -------
+    str or None
+        A short description of the first rule broken.
+    """
+    return uscc_problems(np.array([code], dtype=object))[0]
+
+
+def uscc_problems(codes: np.ndarray) -> list[str | None]:
+    """Vectorised :func:`uscc_problem` over an array of canonical codes.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Object array of strings.
+
+    Returns
+    -------
+    list of (str or None)
+        One entry per code: ``None`` when valid, else the rule broken.
+    """
+    codes = np.asarray(codes, dtype=object)
+    n = len(codes)
+    out: list[str | None] = [None] * n
+    if n == 0:
+        return out
+    lengths = np.fromiter((len(c) for c in codes), dtype=np.int64, count=n)
+    ascii_ok = np.fromiter((c.isascii() for c in codes), dtype=bool, count=n)
+    ok18 = (lengths == 18) & ascii_ok
+    for i in np.flatnonzero(~ok18):
+        if lengths[i] != 18:
+            out[i] = f"has {lengths[i]} characters, a unified social credit code has 18"
+        else:
+            out[i] = "contains a character outside the credit-code alphabet"
+    idx = np.flatnonzero(ok18)
+    if len(idx) == 0:
+        return out
+    raw = np.frombuffer("".join(codes[idx]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    values = _VALUE[raw]
+    bad_char = (values < 0).any(axis=1)
+    division_ok = ((raw[:, 2:8] >= ord("0")) & (raw[:, 2:8] <= ord("9"))).all(axis=1)
+    expected = (31 - (values[:, :17] * WEIGHTS).sum(axis=1) % 31) % 31
+    bad_check = values[:, 17] != expected
+    for j in np.flatnonzero(bad_char | ~division_ok | bad_check):
+        i = idx[j]
+        if bad_char[j]:
+            pos = int(np.flatnonzero(values[j] < 0)[0])
+            out[i] = (
+                f"character {pos + 1} ({chr(raw[j, pos])!r}) is outside the credit-code alphabet "
+                "(digits and A-Y without I, O, S, V, Z)"
+            )
+        elif not division_ok[j]:
+            out[i] = "characters 3-8 (administrative division code) must be digits"
+        else:
+            out[i] = (
+                f"check character is {chr(raw[j, 17])!r}, GB 32100-2015 gives "
+                f"{ALPHABET[expected[j]]!r}"
+            )
+    return out
+
+
+def legacy_check_digit(body: str) -> str:
+    """Return the ISO 7064 MOD 11,10 check digit of a 14-digit registration-number body.
+
+    Parameters
+    ----------
+    body : str
+        The first 14 digits of a legacy 15-digit registration number (注册号).
+
+    Returns
+    -------
+    str
+        The 15th digit.
+    """
+    p = 10
+    for ch in body:
+        s = (p + int(ch)) % 10 or 10
+        p = (s * 2) % 11
+    return str((11 - p) % 10)
+
+
+def is_legacy_registration_number(code: str) -> bool:
+    """Tell whether ``code`` is a valid legacy 15-digit registration number.
+
+    Parameters
+    ----------
+    code : str
+        A canonical code.
+
+    Returns
+    -------
+    bool
+        True when it is 15 digits with a correct MOD 11,10 check digit.
+    """
+    return (
+        len(code) == 15
+        and code.isascii()
+        and code.isdigit()
+        and legacy_check_digit(code[:14]) == code[14]
+    )
+
+
+def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None = None) -> np.ndarray:
+    """Generate ``n`` distinct valid codes for synthetic directories.
+
+    Registration authority ``9`` (market regulation) and entity type ``1`` (enterprise) or
+    ``2`` (individual business), a six-digit division code, an organisation code with its
+    GB 11714 check character, and the GB 32100-2015 check character.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n : int
+        How many codes.
+    division_codes : numpy.ndarray, optional
+        Six-digit division code per code (strings); default ``440300`` (Shenzhen).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of ``n`` distinct 18-character codes.
+    """
+    if division_codes is None:
+        division_codes = np.full(n, "440300", dtype=object)
+    digits = np.frombuffer(b"0123456789", dtype=np.uint8)
+    out = np.empty((n, 18), dtype=np.uint8)
+    out[:, 0] = ord("9")
+    out[:, 1] = np.where(rng.random(n) < 0.8, ord("1"), ord("2"))
+    out[:, 2:8] = np.frombuffer(
+        "".join(division_codes).encode("ascii"), dtype=np.uint8
+    ).reshape(n, 6)
+    # Organisation code body: 8 digits, unique by construction (a shuffled counter).
+    serial = rng.permutation(10**8)[:n] if n <= 10**6 else _unique_serials(rng, n)
+    body = np.empty((n, 8), dtype=np.int64)
+    rest = serial.copy()
+    for k in range(7, -1, -1):
+        body[:, k] = rest % 10
+        rest //= 10
+    out[:, 8:16] = digits[body]
+    c9 = (11 - (body * ORG_WEIGHTS).sum(axis=1) % 11) % 11
+    out[:, 16] = np.where(c9 == 10, ord("X"), digits[c9 % 10])
+    values = _VALUE[out[:, :17]]
+    out[:, 17] = _ALPHABET_BYTES[(31 - (values * WEIGHTS).sum(axis=1) % 31) % 31]
+    flat = out.tobytes().decode("ascii")
+    return np.array([flat[i * 18 : (i + 1) * 18] for i in range(n)], dtype=object)
+
+
+def _unique_serials(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Draw ``n`` distinct integers below 10**8 without materialising a full permutation."""
+    picked = np.unique(rng.integers(0, 10**8, size=int(n * 1.1) + 1000))
+    while len(picked) < n:
+        picked = np.unique(np.concatenate([picked, rng.integers(0, 10**8, size=n)]))
+    return rng.permutation(picked)[:n]
