@@ -200,8 +200,9 @@ def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None
     out[:, 2:8] = np.frombuffer(
         "".join(division_codes).encode("ascii"), dtype=np.uint8
     ).reshape(n, 6)
-    # Organisation code body: 8 digits, unique by construction (a shuffled counter).
-    serial = rng.permutation(10**8)[:n] if n <= 10**6 else _unique_serials(rng, n)
+    # Organisation code body: 8 digits, distinct by construction (sampling without replacement;
+    # Generator.choice does not materialise the 10**8 population, which takes seconds).
+    serial = rng.choice(10**8, size=n, replace=False)
     body = np.empty((n, 8), dtype=np.int64)
     rest = serial.copy()
     for k in range(7, -1, -1):
@@ -215,10 +216,3 @@ def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None
     flat = out.tobytes().decode("ascii")
     return np.array([flat[i * 18 : (i + 1) * 18] for i in range(n)], dtype=object)
 
-
-def _unique_serials(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Draw ``n`` distinct integers below 10**8 without materialising a full permutation."""
-    picked = np.unique(rng.integers(0, 10**8, size=int(n * 1.1) + 1000))
-    while len(picked) < n:
-        picked = np.unique(np.concatenate([picked, rng.integers(0, 10**8, size=n)]))
-    return rng.permutation(picked)[:n]
