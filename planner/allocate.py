@@ -27,7 +27,7 @@ from planner.errors import InfeasiblePlanError
 
 
 def _exact(value: float) -> Fraction:
-    """The decimal a user wrote (0.03), not its binary approximation."""
+    """Return the decimal a user wrote (0.03), not its binary approximation."""
     return Fraction(str(value))
 
 

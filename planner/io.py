@@ -259,7 +259,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 
 def write_text_atomic(target: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``target`` whole or not at all.
+    r"""Write ``text`` to ``target`` whole or not at all.
 
     Parameters
     ----------
@@ -276,7 +276,7 @@ def write_text_atomic(target: str | Path, text: str, encoding: str = "utf-8") ->
 
 
 def write_csv_atomic(target: str | Path, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as UTF-8 CSV (no index, ``\\n`` line ends) whole or not at all.
+    r"""Write a DataFrame as UTF-8 CSV (no index, ``\\n`` line ends) whole or not at all.
 
     Parameters
     ----------

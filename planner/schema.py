@@ -27,13 +27,15 @@ class Column:
     required: bool = True
 
     def accepted(self) -> str:
-        """The accepted spellings, for messages."""
+        """Return the accepted spellings, for messages."""
         return " / ".join(self.spellings)
 
 
-def _c(name: str, zh: str | tuple[str, ...], *more: str, required: bool = True) -> Column:
-    zh = (zh,) if isinstance(zh, str) else zh
-    return Column(name, (name, *zh, *more), required)
+def _c(name: str, *spellings: str | tuple[str, ...], required: bool = True) -> Column:
+    flat: list[str] = []
+    for s in spellings:
+        flat.extend((s,) if isinstance(s, str) else s)
+    return Column(name, (name, *flat), required)
 
 
 ENTERPRISE_COLUMNS = (
