@@ -98,8 +98,11 @@ class GradingScheme:
             Class label per row, or None.
         """
         lookup = self._lookup()
-        normalised = grades.map(_norm)
-        out = normalised.map(lookup).astype(object)
+        grades = grades.astype(str)
+        # Directories repeat a handful of grade spellings: normalise each distinct one once.
+        normal_of = {g: _norm(g) for g in grades.unique()}
+        normalised = grades.map(normal_of)
+        out = normalised.map({n: lookup.get(n) for n in set(normal_of.values())}).astype(object)
         out = out.where(out.notna(), None)
         if scores is not None and self.bands:
             values = pd.to_numeric(scores, errors="coerce").to_numpy(dtype=float)

@@ -323,5 +323,7 @@ def parse_counts(
 
 def is_inactive(status: pd.Series) -> pd.Series:
     """Tell which statuses mean the enterprise may not be drawn (注销, 吊销, 停业, ...)."""
-    pattern = "|".join(re.escape(s) for s in INACTIVE_STATUS)
-    return status.astype(str).str.lower().str.contains(pattern, regex=True)
+    pattern = re.compile("|".join(re.escape(s) for s in INACTIVE_STATUS))
+    status = status.astype(str)
+    verdict = {s: bool(pattern.search(s.lower())) for s in status.unique()}
+    return status.map(verdict).astype(bool)
