@@ -137,6 +137,78 @@ def run(scenario: Path, out: Path, encoding: str | None):
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo)
 
 
+@cli.command()
+@scenario_argument
+@out_option
+@encoding_option
+@click.option("--replace", "replace_ids", metavar="ID[,ID...]", default=None,
+              help="Replace these drawn enterprises (e.g. found closed) by the next-lowest "
+              "tickets of their strata; needs --reason.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why the enterprises are replaced (recorded); needs --replace.")
+@click.option("--scale-down", is_flag=True,
+              help="When the roster cannot staff the allocation, draw fewer from the "
+              'lowest-risk classes first (as [sampling] on_short_capacity = "scale-down").')
+@handle_errors
+def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
+         reason: str | None, scale_down: bool):
+    """Draw the enterprises to inspect: the n lowest tickets of each stratum.
+
+    Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
+    ticket is int(sha256(f"{seed}:{enterprise_id}").hexdigest(), 16) / 2**256, so anyone
+    with the seed and the directory can recompute the draw (planner verify OUT).
+
+    With --replace and --reason, the draw already in OUT is kept and the named enterprises
+    are replaced by the next-lowest tickets of their strata; the record says why.
+
+    Example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
+
+    Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
+    --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
+    """
+    from planner.draw import draw_stage, replace_stage, with_scale_down
+    from planner.pipeline import load
+
+    if (replace_ids is None) != (reason is None):
+        raise click.UsageError("--replace and --reason go together: say which enterprises "
+                               "to replace and why")
+    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    if scale_down:
+        loaded = with_scale_down(loaded)
+    echo_warnings(inputs.warnings)
+    if replace_ids is not None:
+        ids = [i.strip() for i in replace_ids.split(",")]
+        result = replace_stage(loaded, inputs, out, ids, reason, progress=make_progress())
+    else:
+        result = draw_stage(loaded, inputs, out, progress=make_progress())
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--scenario", "scenario_path", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The scenario file, when it is no longer where the record says.")
+@encoding_option
+@handle_errors
+def verify(out: Path, scenario_path: Path | None, encoding: str | None):
+    """Recompute the draw in OUT from its record and the inputs, and compare.
+
+    Prints "verified" and exits 0 when the draw, the replacements and every input's SHA-256
+    are as recorded; otherwise exits 4 naming each enterprise added or missing and each
+    input that changed.
+
+    Example: planner verify out/yancheng
+    """
+    from planner.verify import verify_draw
+
+    report = verify_draw(out, scenario=scenario_path, encoding=encoding,
+                         progress=make_progress())
+    for line in report.lines():
+        click.echo(line)
+
+
 @cli.command("demo-data")
 @click.option(
     "--preset",
