@@ -209,6 +209,72 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
         click.echo(line)
 
 
+@cli.command()
+@scenario_argument
+@out_option
+@encoding_option
+@handle_errors
+def export(scenario: Path, out: Path, encoding: str | None):
+    """Write the Excel plans from the draw and assignment already in OUT.
+
+    Writes OUT/plan.xlsx for the bureau (summary and whole plan) and the field workbooks
+    OUT/teams/*.xlsx, split as [export] split_by says: team (the tasks of one lead
+    inspector, 主检), district or none. Result columns are drop-down lists; plan columns are
+    locked. planner run does this after the draw and the assignment.
+
+    Example: planner export scenarios/demo.toml -o out/demo
+    """
+    from planner.export import export_stage
+    from planner.pipeline import load
+
+    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    result = export_stage(loaded, inputs, out, progress=make_progress())
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("filled", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scenario", "scenario_path", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The plan's scenario (default: the one export.json names).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Measure the publication deadline from this date "
+              "(default: today).")
+@click.option("--holidays", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV/XLSX of public holidays and make-up working days (columns date, "
+              "kind = holiday|workday); default Monday-Friday.")
+@click.option("--warn-days", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Warn when results are due within this many working days.")
+@handle_errors
+def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, today,
+            holidays: Path | None, warn_days: int):
+    """Check the filled field workbooks and write the disclosure (公示) and history.
+
+    Every problem (unknown category, completion date outside the plan period, a plan column
+    changed, a row missing or duplicated) is listed with workbook, sheet and row, and then
+    nothing is written (exit 2). Otherwise writes OUT/disclosure.xlsx (抽查结果公告 and
+    抽查任务公告), OUT/results.csv, OUT/discovery.csv (problems found / inspected per class)
+    and OUT/history.csv (for next quarter's [inputs] history), and warns when the
+    20-working-day publication deadline is near or past.
+
+    Example: planner results out/demo filled/*.xlsx --today 2026-04-10
+    """
+    from planner.results import import_results
+
+    result = import_results(
+        out, list(filled), scenario=scenario_path,
+        today=today.date() if today else None, holidays=holidays, warn_days=warn_days,
+        progress=make_progress(),
+    )
+    for line in result.summary_lines():
+        click.echo(line)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @cli.command("demo-data")
 @click.option(
     "--preset",
