@@ -299,6 +299,51 @@ def demo_data(preset: str, seed: str, out: Path):
         click.echo(f"{name}: {path}")
 
 
+@cli.command()
+@scenario_argument
+@out_option
+@click.option("--ratios", "ratios", multiple=True, metavar="SET",
+              help="A ratio set to compare, e.g. 'A=0.03,B=0.1,C=0.3,D=0.8' (every class); "
+              "'strict: A=0.03,...' names it; 'C=0.2|0.3' or 'D=0.5:1:0.25' makes a grid. "
+              "Repeat to compare several. Default: [simulation] ratio_sets, else "
+              "[sampling] ratios.")
+@click.option("--reps", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Monte-Carlo replications (default: [simulation] reps, 10,000).")
+@click.option("--optimise", "--optimize", "optimise", is_flag=True,
+              help="Recommend per-class ratios that find the most problems within --budget "
+              "and the floors, and state the gain over uniform sampling.")
+@click.option("--budget", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Inspections available, for --optimise (default: [sampling] budget).")
+@click.option("--floor", "floors", multiple=True, metavar="CLASS=RATIO",
+              help="Minimum ratio of a class in optimised allocations, e.g. A=0.01 (repeat, or "
+              "separate with commas; default: [sampling] floors).")
+@encoding_option
+@handle_errors
+def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | None,
+             optimise: bool, budget: int | None, floors: tuple[str, ...], encoding: str | None):
+    """Simulate what candidate ratio sets (抽查比例) would find, before choosing one.
+
+    For each ratio set and strategy - risk-weighted (the set itself), uniform (the same
+    total drawn without regard to class) and optimised (the same total split to find the
+    most problems) - prints and writes the expected problems found, the discovery rate
+    (problems / inspections) with an interval, the share of all violators found and the
+    inspections of compliant enterprises: OUT/simulation.csv, OUT/simulation.xlsx,
+    OUT/simulation.png and OUT/prevalence.csv. Problem rates come from [simulation]
+    prevalence or are estimated from a history with results.
+
+    Example: planner simulate scenarios/chicago-replay.toml -o out/chicago
+    --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
+    --floor low=0.05,medium=0.05
+    """
+    from planner.simulate import simulate_scenario
+
+    result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
+                               budget=budget, floors=floors, encoding=encoding,
+                               progress=make_progress())
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 def main() -> None:
     """Entry point of the ``planner`` console script."""
     cli(prog_name="planner")

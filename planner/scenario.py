@@ -120,6 +120,9 @@ class SimulationSection:
     class_column: str | None = None
     class_map: dict[str, str] = field(default_factory=dict)
     problem_column: str | None = None
+    id_column: str | None = None
+    population: dict[str, int] = field(default_factory=dict)
+    prior: str = "jeffreys"
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "export.language": ("zh", "en"),
     "export.split_by": ("team", "district", "none"),
     "plan.check_type": ("不定向", "定向"),
+    "simulation.prior": ("jeffreys", "uniform"),
 }
 
 
@@ -392,6 +396,19 @@ def _check_rules(s: Scenario, label: str) -> None:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)
     if not 0 < s.simulation.interval < 1:
         raise ScenarioError("must be in (0, 1), e.g. 0.9", key="simulation.interval", file=label)
+    _check_class_table(s.simulation.population, "simulation.population", scheme, label,
+                       unit=False)
+    for value, target in s.simulation.class_map.items():
+        if scheme.normalise(target) is None:
+            raise ScenarioError(
+                f"maps {value!r} to {target!r}, which is not a class of scheme {scheme.name!r} "
+                f"({', '.join(scheme.classes)})",
+                key=f"simulation.class_map.{value}",
+                file=label,
+            )
+    from planner.ratiosets import check_scenario_ratio_sets
+
+    check_scenario_ratio_sets(s.simulation.ratio_sets, scheme, label)
 
 
 def _check_class_table(
