@@ -212,11 +212,11 @@ def _pool_differences(draw: Draw, record: dict, out: Path) -> list[str]:
     path = out / rec.POOL_NAME
     diffs = []
     if recorded != now:
-        diffs.append(f"the eligible directory recomputed has SHA-256 {now}, the record says "
-                     f"{recorded}")
-    if path.is_file() and sha256_file(path) != now:
-        diffs.append(f"{path} is not the eligible directory the inputs give (SHA-256 "
-                     f"{sha256_file(path)}, recomputed {now})")
+        diffs.append(f"the eligible directory the inputs give has SHA-256 {now}, the record "
+                     f"says {recorded}")
+    if path.is_file() and sha256_file(path) != recorded:
+        diffs.append(f"{path} was changed after the draw (SHA-256 {sha256_file(path)}, the "
+                     f"record says {recorded})")
     return diffs
 
 

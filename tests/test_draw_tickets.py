@@ -14,7 +14,7 @@ from planner.draw import partitioned_draw
 
 
 def formula(seed, eid):
-    return int(hashlib.sha256(f"{seed}:{eid}".encode("utf-8")).hexdigest(), 16) / 2**256
+    return int(hashlib.sha256(f"{seed}:{eid}".encode("utf-8")).hexdigest(), 16) / 2**256  # noqa: UP012
 
 
 def test_ticket_is_the_published_formula_on_the_canonical_id():
