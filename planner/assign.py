@@ -1,0 +1,746 @@
+"""The second random of 双随机: a random team of inspectors for every drawn enterprise.
+
+:func:`assign_stage` (stage 2 of ``planner run``, and ``planner assign``) reads
+``OUT/sample.csv`` (drawing it first when absent), plans the teams with
+:func:`plan_assignment` and writes ``OUT/assignments.csv`` (task_id, enterprise_id,
+inspector_id, role) plus an ``"assignment"`` section in ``OUT/draw-record.json``. When no
+plan exists it raises :class:`~planner.errors.InfeasiblePlanError` with the reasons in data
+terms and leaves no assignments file behind.
+
+How a plan is made, per planning unit (``partition_by``: each district or station with its
+own inspectors, or the whole plan as one unit):
+
+1. candidates by omission (:mod:`planner.candidates`), counting what each rule removed;
+   an enterprise or unit that cannot be staffed is reported before any solving
+   (:mod:`planner.explain`);
+2. seeded thinning (:mod:`planner.thinning`): the admitted set that bounds every pair's
+   probability by ``max_pair_probability`` by construction, and a small working set;
+3. a min-cost flow (:mod:`planner.flow`) fills every seat, balancing loads (the convex
+   cost dominates) and choosing at random among balanced plans (seeded arc costs). When the
+   working set leaves a seat empty or its load spread is above the unit's lower bound
+   (capacity water-filling), the flow runs again on the whole admitted set, so the spread
+   is the least the rules allow;
+4. CP-SAT (:mod:`planner.sidecp`) re-staffs only the teams that hold a pair of inspectors
+   who must not team, on a sub-problem that grows (those teams; plus teams sharing their
+   candidates; the whole unit) until it is solved or proven impossible;
+5. the lead of each team (主检) is the lead-capable member with the fewest leads so far,
+   teams taken in a seeded random order.
+
+Why not one CP-SAT model: the assignment is a transportation problem, which a flow solves
+exactly in well under a second where a dense CP-SAT model takes minutes (see
+``tests/benchmarks/test_bench_assign.py``). Why thinning rather than capped fractional
+assignment plus dependent rounding: thinning gives the same guarantee (``P(pair) <= q``
+for every pair, whatever happens after admission, including the CP-SAT repair), admits a
+team whenever ``q`` allows one for that enterprise alone, and keeps the integral flow,
+its balance optimum and the pair rule's repair unchanged; its cost is that a plan whose
+capacity is very tight can need more slack under ``q`` than without it, which the error
+message then says.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner import candidates as cand
+from planner import explain, sidecp, thinning
+from planner.errors import InfeasiblePlanError, InputError, Problem
+from planner.flow import RANDOM_COST_RANGE, FlowSolution, solve_flow
+from planner.inputs import Inputs
+from planner.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
+from planner.scenario import Scenario
+from planner.slots import slot_tree
+
+SAMPLE_NAME = "sample.csv"
+ASSIGNMENTS_NAME = "assignments.csv"
+RECORD_NAME = "draw-record.json"
+COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
+MAX_REASONS = 60
+NEIGHBOURHOOD = 200
+
+
+@dataclass
+class UnitReport:
+    """What the solve of one planning unit did (for the summary and the record)."""
+
+    unit: str
+    enterprises: int
+    inspectors: int
+    candidates: int
+    admitted: int
+    working: int
+    solved_on: str = "working set"
+    load_min: int = 0
+    load_max: int = 0
+    spread_bound: int = 0
+    repaired: int = 0
+    cp_rounds: list[dict] = field(default_factory=list)
+    flow_seconds: float = 0.0
+    cp_seconds: float = 0.0
+
+    def record(self) -> dict[str, Any]:
+        """Return the deterministic part, for ``draw-record.json`` (no timings)."""
+        return {
+            "unit": self.unit,
+            "enterprises": self.enterprises,
+            "inspectors": self.inspectors,
+            "candidate_pairs": self.candidates,
+            "admitted_pairs": self.admitted,
+            "working_pairs": self.working,
+            "solved_on": self.solved_on,
+            "load_min": self.load_min,
+            "load_max": self.load_max,
+            "spread_lower_bound": self.spread_bound,
+            "teams_repaired_by_cp_sat": self.repaired,
+            "cp_sat_rounds": [{k: v for k, v in r.items() if k != "seconds"}
+                              for r in self.cp_rounds],
+        }
+
+
+@dataclass
+class AssignmentPlan:
+    """Teams for every drawn enterprise.
+
+    Attributes
+    ----------
+    assignments : pandas.DataFrame
+        task_id, enterprise_id, inspector_id, role - one row per seat, in task order.
+    loads : pandas.Series
+        Seats per eligible inspector of the units that had enterprises (zeros included),
+        indexed by inspector_id.
+    units : list of UnitReport
+        Per-unit figures.
+    rules : cand.Rules
+        The rules applied.
+    """
+
+    assignments: pd.DataFrame
+    loads: pd.Series
+    units: list[UnitReport]
+    rules: cand.Rules
+
+
+@dataclass
+class AssignResult:
+    """What :func:`assign_stage` did, for ``planner run`` / ``planner assign`` to print."""
+
+    plan: AssignmentPlan
+    out: Path
+
+    @property
+    def assignments(self) -> pd.DataFrame:
+        """The rows written to ``assignments.csv``."""
+        return self.plan.assignments
+
+    def summary_lines(self) -> list[str]:
+        """Return the assignment's summary for a terminal."""
+        plan = self.plan
+        tasks = plan.assignments["task_id"].nunique()
+        seats = len(plan.assignments)
+        loads = plan.loads
+        lines = [f"Assigned {tasks:,} teams ({seats:,} seats) to {int((loads > 0).sum()):,} of "
+                 f"{len(loads):,} eligible inspectors; loads {_range(loads)}"
+                 f" (spread {_spread(loads)})"]
+        if len(plan.units) > 1:
+            worst = max(plan.units, key=lambda u: u.load_max - u.load_min)
+            lines.append(f"  {len(plan.units)} units ({plan.rules.partition_by}); widest spread "
+                         f"{worst.load_max - worst.load_min} in {worst.unit}")
+        flow_s = sum(u.flow_seconds for u in plan.units)
+        cp_s = sum(u.cp_seconds for u in plan.units)
+        repaired = sum(u.repaired for u in plan.units)
+        lines.append(f"  solver: min-cost flow {flow_s:.2f} s"
+                     + (f"; CP-SAT re-staffed {repaired} teams in {cp_s:.2f} s" if repaired
+                        or cp_s else ""))
+        lines.append(f"Wrote {self.out / ASSIGNMENTS_NAME}")
+        return lines
+
+
+def _range(loads: pd.Series) -> str:
+    return f"{int(loads.min())}-{int(loads.max())}" if len(loads) else "-"
+
+
+def _spread(loads: pd.Series) -> int:
+    return int(loads.max() - loads.min()) if len(loads) else 0
+
+
+def rules_of(scenario: Scenario) -> cand.Rules:
+    """Return the assignment rules a scenario switches on.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+
+    Returns
+    -------
+    planner.candidates.Rules
+        Team tree, cross-station, rotation, partition and pair-probability settings.
+    """
+    a = scenario.assignment
+    return cand.Rules(
+        tree=slot_tree(a.team_size, a.require_lead, a.joint_departments),
+        cross_station=a.cross_station,
+        rotation=a.rotation,
+        partition_by=a.partition_by,
+        max_pair_probability=a.max_pair_probability,
+    )
+
+
+# --- the stage -------------------------------------------------------------------------
+
+
+def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
+                 ) -> AssignResult:
+    """Assign a team to every drawn enterprise and write ``assignments.csv``.
+
+    Reads ``out/sample.csv``; when it is absent the draw runs first
+    (:func:`planner.draw.draw_stage`). Adds an ``"assignment"`` section (rules, solver
+    settings, library versions, loads) to ``out/draw-record.json``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    out : pathlib.Path
+        The output folder.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    AssignResult
+        With ``summary_lines()``.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        When no plan satisfies the rules (no assignments file is left in ``out``).
+    InputError
+        When ``sample.csv`` does not fit the inputs, or the separate-pairs file is bad.
+    """
+    out = Path(out)
+    if not (out / SAMPLE_NAME).is_file():
+        from planner.draw import draw_stage
+
+        draw_stage(scenario, inputs, out, progress=progress)
+    _check_record_matches(out, scenario)
+    sample = read_sample(out, inputs)
+    try:
+        plan = plan_assignment(scenario, inputs, sample, progress=progress)
+    except InfeasiblePlanError:
+        _remove_stale(out)
+        raise
+    if progress:
+        progress(f"writing {ASSIGNMENTS_NAME}")
+    write_csv_atomic(out / ASSIGNMENTS_NAME, plan.assignments)
+    _write_record_section(out, scenario, inputs, plan)
+    return AssignResult(plan, out)
+
+
+def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
+    """Read ``out/sample.csv`` and check that every enterprise is in the directory.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    inputs : Inputs
+        The validated inputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sample rows (strings), in file order.
+
+    Raises
+    ------
+    InputError
+        Naming the row and column of each problem.
+    """
+    label = str(out / SAMPLE_NAME)
+    sample = read_table(out / SAMPLE_NAME, label=label)
+    if "enterprise_id" not in sample.columns:
+        raise InputError([Problem(label, "missing column; run planner draw again",
+                                  row=1, column="enterprise_id")])
+    sample = sample.copy()
+    sample["enterprise_id"] = sample["enterprise_id"].astype(str).str.strip().str.upper()
+    known = set(inputs.enterprises["enterprise_id"])
+    problems = []
+    for pos, eid in enumerate(sample["enterprise_id"]):
+        if eid not in known:
+            problems.append(Problem(label, "names an enterprise not in the enterprises file; "
+                                    "draw again with planner run", row=pos + 2,
+                                    column="enterprise_id", value=eid))
+    for pos in np.flatnonzero(sample["enterprise_id"].duplicated().to_numpy()):
+        problems.append(Problem(label, "enterprise drawn twice", row=int(pos) + 2,
+                                column="enterprise_id", value=sample["enterprise_id"].iloc[pos]))
+    if problems:
+        raise InputError(problems)
+    return sample
+
+
+def _check_record_matches(out: Path, scenario: Scenario) -> None:
+    path = out / RECORD_NAME
+    if not path.is_file():
+        return
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return
+    seed = record.get("seed")
+    plan_id = record.get("plan", {}).get("id") if isinstance(record.get("plan"), dict) else None
+    if (seed is not None and seed != scenario.plan.seed) or (
+            plan_id is not None and plan_id != scenario.plan.id):
+        raise InputError([Problem(
+            str(out / SAMPLE_NAME),
+            f"was drawn for plan {plan_id!r} with seed {seed!r}, not for this scenario "
+            f"(plan {scenario.plan.id!r}, seed {scenario.plan.seed!r}); run planner run "
+            "again or use another output folder")])
+
+
+def _remove_stale(out: Path) -> None:
+    stale = out / ASSIGNMENTS_NAME
+    if stale.is_file():
+        stale.unlink()
+    path = out / RECORD_NAME
+    if path.is_file():
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return
+        if isinstance(record, dict) and "assignment" in record:
+            del record["assignment"]
+            _write_record(path, record)
+
+
+# --- the plan --------------------------------------------------------------------------
+
+
+def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
+                    progress=None) -> AssignmentPlan:
+    """Plan a team for every enterprise of ``sample`` (no files written).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (``[plan] seed``, ``[assignment]`` rules).
+    inputs : Inputs
+        The validated inputs.
+    sample : pandas.DataFrame
+        The drawn enterprises (``enterprise_id``), in task order.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    AssignmentPlan
+        The teams, loads and per-unit figures.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        With every reason found, in data terms.
+    """
+    rules = rules_of(scenario)
+    seed = scenario.plan.seed
+    ent = sample[["enterprise_id"]].reset_index(drop=True).copy()
+    ent["position"] = np.arange(len(ent))
+    directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]
+    ent = ent.merge(directory, on="enterprise_id", how="left", sort=False)
+    roster = inputs.inspectors.copy()
+    roster["roster_pos"] = np.arange(len(roster))
+    _check_departments(scenario, roster, rules)
+    separate = _separate_pairs(scenario, inputs)
+    forbidden = {
+        "avoidance": inputs.avoidance[["enterprise_id", "inspector_id"]],
+        "rotation": cand.last_inspectors(inputs.history, ent["enterprise_id"]),
+    }
+    unit_col = rules.partition_by
+    ent["unit"] = ent[unit_col].astype(str) if unit_col else "all"
+    roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"
+
+    reasons: list[str] = []
+    teams: dict[int, list[int]] = {}
+    leads: dict[int, int] = {}
+    reports: list[UnitReport] = []
+    loads = pd.Series(dtype=np.int64)
+    for unit, unit_ent in ent.groupby("unit", sort=True):
+        pool = roster[roster["unit"] == unit]
+        if progress:
+            progress(f"assigning {explain._unit_name(str(unit), rules)}: "
+                     f"{len(unit_ent):,} enterprises, {len(pool):,} inspectors")
+        cands = cand.build_unit(str(unit), unit_ent, pool, rules, forbidden, len(roster))
+        found = explain.enterprise_reasons(cands, rules) + explain.unit_reasons(cands, rules)
+        if found:
+            reasons += found
+            continue
+        outcome = _solve_unit(cands, rules, seed, separate)
+        if isinstance(outcome, list):
+            reasons += outcome
+            continue
+        unit_teams, unit_leads, report, unit_loads = outcome
+        positions = cands.enterprises["position"].to_numpy()
+        roster_pos = cands.inspectors["roster_pos"].to_numpy()
+        for e, members in unit_teams.items():
+            teams[int(positions[e])] = [int(roster_pos[i]) for i in members]
+            leads[int(positions[e])] = int(roster_pos[unit_leads[e]])
+        reports.append(report)
+        loads = pd.concat([loads, pd.Series(unit_loads, index=cands.inspectors["inspector_id"])])
+    if reasons:
+        shown = reasons[:MAX_REASONS]
+        if len(reasons) > MAX_REASONS:
+            shown.append(f"... and {len(reasons) - MAX_REASONS} more")
+        raise InfeasiblePlanError(
+            f"no assignment satisfies the rules of [assignment] for {len(ent):,} drawn "
+            "enterprises; nothing was written. Reasons:", shown)
+    frame = _assignment_rows(scenario.plan.id, ent, roster, teams, leads)
+    loads = loads.astype(np.int64).sort_index()
+    return AssignmentPlan(frame, loads, reports, rules)
+
+
+def _check_departments(scenario: Scenario, roster: pd.DataFrame, rules: cand.Rules) -> None:
+    from planner.errors import ScenarioError
+
+    known = set(roster["department"])
+    for i, dept in enumerate(rules.tree.departments):
+        if dept not in known:
+            raise ScenarioError(
+                f"department {dept!r} has no inspector in the roster; its departments are "
+                f"{', '.join(sorted(known))}",
+                key=f"assignment.joint_departments[{i}]", file=scenario.label)
+
+
+def _separate_pairs(scenario: Scenario, inputs: Inputs) -> set[tuple[str, str]]:
+    path = scenario.assignment.separate_pairs
+    if path is None:
+        return set()
+    from planner.pairs import read_separate_pairs
+
+    frame = read_separate_pairs(path, inputs.inspectors, encoding=scenario.inputs.encoding,
+                                sheet=scenario.inputs.sheet)
+    return set(zip(frame["inspector_id_1"], frame["inspector_id_2"], strict=True))
+
+
+def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
+                separate_ids: set[tuple[str, str]]):
+    """Solve one unit; return (teams, leads, report, loads) or a list of reasons."""
+    tree = rules.tree
+    unit = cands.unit
+    n_e = len(cands.enterprises)
+    n_i = len(cands.inspectors)
+    th = thinning.thin(cands.pair_e, cands.pair_cls, n_e, tree, rules.max_pair_probability,
+                       thinning.rng_for(seed, "assign", unit, "thin"))
+    cost = thinning.rng_for(seed, "assign", unit, "costs").integers(
+        0, RANDOM_COST_RANGE, size=len(cands.pair_e), dtype=np.int64)
+    order = th.order
+    arc_e = cands.pair_e[order].astype(np.int64)
+    arc_i = cands.pair_i[order].astype(np.int64)
+    arc_cls = cands.pair_cls[order].astype(np.int64)
+    arc_cost = cost[order]
+    capacity = cands.inspectors["capacity"].to_numpy(dtype=np.int64)
+    admitted = np.flatnonzero(th.admitted)
+    working = np.flatnonzero(th.working)
+    report = UnitReport(unit, n_e, n_i, len(arc_e), len(admitted), len(working))
+
+    active = np.zeros(n_i, dtype=bool)
+    active[arc_i[admitted]] = True
+    bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
+    report.spread_bound = bound
+
+    def run(idx: np.ndarray) -> FlowSolution:
+        sol = solve_flow(tree, n_e, arc_e[idx], arc_i[idx], arc_cls[idx], arc_cost[idx],
+                         capacity)
+        report.flow_seconds += sol.seconds
+        return sol
+
+    used = working
+    sol = run(working)
+    if not sol.complete or _spread_of(arc_i[working][sol.chosen], n_i, active) > bound:
+        if len(working) < len(admitted):
+            used = admitted
+            sol = run(admitted)
+            report.solved_on = "admitted set"
+    if not sol.complete:
+        reasons = [explain.cut_reason(cands, rules, sol, arc_i[used])]
+        if rules.max_pair_probability is not None:
+            loose = solve_flow(tree, n_e, arc_e, arc_i, arc_cls, arc_cost, capacity)
+            if loose.complete:
+                reasons.append(
+                    f"{explain._unit_name(unit, rules)}: the rules alone leave room for a plan, "
+                    f"but max_pair_probability {rules.max_pair_probability:g} admits only "
+                    f"{len(admitted):,} of {len(arc_e):,} candidate pairs for this seed; raise "
+                    "max_pair_probability or inspector capacity")
+        return reasons
+
+    chosen = used[sol.chosen]
+    teams: dict[int, list[int]] = {e: [] for e in range(n_e)}
+    for e, i in zip(arc_e[chosen], arc_i[chosen], strict=True):
+        teams[int(e)].append(int(i))
+
+    ids = cands.inspectors["inspector_id"].astype(str).to_numpy()
+    local = {v: k for k, v in enumerate(ids)}
+    separate = {(min(local[a], local[b]), max(local[a], local[b]))
+                for a, b in separate_ids if a in local and b in local}
+    if separate:
+        result = _repair(teams, separate, arc_e[admitted], arc_i[admitted], arc_cls[admitted],
+                         arc_cost[admitted], capacity, tree, seed, unit, report)
+        if isinstance(result, list):
+            return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
+    loads = np.zeros(n_i, dtype=np.int64)
+    for members in teams.values():
+        loads[members] += 1
+    if n_i:
+        report.load_min = int(loads[active].min()) if active.any() else 0
+        report.load_max = int(loads.max())
+    leads = choose_leads(teams, cands.inspectors["cls"].to_numpy(), tree.lead_classes,
+                         thinning.rng_for(seed, "assign", unit, "leads"), n_i)
+    return teams, leads, report, loads
+
+
+def _spread_of(chosen_i: np.ndarray, n_i: int, active: np.ndarray) -> int:
+    loads = np.bincount(chosen_i, minlength=n_i)[active]
+    return int(loads.max() - loads.min()) if len(loads) else 0
+
+
+def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:
+    """Return the least load spread any plan can reach, ignoring who may inspect whom.
+
+    Water-filling: the loads ``min(capacity_i, t)`` at the highest level ``t`` that fits,
+    the remaining seats one each to inspectors with room; the spread of that vector is a
+    lower bound for every plan (and is reached when candidates do not bind).
+
+    Parameters
+    ----------
+    capacity : numpy.ndarray
+        Capacity of each inspector who has at least one candidate pair.
+    seats : int
+        Seats to fill.
+
+    Returns
+    -------
+    int
+        ``max - min`` of the water-filled loads (0 for no inspector).
+    """
+    cap = np.sort(np.asarray(capacity, dtype=np.int64))
+    if len(cap) == 0:
+        return 0
+    lo, hi = 0, int(cap.max())
+    while lo < hi:  # the highest level t with sum(min(cap, t)) <= seats
+        mid = (lo + hi + 1) // 2
+        if np.minimum(cap, mid).sum() <= seats:
+            lo = mid
+        else:
+            hi = mid - 1
+    loads = np.minimum(cap, lo)
+    rest = seats - int(loads.sum())
+    if rest > 0:
+        loads[np.flatnonzero(cap > lo)[:rest]] += 1
+    return int(loads.max() - loads.min())
+
+
+def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, arc_i, arc_cls,
+            arc_cost, capacity, tree, seed: str, unit: str, report: UnitReport):
+    """Re-staff the teams holding a separated pair; returns None or a list of reasons."""
+    conflicts = sidecp.find_conflicts(teams, separate)
+    if not conflicts:
+        return None
+    n_e = len(teams)
+    pairs = sorted(separate)
+    rng = thinning.rng_for(seed, "assign", unit, "repair")
+    candidates_of = {}
+    for e, i in zip(arc_e, arc_i, strict=True):
+        candidates_of.setdefault(int(e), set()).add(int(i))
+    near = set().union(*(candidates_of.get(e, set()) for e in conflicts))
+    others = [e for e in rng.permutation(n_e).tolist()
+              if e not in conflicts and near.intersection(teams[e])]
+    rounds = [("conflicting teams", sorted(conflicts)),
+              ("with neighbouring teams", sorted(set(conflicts) | set(others[:NEIGHBOURHOOD]))),
+              ("whole unit", list(range(n_e)))]
+    tried = set()
+    for label, subset in rounds:
+        key = tuple(subset)
+        if key in tried:
+            continue
+        tried.add(key)
+        sub = np.asarray(subset, dtype=np.int64)
+        renumber = np.full(n_e, -1, dtype=np.int64)
+        renumber[sub] = np.arange(len(sub))
+        mask = renumber[arc_e] >= 0
+        base = np.zeros(len(capacity), dtype=np.int64)
+        inside = set(subset)
+        for e, members in teams.items():
+            if e not in inside:
+                base[members] += 1
+        result = sidecp.solve_subproblem(tree, len(sub), renumber[arc_e[mask]], arc_i[mask],
+                                         arc_cls[mask], arc_cost[mask], capacity - base, base,
+                                         pairs)
+        report.cp_seconds += result.seconds
+        report.cp_rounds.append({"scope": label, "teams": len(sub),
+                                 "variables": result.variables, "status": result.status,
+                                 "seconds": result.seconds})
+        if result.chosen is not None:
+            picked = np.flatnonzero(mask)[result.chosen]
+            for e in subset:
+                teams[e] = []
+            for e, i in zip(arc_e[picked], arc_i[picked], strict=True):
+                teams[int(e)].append(int(i))
+            report.repaired += len(conflicts)
+            return None
+    return [f"{len(conflicts)} teams hold a pair of inspectors who must not team "
+            f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs apart "
+            "within the capacities: add inspectors or drop pairs"]
+
+
+def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_classes,
+                 rng: np.random.Generator, n_inspectors: int) -> dict[int, int]:
+    """Pick each team's lead: the lead-capable member with the fewest leads so far.
+
+    Teams are taken in a random order (from ``rng``); ties go to a random ranking of the
+    inspectors, also from ``rng``.
+
+    Parameters
+    ----------
+    teams : dict
+        Enterprise -> its inspectors (local indices).
+    inspector_cls : numpy.ndarray
+        Slot class of each inspector.
+    lead_classes : sequence of int
+        Classes whose members may lead.
+    rng : numpy.random.Generator
+        The unit's lead stream.
+    n_inspectors : int
+        Inspectors in the unit.
+
+    Returns
+    -------
+    dict
+        Enterprise -> the lead's local index.
+    """
+    may_lead = np.isin(inspector_cls, list(lead_classes))
+    tie = rng.permutation(n_inspectors)
+    led = np.zeros(n_inspectors, dtype=np.int64)
+    leads = {}
+    for e in rng.permutation(sorted(teams)).tolist():
+        members = [i for i in teams[e] if may_lead[i]] or teams[e]
+        best = min(members, key=lambda i: (led[i], tie[i]))
+        led[best] += 1
+        leads[e] = best
+    return leads
+
+
+def _assignment_rows(plan_id: str, ent: pd.DataFrame, roster: pd.DataFrame,
+                     teams: dict[int, list[int]], leads: dict[int, int]) -> pd.DataFrame:
+    ids = roster["inspector_id"].astype(str).to_numpy()
+    width = max(5, len(str(len(ent))))
+    rows = []
+    for pos, eid in enumerate(ent["enterprise_id"]):
+        task = f"{plan_id}-{pos + 1:0{width}d}"
+        lead = leads[pos]
+        rows.append((task, eid, ids[lead], "lead"))
+        for i in sorted((m for m in teams[pos] if m != lead), key=lambda m: ids[m]):
+            rows.append((task, eid, ids[i], "member"))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+# --- the record ------------------------------------------------------------------------
+
+
+def _versions() -> dict[str, str]:
+    import ortools
+    import scipy
+
+    return {"python": platform.python_version(), "ortools": ortools.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__}
+
+
+def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out: Path
+                   ) -> dict[str, Any]:
+    """Build the ``"assignment"`` section of ``draw-record.json``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its inputs.
+    plan : AssignmentPlan
+        The teams.
+    out : pathlib.Path
+        The output folder (paths are written relative to it).
+
+    Returns
+    -------
+    dict
+        Rules, randomness, solver settings and versions, loads and per-unit figures;
+        nothing that depends on the clock, so the same plan gives the same bytes.
+    """
+    from planner.record import relative
+
+    a = scenario.assignment
+    rules = {
+        "team_size": a.team_size,
+        "require_lead": a.require_lead,
+        "cross_station": a.cross_station,
+        "rotation": a.rotation,
+        "max_pair_probability": a.max_pair_probability,
+        "capacity_default": a.capacity,
+        "joint_departments": list(a.joint_departments),
+        "lead_department": a.joint_departments[0] if a.joint_departments else None,
+        "partition_by": a.partition_by,
+        "separate_pairs": None,
+    }
+    if a.separate_pairs is not None:
+        rules["separate_pairs"] = {"path": relative(a.separate_pairs, scenario.path.parent),
+                                   "sha256": sha256_file(a.separate_pairs)}
+    loads = plan.loads
+    return {
+        "scenario": {"path": relative(scenario.path, out), "sha256": sha256_file(scenario.path)},
+        "file": {"path": ASSIGNMENTS_NAME, "sha256": sha256_file(out / ASSIGNMENTS_NAME)},
+        "rules": rules,
+        "tasks": int(plan.assignments["task_id"].nunique()),
+        "seats": int(len(plan.assignments)),
+        "loads": {"inspectors": int(len(loads)), "min": int(loads.min()) if len(loads) else 0,
+                  "max": int(loads.max()) if len(loads) else 0, "spread": _spread(loads)},
+        "randomness": {
+            "streams": "numpy PCG64 seeded by SeedSequence(int(sha256(f'{seed}:assign:{unit}:"
+                       "{purpose}'))) for purpose in thin, costs, leads, repair",
+            "thinning": f"systematic sampling, width floor(q * {thinning.SCALE}) of "
+                        f"{thinning.SCALE}",
+            "working_set": thinning.WORKING_SET,
+            "random_cost_range": RANDOM_COST_RANGE,
+            "load_cost": "M * L(L+1)/2 per inspector, M = seats * random_cost_range + 1",
+        },
+        "solver": {
+            "flow": "ortools.graph SimpleMinCostFlow.solve_max_flow_with_min_cost",
+            "cp_sat": {k: v for k, v in sidecp.SOLVER_SETTINGS.items()},
+        },
+        "versions": _versions(),
+        "units": [u.record() for u in plan.units],
+    }
+
+
+def _write_record_section(out: Path, scenario: Scenario, inputs: Inputs,
+                          plan: AssignmentPlan) -> None:
+    path = out / RECORD_NAME
+    record: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            record = {}
+    record["assignment"] = record_section(scenario, inputs, plan, out)
+    _write_record(path, record)
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    from planner.record import dumps
+
+    write_text_atomic(path, dumps(record))
