@@ -214,6 +214,63 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 @out_option
 @encoding_option
 @handle_errors
+def assign(scenario: Path, out: Path, encoding: str | None):
+    """Assign a random team of inspectors to every drawn enterprise (the second random).
+
+    Reads OUT/sample.csv (drawing it first when absent) and writes OUT/assignments.csv:
+    task_id, enterprise_id, inspector_id, role (lead or member), one row per seat, under
+    the [assignment] rules (team size, lead, certificate, availability, avoidance,
+    capacity, cross-station, rotation, joint departments, separate pairs,
+    max_pair_probability). When no plan exists it exits 3, writes nothing, and says which
+    enterprises cannot be staffed (and which rule removed their candidates) or which
+    district or station is short of capacity or leads, by how much.
+
+    Example: planner assign scenarios/demo.toml -o out/demo
+    """
+    from planner.assign import assign_stage
+    from planner.pipeline import load
+
+    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    echo_warnings(inputs.warnings)
+    result = assign_stage(loaded, inputs, out, progress=make_progress())
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--scenario", "scenario_path", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The scenario file (default: the one named in OUT/draw-record.json).")
+@encoding_option
+@handle_errors
+def check(out: Path, scenario_path: Path | None, encoding: str | None):
+    """Re-validate OUT/assignments.csv against every assignment rule, from the inputs.
+
+    Independent of the planner's solver: reads the scenario, its inputs, OUT/sample.csv and
+    OUT/assignments.csv again and tests each rule seat by seat. Prints "OK" and exits 0
+    when every rule holds; otherwise lists each violation and exits 4.
+
+    Example: planner check out/demo
+    """
+    from planner.check import check_plan, scenario_path_from_record
+    from planner.errors import VerificationError
+    from planner.pipeline import load
+
+    path = scenario_path or scenario_path_from_record(out)
+    loaded, inputs = load(path, encoding=encoding, progress=make_progress())
+    report = check_plan(loaded, inputs, out)
+    if not report.ok:
+        raise VerificationError(report.summary_lines()[0], report.violations)
+    for line in report.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@scenario_argument
+@out_option
+@encoding_option
+@handle_errors
 def export(scenario: Path, out: Path, encoding: str | None):
     """Write the Excel plans from the draw and assignment already in OUT.
 

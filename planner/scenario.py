@@ -392,6 +392,16 @@ def _check_rules(s: Scenario, label: str) -> None:
             key="assignment.max_pair_probability",
             file=label,
         )
+    if a.partition_by == "station" and a.cross_station:
+        raise ScenarioError(
+            "partition_by = \"station\" keeps every team inside its station, which "
+            "cross_station = true forbids; use partition_by = \"district\"",
+            key="assignment.partition_by",
+            file=label,
+        )
+    if len(set(a.joint_departments)) != len(a.joint_departments):
+        raise ScenarioError("names a department twice", key="assignment.joint_departments",
+                            file=label)
     if s.simulation.reps < 1:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)
     if not 0 < s.simulation.interval < 1:
