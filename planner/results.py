@@ -434,7 +434,7 @@ def check_rows(
             "completed": completed,
             "remark": remark,
             "outcome": cat.outcome(result_cats),
-            "source_workbook": r.workbook,
+            "source_workbook": Path(r.workbook).name,
             "source_sheet": r.sheet,
             "source_row": r.row,
         })
