@@ -40,6 +40,8 @@ inputs give the same numbers.
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,15 +153,15 @@ class Draws:
         ``(U, reps)``: problems found by a uniform draw of each total.
     violators : numpy.ndarray
         ``(reps,)``: violators in the whole population per replication.
-    violators_by_class_mean : numpy.ndarray
-        ``(K,)``: mean violators per class.
+    violators_by_class : numpy.ndarray
+        ``(reps, K)``: violators per class per replication.
     """
 
     found: np.ndarray
     found_by_class_mean: np.ndarray
     uniform_found: np.ndarray
     violators: np.ndarray
-    violators_by_class_mean: np.ndarray
+    violators_by_class: np.ndarray
 
 
 def seed_sequence(seed: str, purpose: str = "simulate") -> np.random.SeedSequence:
@@ -219,23 +221,27 @@ def simulate_found(
     streams = seed.spawn(n_classes + 2)
     rates = prevalence.draw(np.random.Generator(np.random.PCG64(streams[0])), reps)
 
-    found = np.zeros((len(allocations), reps), dtype=np.int64)
-    by_class = np.zeros((len(allocations), n_classes))
-    violators = np.zeros(reps, dtype=np.int64)
-    violators_by_class = np.zeros(n_classes)
-    for c in range(n_classes):
+    def one_class(c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.Generator(np.random.PCG64(streams[1 + c]))
         counts = np.unique(allocations[:, c])
         stretches = np.diff(np.concatenate(([0], counts, [population[c]])))
-        increments = rng.binomial(stretches[:, None], rates[None, :, c])
-        running = np.cumsum(increments, axis=0)
-        at_count = running[:-1]
+        running = np.cumsum(rng.binomial(stretches[:, None], rates[None, :, c]), axis=0)
         pick = np.searchsorted(counts, allocations[:, c])
-        found += at_count[pick]
-        by_class[:, c] = at_count.mean(axis=1)[pick]
-        violators += running[-1]
-        violators_by_class[c] = running[-1].mean()
+        return running[:-1][pick], running[:-1].mean(axis=1)[pick], running[-1]
 
+    # Each class has its own stream, and numpy draws without holding the GIL, so the
+    # classes run in parallel threads with the same result as one after the other.
+    workers = max(1, min(n_classes, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        per_class = list(pool.map(one_class, range(n_classes)))
+    found = np.zeros((len(allocations), reps), dtype=np.int64)
+    for at_count, _, _ in per_class:
+        found += at_count
+    by_class = np.column_stack([mean for _, mean, _ in per_class]).reshape(
+        len(allocations), n_classes)
+    violators_by_class = np.column_stack([k for _, _, k in per_class]).reshape(reps, n_classes)
+
+    violators = violators_by_class.sum(axis=1)
     rng = np.random.Generator(np.random.PCG64(streams[-1]))
     total = int(population.sum())
     uniform_found = rng.hypergeometric(

@@ -22,6 +22,7 @@ are counted, not enterprises: an enterprise inspected twice counts twice.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -300,9 +301,10 @@ def _group_rows(values: pd.Series, rows: np.ndarray) -> list[tuple[str, list[int
 
 
 def _relative_label(path: Path) -> str:
+    """Return the path relative to the working folder (``../shared/...``), else absolute."""
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
         return str(path)
 
 

@@ -29,7 +29,6 @@ from planner.errors import ScenarioError
 from planner.grading import GradingScheme
 
 MAX_SETS = 1000
-EXAMPLE = "'A=0.03,B=0.1,C=0.3,D=0.8'"
 
 
 @dataclass(frozen=True)
@@ -109,6 +108,13 @@ def _range(text: str, where: str, cls: str) -> list[float]:
     return [_in_unit(start + i * step, where, cls) for i in range(count)]
 
 
+def _example(scheme: GradingScheme) -> str:
+    """Return a well-formed ratio set for the scheme (0.05 to 0.8 by risk), for messages."""
+    n = len(scheme.classes)
+    return ",".join(f"{c}={_fmt(round(0.05 + 0.75 * i / max(n - 1, 1), 2))}"
+                    for i, c in enumerate(scheme.classes))
+
+
 def _class_of(name: str, scheme: GradingScheme, where: str) -> str:
     cls = scheme.normalise(name)
     if cls is None:
@@ -180,7 +186,8 @@ def parse_ratio_text(
         body = rest
     pairs = body.split(",")
     if not body.strip() or any("=" not in p or not p.split("=", 1)[0].strip() for p in pairs):
-        raise _fail(where, f"expected CLASS=RATIO pairs separated by commas, e.g. {EXAMPLE}")
+        raise _fail(where, "expected CLASS=RATIO pairs separated by commas, e.g. "
+                           f"{_example(scheme)!r}")
     values: dict[str, list[float]] = {}
     for pair in pairs:
         key, value = pair.split("=", 1)

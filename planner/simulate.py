@@ -341,7 +341,7 @@ def _prevalence(
             table.loc[c, "mean"] = given[c]
             source.append("[simulation] prevalence")
         elif history is not None and table.loc[c, "inspections"] > 0:
-            source.append(f"history, {sim.prior} posterior")
+            source.append(f"history, Beta posterior ({sim.prior} prior)")
         elif population[c] == 0:
             table.loc[c, ["alpha", "beta", "low", "high"]] = np.nan
             table.loc[c, "mean"] = 0.0
@@ -414,8 +414,10 @@ def compare_ratio_sets(
                                                 caps=caps, order=classes))
         except InfeasiblePlanError as exc:
             optimised.append(None)
-            notes.append(f"{s.name}: no optimised allocation of {total:,} inspections: "
-                         + str(exc).replace("\n", " "))
+            why = str(exc).splitlines()[0]
+            if exc.reasons:
+                why += f" ({'; '.join(exc.reasons)})"
+            notes.append(f"{s.name}: no optimised allocation of {total:,} inspections: {why}")
     feasible = [o for o in optimised if o is not None]
     matrix = np.array([[a[c] for c in classes] for a in [*weighted, *feasible]],
                       dtype=np.int64).reshape(-1, len(classes))

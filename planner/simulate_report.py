@@ -23,6 +23,7 @@ import pandas as pd
 from planner import __version__
 from planner.io import atomic_path, write_csv_atomic
 
+PRIOR_NAMES = {"jeffreys": "Jeffreys Beta(1/2, 1/2)", "uniform": "uniform Beta(1, 1)"}
 STRATEGY_ZH = {"risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配"}
 
 SUMMARY_COLUMNS = {  # name: (中文, English, format)
@@ -348,7 +349,7 @@ def summary_lines(result) -> list[str]:
         Lines to print.
     """
     rates = result.rates
-    level = f"{result.interval:.0%}"
+    level = f"{result.interval * 100:g} %"
     total = int(rates["population"].sum())
     pops = ", ".join(f"{c} {int(n):,}" for c, n in rates["population"].items())
     lines = [f"Population: {pops} ({total:,} in all; {result.population_source})"]
@@ -357,7 +358,7 @@ def summary_lines(result) -> list[str]:
         h = result.history
         head += (f" (history {h.label}: {len(h.records):,} inspections"
                  f"{f', {h.skipped:,} without a result left out' if h.skipped else ''}; "
-                 f"{result.scenario.simulation.prior} prior, {level} interval)")
+                 f"{PRIOR_NAMES[result.scenario.simulation.prior]} prior, {level} interval)")
     lines.append(head + ":")
     rows = []
     for cls, r in rates.iterrows():
