@@ -378,7 +378,7 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
             progress(f"assigning {explain._unit_name(str(unit), rules)}: "
                      f"{len(unit_ent):,} enterprises, {len(pool):,} inspectors")
         cands = cand.build_unit(str(unit), unit_ent, pool, rules, forbidden, len(roster))
-        found = explain.enterprise_reasons(cands, rules) + explain.unit_reasons(cands, rules)
+        found = explain.unit_reasons(cands, rules) + explain.enterprise_reasons(cands, rules)
         if found:
             reasons += found
             continue

@@ -70,28 +70,30 @@ def enterprise_reasons(cands: UnitCandidates, rules: Rules) -> list[str]:
                f"{'s' if removed['left'] != 1 else ''} left of {int(removed['roster'])}: {counts}"
         needs = []
         for node in np.flatnonzero(short_rules[e]):
-            needs.append(f"needs {need[node]} {_group(tree, node)}, has {avail[e, node]}")
+            needs.append(f"needs {need[node]} {_group(tree, node, need[node])}, "
+                         f"has {avail[e, node]}")
         for node in np.flatnonzero(short_q[e]):
             least = math.ceil(need[node] * SCALE / width)
             needs.append(
                 f"max_pair_probability {rules.max_pair_probability:g} needs at least {least} "
-                f"{_group(tree, node)} to fill {need[node]} seat{'s' if need[node] > 1 else ''} "
+                f"{_group(tree, node, least)} to fill {need[node]} seat{'s' if need[node] > 1 else ''} "
                 f"(each chosen with probability at most {rules.max_pair_probability:g}), "
                 f"has {avail[e, node]}")
         out.append(f"{head} - " + "; ".join(needs))
     return out
 
 
-def _group(tree: SlotTree, node: int) -> str:
+def _group(tree: SlotTree, node: int, n: int) -> str:
+    noun = "candidate" if n == 1 else "candidates"
     if node == 0:
-        return "candidates"
-    leaves = [c for c, n in enumerate(tree.leaf_node) if n == node]
+        return noun
+    leaves = [c for c, k in enumerate(tree.leaf_node) if k == node]
     if leaves and tree.require_lead and leaves[0] in tree.lead_classes:
         dept = f" of department {tree.departments[0]}" if tree.departments else ""
-        return f"lead-capable candidate{dept}"
+        return f"lead-capable {noun}{dept}"
     if tree.departments:
-        return f"candidate of department {tree.departments[node - 1]}"
-    return "candidates"
+        return f"{noun} of department {tree.departments[node - 1]}"
+    return noun
 
 
 def unit_reasons(cands: UnitCandidates, rules: Rules) -> list[str]:
@@ -125,7 +127,8 @@ def unit_reasons(cands: UnitCandidates, rules: Rules) -> list[str]:
     if tree.require_lead:
         lead_cap = int(np.minimum(cap[lead_mask], n_teams).sum())
         if n_teams > lead_cap:
-            parts.append(f"{int(lead_mask.sum())} lead-capable inspectors for {n_teams} teams "
+            parts.append(f"{_count(int(lead_mask.sum()), 'lead-capable inspector')} for "
+                         f"{_count(n_teams, 'team')} "
                          f"(capacity {lead_cap}, short by {n_teams - lead_cap})")
     subtree = tree.subtree_classes()
     for j, dept in enumerate(tree.departments, start=1):
@@ -156,6 +159,10 @@ def unit_reasons(cands: UnitCandidates, rules: Rules) -> list[str]:
             if parts:
                 out.append(f"station {station} ({unit}): " + "; ".join(parts))
     return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _unit_name(unit: str, rules: Rules) -> str:

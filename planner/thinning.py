@@ -5,12 +5,12 @@ admits only a random part of its candidates before any optimisation; a pair that
 admitted cannot be assigned, so ``P(pair assigned) <= P(pair admitted)`` whatever the
 optimiser, the repair or the lead choice do afterwards. Admission is *systematic sampling*:
 the enterprise's candidates are put in a random order, grouped by slot class (lead-capable
-of the lead department first, ...), each is given the width ``Q = floor(q * 2**20)`` on an
-integer line, and those covering a point of ``u + k * 2**20`` (``u`` uniform in
-``[0, 2**20)``, one per enterprise) are admitted. For every candidate exactly ``Q`` of the
-``2**20`` values of ``u`` admit it, so ``P(admitted) = Q / 2**20 <= q`` exactly, in integer
-arithmetic. A run of ``a`` consecutive candidates (a class, or a department's classes)
-always admits at least ``floor(Q * a / 2**20)`` of them, so every lower bound of the team
+of the lead department first, ...), each is given the width ``Q = floor(q * 10**6)`` (``q`` as written, in
+decimal) on an integer line, and those covering a point of ``u + k * 10**6`` (``u``
+uniform in ``[0, 10**6)``, one per enterprise) are admitted. For every candidate exactly
+``Q`` of the ``10**6`` values of ``u`` admit it, so ``P(admitted) = Q / 10**6 <= q``
+exactly, in integer arithmetic. A run of ``a`` consecutive candidates (a class, or a department's classes)
+always admits at least ``floor(Q * a / 10**6)`` of them, so every lower bound of the team
 (a lead, one per department, ``team_size`` in all) that *can* be met with pair
 probabilities ``<= q`` - that is, ``q * a >= need`` - is met by the admitted set of every
 seed. When ``q * a < need`` no random assignment can respect ``q`` (the need's
@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
 from planner.slots import SlotTree
 
-SCALE = 1 << 20
+SCALE = 1_000_000
 WORKING_SET = 48
 
 
@@ -58,10 +59,14 @@ def rng_for(seed: str, *labels: str) -> np.random.Generator:
 
 
 def quantised(q: float | None) -> int:
-    """``q`` as an integer width on the line of :data:`SCALE` (``SCALE`` when q is None)."""
+    """Return ``q`` as an integer width on the line of :data:`SCALE` (``SCALE`` for None).
+
+    The width is ``q`` as written (its shortest decimal form) times ``SCALE``, rounded
+    down, so ``q = 0.1`` gives exactly 100,000 and ten candidates always admit one.
+    """
     if q is None:
         return SCALE
-    return int(np.floor(q * SCALE))
+    return int(Decimal(repr(float(q))) * SCALE)
 
 
 @dataclass
