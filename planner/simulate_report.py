@@ -156,7 +156,7 @@ def chart_footnote(result) -> str:
     for cls, row in result.rates.iterrows():
         parts.append(f"{cls}: {int(row['population']):,} enterprises, rate {row['mean']:.1%}")
     source = "; ".join(parts)
-    return (f"{source}. Intervals: {result.interval:.0%} (Monte-Carlo). "
+    return (f"{source}. Intervals: {result.interval * 100:g} % (Monte-Carlo). "
             "Uniform = same total drawn without regard to class; optimised = same total "
             "split to maximise expected problems found.")
 
@@ -381,8 +381,9 @@ def summary_lines(result) -> list[str]:
         rows.append([
             r["ratio_set"], r["strategy"], f"{r['inspections']:,}",
             f"{r['expected_found']:,.1f} ({r['found_low']:,}-{r['found_high']:,})",
-            f"{_pct(r['discovery_rate'])} ({_pct(r['discovery_rate_low'])}"
-            f"-{_pct(r['discovery_rate_high'])})",
+            "-" if np.isnan(r["discovery_rate"]) else (
+                f"{_pct(r['discovery_rate'])} ({_pct(r['discovery_rate_low'])}"
+                f"-{_pct(r['discovery_rate_high'])})"),
             _pct(r["share_of_violators_found"]),
             f"{r['compliant_inspected']:,.1f}",
             "-" if r["strategy"] == "uniform" else _signed_pct(r["gain_over_uniform"]),
