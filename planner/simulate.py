@@ -281,9 +281,14 @@ def simulate_scenario(
 
 
 def _read_history(scn: Scenario, scheme, directory, encoding, *, needed: bool) -> History | None:
+    """Read the history with results the rates (or the population) may come from.
+
+    ``[simulation] history`` is always read (its observed rates are shown beside given
+    ones); ``[inputs] history`` only when a rate or the population must come from it.
+    """
     sim = scn.simulation
-    path = sim.history or scn.inputs.history
-    if path is None or not needed:
+    path = sim.history or (scn.inputs.history if needed else None)
+    if path is None:
         return None
     return read_history(
         path, scheme, class_column=sim.class_column, class_map=sim.class_map,

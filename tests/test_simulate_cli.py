@@ -216,3 +216,20 @@ def test_readme_shows_the_rates_the_chicago_replay_prints(chicago_dir, tmp_path)
     assert result.exit_code == 0, result.output
     for line in shown:
         assert line in result.stdout.splitlines()
+
+
+def test_given_rates_are_used_and_the_historys_observed_rates_shown(make_scenario, tmp_path):
+    from conftest import enterprises_frame
+
+    ent = enterprises_frame()
+    ids = ent["enterprise_id"]
+    pd.DataFrame({"enterprise_id": [ids[0], ids[6], ids[7]], "result": ["否", "是", "否"]}
+                 ).to_csv(tmp_path / "results.csv", index=False)
+    path = make_scenario(enterprises=ent, extra=PREVALENCE + 'history = "results.csv"\n')
+    result = simulate(path, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rates = pd.read_csv(tmp_path / "out" / "prevalence.csv").set_index("risk_class")
+    assert rates["inspections"].tolist() == [1, 0, 0, 2]
+    assert rates["observed_rate"].tolist()[3] == 0.5
+    assert rates["mean"].tolist() == [0.02, 0.05, 0.12, 0.25]
+    assert set(rates["rate_source"]) == {"[simulation] prevalence"}
