@@ -134,7 +134,8 @@ def run(scenario: Path, out: Path, encoding: str | None):
     """
     from planner.pipeline import run_plan
 
-    run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo)
+    run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
+             warn=echo_warnings)
 
 
 @cli.command()

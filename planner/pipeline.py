@@ -53,6 +53,7 @@ def run_plan(
     encoding: str | None = None,
     progress=None,
     echo: Callable[[str], None] = print,
+    warn: Callable[[list], None] | None = None,
 ) -> None:
     """Validate the inputs and run every stage of the plan into ``out``.
 
@@ -68,8 +69,12 @@ def run_plan(
         Progress reporter.
     echo : callable
         Where summary lines go.
+    warn : callable, optional
+        Called with the list of input warnings (problems that do not stop the run).
     """
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
+    if warn is not None:
+        warn(inputs.warnings)
     echo(format_summary(summarise(inputs)))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
