@@ -398,6 +398,7 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
                                budget=budget, floors=floors, encoding=encoding,
                                progress=make_progress())
+    echo_warnings(result.warnings)
     for line in result.summary_lines():
         click.echo(line)
 

@@ -142,6 +142,10 @@ class SimulationResult:
         Output name -> path written.
     history : History or None
         The history the rates were estimated from.
+    population_source : str
+        Where the population per class came from.
+    warnings : list of Problem
+        Input problems that did not stop the run (for the command to print).
     """
 
     scenario: Scenario
@@ -153,6 +157,7 @@ class SimulationResult:
     files: dict[str, Path]
     history: History | None = None
     population_source: str = ""
+    warnings: list = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """Return the text ``planner simulate`` prints."""
@@ -236,10 +241,14 @@ def simulate_scenario(
         raise ScenarioError(f"--reps must be >= 1, got {reps}")
 
     directory = None
+    warnings = []
     if scn.inputs.enterprises is not None:
         from planner.inputs import load_inputs
 
-        directory = load_inputs(scn, encoding=encoding, progress=progress).enterprises
+        inputs = load_inputs(scn, encoding=encoding, progress=progress)
+        directory = inputs.enterprises
+        directory_file = inputs.files["enterprises"].resolve()
+        warnings = [w for w in inputs.warnings if Path(w.file).resolve() == directory_file]
     given = class_table(sim.prevalence, scheme)
     history = _read_history(scn, scheme, directory, encoding, needed=len(given) < len(classes)
                             or (not sim.population and directory is None))
@@ -274,8 +283,10 @@ def simulate_scenario(
         population, model, sets, reps=reps, seed=scn.plan.seed, interval=sim.interval,
         floors=floor_table, caps=caps,
     )
+    if history is not None:
+        warnings += history.warnings
     result = SimulationResult(scn, rates, comparison, recommendation, reps, sim.interval, {},
-                              history, population_source)
+                              history, population_source, warnings)
     result.files.update(write_outputs(result, Path(out), progress=progress))
     return result
 
