@@ -16,6 +16,7 @@ Files written into the output folder, each whole or not at all:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,7 +29,7 @@ from planner import tickets
 from planner.eligibility import Eligibility, assess, read_inclusions
 from planner.errors import InputError, Problem, ScenarioError, VerificationError
 from planner.inputs import Inputs
-from planner.io import sha256_file, write_csv_atomic
+from planner.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.scenario import Scenario
 
@@ -57,6 +58,8 @@ class Draw:
         Replacements applied, in order.
     files, hashes : dict
         Input name -> path and SHA-256 (the inclusion list included).
+    names : numpy.ndarray
+        Enterprise names of the directory, by row (``pool["src"]`` points into it).
     """
 
     scenario: Scenario
@@ -66,6 +69,7 @@ class Draw:
     original: pd.DataFrame
     files: dict[str, Path]
     hashes: dict[str, str]
+    names: np.ndarray
     replacements: list[dict] = field(default_factory=list)
     scenario_sha256: str = ""
     pool_sha256: str = ""
@@ -86,10 +90,19 @@ class Draw:
         if added:
             extra = self.pool[self.pool["enterprise_id"].isin(added)
                               & ~self.pool["enterprise_id"].isin(gone)]
-            rows = pd.concat([rows, _with_exact_tickets(extra, self.scenario.plan.seed)],
-                             ignore_index=True)
+            rows = pd.concat([rows, self.finish(extra)], ignore_index=True)
         return rows.sort_values(["risk_rank", "stratum", "rank"], kind="stable",
                                 ignore_index=True)
+
+    def finish(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Return pool rows with ``name``, ``digest`` (hex) and ``ticket`` (exact float)."""
+        rows = rows.copy()
+        rows["name"] = self.names[rows["src"].to_numpy(dtype=np.int64)]
+        digests = [tickets.digest_hex(self.scenario.plan.seed, e) for e in rows["enterprise_id"]]
+        rows["digest"] = digests
+        rows["ticket"] = [tickets.hex_to_ticket(d) for d in digests]
+        rows["stratum"] = rows["stratum"].astype(str)
+        return rows
 
 
 @dataclass
@@ -145,16 +158,18 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
         progress("draw: eligibility")
     elig = assess(ent, inputs.history, scenario, inclusions)
     keep = elig.eligible
-    columns = ["enterprise_id", "name", "risk_class", "risk_rank", "district"]
+    columns = ["enterprise_id", "risk_class", "risk_rank", "district"]
     pool = ent.loc[keep, columns].reset_index(drop=True)
+    pool["src"] = np.flatnonzero(keep)
     pool["listed"] = elig.listed[keep]
     pool["stratum"] = stratum_labels(pool["risk_class"], pool["district"],
                                      pool["listed"].to_numpy(), scenario.sampling.spread_over)
     capacity = roster_capacity(inputs.inspectors, scenario.assignment.team_size)
     quotas = plan_quotas(pool, scenario, capacity, elig.mandatory_classes)
+    pool = pool.drop(columns=["district", "listed"])
     if progress:
         progress(f"draw: tickets for {len(pool):,} eligible enterprises")
-    pool = tickets.add_tickets(pool, scenario.plan.seed)
+    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
     key = None
     if scenario.sampling.weight_by:
         weights = _weights(ent, keep, scenario, inputs)
@@ -165,19 +180,12 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     if progress:
         progress("draw: n lowest tickets per stratum")
     pool = tickets.order_pool(pool, key)
-    limit = pool["stratum"].map(quotas.quota()).fillna(0).to_numpy(dtype=np.int64)
-    original = _with_exact_tickets(pool[pool["rank"].to_numpy() <= limit], scenario.plan.seed)
-    return Draw(scenario, elig, quotas, pool, original, files, hashes,
+    limit = tickets.quota_of(pool["stratum"], quotas.quota())
+    draw = Draw(scenario, elig, quotas, pool, pool.iloc[:0], files, hashes,
+                names=ent["name"].to_numpy(dtype=object),
                 scenario_sha256=sha256_file(scenario.path))
-
-
-def _with_exact_tickets(rows: pd.DataFrame, seed: str) -> pd.DataFrame:
-    """Add ``digest`` (hex) and ``ticket`` (the published formula's float) to drawn rows."""
-    rows = rows.copy()
-    digests = [tickets.digest_hex(seed, e) for e in rows["enterprise_id"]]
-    rows["digest"] = digests
-    rows["ticket"] = [tickets.hex_to_ticket(d) for d in digests]
-    return rows
+    draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
+    return draw
 
 
 def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):
@@ -268,6 +276,35 @@ def sample_frame(draw: Draw) -> pd.DataFrame:
     return out
 
 
+def pool_csv(pool: pd.DataFrame) -> str:
+    """Return ``eligible.csv``: enterprise_id, stratum of every eligible enterprise, in order.
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        The ordered pool of a :class:`Draw`.
+
+    Returns
+    -------
+    str
+        CSV text with Unix line ends (quoted as the csv module would only where needed).
+    """
+    strata = pool["stratum"]
+    labels = [str(c) for c in (strata.cat.categories if isinstance(
+        strata.dtype, pd.CategoricalDtype) else strata.unique())]
+    if any(ch in label for label in labels for ch in ',"\r\n'):
+        return pool[["enterprise_id", "stratum"]].to_csv(index=False, lineterminator="\n")
+    ids = pool["enterprise_id"].tolist()  # credit codes: letters and digits only
+    codes, names = tickets.stratum_codes(strata)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    ends = [*starts[1:], len(codes)]
+    parts = ["enterprise_id,stratum\n"]
+    for a, b in zip(starts, ends, strict=True):  # runs of one stratum: one join each
+        suffix = f",{names[codes[a]]}\n"
+        parts.append(suffix.join(ids[a:b]) + suffix)
+    return "".join(parts)
+
+
 def write_draw(draw: Draw, out: Path) -> None:
     """Write ``eligible.csv``, ``sample.csv`` and ``draw-record.json`` into ``out``.
 
@@ -280,9 +317,9 @@ def write_draw(draw: Draw, out: Path) -> None:
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pool_path = out / rec.POOL_NAME
-    write_csv_atomic(pool_path, draw.pool[["enterprise_id", "stratum"]])
-    draw.pool_sha256 = sha256_file(pool_path)
+    text = pool_csv(draw.pool)
+    write_text_atomic(out / rec.POOL_NAME, text)
+    draw.pool_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     write_csv_atomic(out / rec.SAMPLE_NAME, sample_frame(draw))
     rec.write_record(rec.build_record(draw, out), out)
 

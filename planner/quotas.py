@@ -114,14 +114,31 @@ def stratum_labels(
     Returns
     -------
     pandas.Series
-        ``A``, ``A/<district>`` or ``A/included``.
+        Categorical ``A``, ``A/<district>`` or ``A/included``, categories in sorted order.
     """
-    labels = risk_class.astype(str)
+    class_code, classes = pd.factorize(risk_class)
     if spread_over == "district":
-        labels = labels + "/" + district.astype(str)
-    if listed.any():
-        labels = labels.where(~listed, risk_class.astype(str) + "/" + INCLUDED)
-    return labels.astype(object)
+        district_code, districts = pd.factorize(district)
+    else:
+        district_code, districts = np.zeros(len(risk_class), dtype=np.int64), [""]
+    listed = np.asarray(listed, dtype=bool)
+    combined = (class_code.astype(np.int64) * len(districts) + district_code) * 2 + listed
+    inverse, combos = pd.factorize(combined)
+    labels = []
+    for combo in np.asarray(combos).tolist():
+        c, rest = divmod(combo, 2 * len(districts))
+        d, is_listed = divmod(rest, 2)
+        if is_listed:
+            labels.append(f"{classes[c]}/{INCLUDED}")
+        elif spread_over == "district":
+            labels.append(f"{classes[c]}/{districts[d]}")
+        else:
+            labels.append(str(classes[c]))
+    categories = sorted(set(labels))
+    position = {label: i for i, label in enumerate(categories)}
+    codes = np.array([position[label] for label in labels], dtype=np.int64)[inverse]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories),
+                     index=risk_class.index)
 
 
 def class_counts(scenario: Scenario, eligible: dict[str, int]) -> dict[str, int]:
@@ -217,7 +234,7 @@ def plan_quotas(
         staff even the mandatory inspections.
     """
     classes = list(scenario.scheme().classes)
-    by_class = pool.groupby("risk_class", sort=False).size()
+    by_class = pool["risk_class"].value_counts()
     eligible = {c: int(by_class.get(c, 0)) for c in classes}
     listed_counts = pool.loc[pool["listed"], "risk_class"].value_counts()
     listed = {c: int(listed_counts.get(c, 0)) for c in classes}
@@ -228,9 +245,9 @@ def plan_quotas(
     if capacity.short:
         drawn = _fit(drawn, listed, capacity, mandatory_classes, scenario)
 
-    tickets = pool[~pool["listed"]]
-    sizes = tickets.groupby(["risk_class", "stratum"], sort=False).size()
-    districts = tickets.groupby("stratum", sort=False)["district"].first()
+    tickets = pool.loc[~pool["listed"], ["risk_class", "stratum", "district"]]
+    sizes = tickets.groupby(["risk_class", "stratum"], sort=False, observed=True).size()
+    districts = tickets.groupby("stratum", sort=False, observed=True)["district"].first()
     strata: dict[str, dict] = {}
     for c in classes:
         own = {s: int(n) for (k, s), n in sizes.items() if k == c}

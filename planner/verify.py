@@ -23,7 +23,7 @@ import pandas as pd
 
 from planner import __version__
 from planner import record as rec
-from planner.draw import Draw, apply_replacements, compute_draw, sample_frame
+from planner.draw import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
 from planner.errors import InputError, PlannerError, VerificationError
 from planner.inputs import load_inputs
 from planner.io import read_table, sha256_file
@@ -206,7 +206,7 @@ def _sample_differences(draw: Draw, out: Path) -> list[str]:
 
 
 def _pool_differences(draw: Draw, record: dict, out: Path) -> list[str]:
-    text = draw.pool[["enterprise_id", "stratum"]].to_csv(index=False, lineterminator="\n")
+    text = pool_csv(draw.pool)
     now = hashlib.sha256(text.encode("utf-8")).hexdigest()
     recorded = record.get("pool", {}).get("sha256")
     path = out / rec.POOL_NAME
