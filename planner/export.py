@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner import __version__
@@ -47,19 +50,32 @@ from planner.tasks import (
 from planner.workbook import (
     Styles,
     clean_text,
+    column_widths,
     deterministic_workbook,
-    fit_widths,
     make_styles,
+    row_heights,
     setup_print,
+    text_widths,
     write_cells,
     write_header,
 )
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
 ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
-RESULT_WIDTHS = {"result": 34.0, "follow_up": 18.0, "completed": 14.0, "remark": 30.0}
+# The widest each column may be (Excel character units); longer text wraps. Chosen so that a
+# field sheet prints on one A4 landscape page width at a legible scale.
+WIDTH_CAPS = {
+    "seq": 6, "task_id": 16, "name": 22, "enterprise_id": 20, "address": 22, "district": 10,
+    "items": 24, "team": 8, "lead": 14, "members": 14, "period": 13,
+    "risk_class": 10, "stratum": 12, "ticket": 24, "workbook": 30,
+}
+RESULT_WIDTHS = {"result": 24.0, "follow_up": 14.0, "completed": 14.0, "remark": 18.0}
 # Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
 LARGE_ROWS = 5_000
+# From this many tasks on, field workbooks are written by worker processes (at most
+# MAX_WORKERS) while plan.xlsx is written in the main process.
+PARALLEL_ROWS = 5_000
+MAX_WORKERS = 2
 
 
 @dataclass
@@ -129,11 +145,18 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     language = scenario.export.language
     created = dt.datetime.combine(scenario.plan.start, dt.time())
 
-    say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
-    workbooks = write_field_workbooks(tasks, facts, language, out, created=created)
-    say("export: writing plan.xlsx")
+    cells = plan_cells(tasks, facts, language)
     plan_path = out / "plan.xlsx"
-    write_plan_workbook(plan_path, tasks, facts, inputs, language, hashes, created=created)
+
+    def write_plan() -> None:
+        say("export: writing plan.xlsx")
+        write_plan_workbook(plan_path, tasks, facts, inputs, language, hashes, created=created,
+                            cells=cells)
+
+    workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(tasks) >= PARALLEL_ROWS else 1
+    say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
+    workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                                      workers=workers, meanwhile=write_plan)
     tasks_path = out / "tasks.csv"
     write_csv_atomic(tasks_path, tasks)
     _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
@@ -194,9 +217,14 @@ def _write_record(
 
 def write_field_workbooks(
     tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path, *, created: dt.datetime,
-    progress: Callable[[str], None] | None = None,
+    cells: pd.DataFrame | None = None, workers: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write one field workbook per ``tasks["workbook"]`` value and drop stale ones.
+
+    With ``workers > 1`` the workbooks are written by that many worker processes (each
+    workbook is independent, so the files are the same either way) while ``meanwhile`` runs
+    here, e.g. writing ``plan.xlsx``.
 
     Parameters
     ----------
@@ -210,24 +238,75 @@ def write_field_workbooks(
         The output folder; workbooks go to ``out/teams``.
     created : datetime.datetime
         The fixed document time.
-    progress : callable, optional
-        Progress reporter.
+    cells : pandas.DataFrame, optional
+        The plan cells (:func:`planner.tasks.plan_cells`), when already rendered.
+    workers : int
+        Worker processes (1: write here, one workbook after another).
+    meanwhile : callable, optional
+        Called once in this process while the workers write (or before, with one worker).
 
     Returns
     -------
     list of pathlib.Path
         The workbooks written, in name order.
     """
-    cells = plan_cells(tasks, facts, language)
-    written: list[Path] = []
-    for name, index in sorted(tasks.groupby("workbook", sort=False).groups.items()):
-        path = out / name
-        rows = cells.loc[index]
-        subtitle = _workbook_subtitle(tasks.loc[index], name, language)
-        write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle)
-        written.append(path)
+    if cells is None:
+        cells = plan_cells(tasks, facts, language)
+    measured = measure_cells(cells)
+    jobs = []
+    for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
+        subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
+        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle))
+    if workers > 1 and len(jobs) > 1:
+        batches = _balanced_batches(jobs, workers)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(batches), mp_context=context) as pool:
+            futures = [pool.submit(write_field_batch, batch, facts, language, created)
+                       for batch in batches]
+            if meanwhile is not None:
+                meanwhile()
+            for future in futures:
+                future.result()
+    else:
+        if meanwhile is not None:
+            meanwhile()
+        write_field_batch(jobs, facts, language, created)
+    written = [job[0] for job in jobs]
     _remove_stale(out / "teams", {p.name for p in written})
     return written
+
+
+def write_field_batch(
+    jobs: list[tuple[Path, pd.DataFrame, pd.DataFrame, str]], facts: PlanFacts, language: str,
+    created: dt.datetime,
+) -> None:
+    """Write field workbooks one after another (run in this process or a worker).
+
+    Parameters
+    ----------
+    jobs : list of tuple
+        ``(path, plan cells of its rows, their measured widths, subtitle)`` per workbook.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The fixed document time.
+    """
+    for path, rows, measured, subtitle in jobs:
+        write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
+                              measured=measured)
+
+
+def _balanced_batches(jobs: list, n: int) -> list[list]:
+    """Split jobs into at most ``n`` batches of similar row counts (largest first)."""
+    batches: list[list] = [[] for _ in range(n)]
+    loads = [0] * n
+    for job in sorted(jobs, key=lambda j: -len(j[1])):
+        i = loads.index(min(loads))
+        batches[i].append(job)
+        loads[i] += len(job[1]) + 20  # a workbook costs about as much as 20 rows
+    return [b for b in batches if b]
 
 
 def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
@@ -253,7 +332,7 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 def write_plan_sheet_book(
     path: Path, rows: pd.DataFrame, facts: PlanFacts, language: str, *,
-    created: dt.datetime, subtitle: str = "",
+    created: dt.datetime, subtitle: str = "", measured: pd.DataFrame | None = None,
 ) -> None:
     """Write one field workbook: the plan sheet with result columns, and the hidden lists.
 
@@ -271,6 +350,8 @@ def write_plan_sheet_book(
         The fixed document time.
     subtitle : str
         The team or district, printed in the page header.
+    measured : pandas.DataFrame, optional
+        The rows' cell widths (:func:`measure_cells`), when already measured.
     """
     title = f"{facts.plan_name} {subtitle}".strip()
     with deterministic_workbook(path, created=created, title=title, subject=facts.plan_id,
@@ -278,13 +359,14 @@ def write_plan_sheet_book(
         styles = make_styles(wb)
         ws = wb.add_worksheet(cat.label("sheet_plan", language))
         _write_plan_sheet(ws, rows, facts, language, styles, protect=True, extra={},
-                          print_title=f"{facts.plan_id} {title}")
+                          print_title=f"{facts.plan_id} {title}", measured=measured)
         _write_lists_sheet(wb, language)
 
 
 def _write_plan_sheet(
     ws, rows: pd.DataFrame, facts: PlanFacts, language: str, styles: Styles, *,
     protect: bool, extra: dict[str, tuple[pd.Series, str]], print_title: str,
+    measured: pd.DataFrame | None = None,
 ) -> None:
     """Write the plan sheet: plan columns (locked), result columns (to fill), ``extra``."""
     plan_keys = list(cat.PLAN_COLUMNS)
@@ -299,23 +381,39 @@ def _write_plan_sheet(
     col_styles = [styles.number] + [styles.text] * (len(plan_keys) - 1)
     blank = pd.Series([None] * n, index=rows.index, dtype=object)
     columns += [blank] * len(result_keys)
-    kinds += ["blank"] * len(result_keys)
+    # Field sheets get shaded, unlocked cells to fill in; the bureau's sheet is not
+    # protected, so its result columns are left empty (and the file smaller).
+    kinds += ["blank" if protect else "skip"] * len(result_keys)
     col_styles += [styles.fill_date if k == "completed" else styles.fill_text for k in result_keys]
     for values, kind in extra.values():
         columns.append(values)
         kinds.append(kind)
         col_styles.append(styles.decimal if kind == "number" else styles.text)
 
-    widths = fit_widths(headers, [c.astype(str) if k != "blank" else pd.Series([], dtype=str)
-                                  for c, k in zip(columns, kinds, strict=True)])
+    caps = [WIDTH_CAPS[k] for k in plan_keys] + [RESULT_WIDTHS[k] for k in result_keys]
+    caps += [WIDTH_CAPS[k] for k in extra]
+    if measured is None:
+        measured = measure_cells(rows)
+    keys = plan_keys + result_keys + list(extra)
+    sizes = []
+    for key, values, kind in zip(keys, columns, kinds, strict=True):
+        if kind in ("blank", "skip"):
+            sizes.append(np.zeros(0, dtype=np.int64))
+        elif key in measured:
+            sizes.append(measured[key].to_numpy())
+        else:
+            sizes.append(text_widths(values))
+    widths = column_widths(headers, sizes, caps)
     first_result = len(plan_keys)
     for i, key in enumerate(result_keys):
-        widths[first_result + i] = max(widths[first_result + i], RESULT_WIDTHS[key])
+        widths[first_result + i] = RESULT_WIDTHS[key]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    text = [i for i, k in enumerate(kinds) if k == "text"]
+    heights = row_heights([sizes[i] for i in text], [widths[i] for i in text])
     ws.set_row(0, 30)
     write_header(ws, 0, headers, styles.header)
-    write_cells(ws, 1, columns, col_styles, kinds)
+    write_cells(ws, 1, columns, col_styles, kinds, heights)
 
     last_row = max(n, 1)
     ws.freeze_panes(1, 3)
@@ -325,6 +423,22 @@ def _write_plan_sheet(
     if protect:
         ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,
                         "sort": False})
+
+
+def measure_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Return the display width of every plan cell, to size columns and rows.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Plan cells (:func:`planner.tasks.plan_cells`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer widths, same index and columns.
+    """
+    return pd.DataFrame({k: text_widths(cells[k]) for k in cells.columns}, index=cells.index)
 
 
 def _add_validations(ws, language: str, facts: PlanFacts, first_col: int, last_row: int) -> None:
@@ -374,7 +488,7 @@ def _write_lists_sheet(wb, language: str) -> None:
 
 def write_plan_workbook(
     path: Path, tasks: pd.DataFrame, facts: PlanFacts, inputs: Inputs, language: str,
-    hashes: dict[str, str], *, created: dt.datetime,
+    hashes: dict[str, str], *, created: dt.datetime, cells: pd.DataFrame | None = None,
 ) -> None:
     """Write the bureau's ``plan.xlsx``: summary sheet, plan sheet, hidden lists.
 
@@ -394,8 +508,11 @@ def write_plan_workbook(
         Input name -> SHA-256 to print.
     created : datetime.datetime
         The fixed document time.
+    cells : pandas.DataFrame, optional
+        The plan cells, when already rendered.
     """
-    cells = plan_cells(tasks, facts, language)
+    if cells is None:
+        cells = plan_cells(tasks, facts, language)
     extra = {
         "risk_class": (clean_text(tasks["risk_class"]), "text"),
         "stratum": (clean_text(tasks["stratum"]), "text"),

@@ -398,18 +398,18 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
 
     sep = "、" if language == "zh" else ", "
     team_label = cat.label("team", language)
+    pattern = "{}（{}）" if language == "zh" else "{} ({})"
 
-    def person(names: pd.Series, ids: pd.Series) -> pd.Series:
-        if language == "zh":
-            return names + "（" + ids + "）"
-        return names + " (" + ids + ")"
+    def people(names: str, ids: str) -> str:
+        if not ids:
+            return ""
+        pairs = zip(names.split(ID_SEPARATOR), ids.split(ID_SEPARATOR), strict=False)
+        return sep.join(pattern.format(n, i) for n, i in pairs)
 
-    lead = person(tasks["lead_name"].astype(str), tasks["lead_id"].astype(str))
-    members = [
-        sep.join(person(pd.Series(n.split(ID_SEPARATOR)), pd.Series(i.split(ID_SEPARATOR))))
-        if i else ""
-        for n, i in zip(tasks["member_names"], tasks["member_ids"], strict=True)
-    ]
+    lead = [pattern.format(n, i) for n, i in zip(tasks["lead_name"].astype(str),
+                                                  tasks["lead_id"].astype(str), strict=True)]
+    members = [people(n, i) for n, i in zip(tasks["member_names"].astype(str),
+                                             tasks["member_ids"].astype(str), strict=True)]
     cells = pd.DataFrame(
         {
             "task_id": tasks["task_id"],
@@ -418,7 +418,7 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
             "address": tasks["address"],
             "district": tasks["district"],
             "items": facts.items_text(),
-            "team": tasks["team_no"].map(lambda n: team_label.format(n=int(n))),
+            "team": [team_label.format(n=int(n)) for n in tasks["team_no"]],
             "lead": lead,
             "members": members,
             "period": facts.period(language),

@@ -32,9 +32,8 @@ from planner.io import atomic_path
 
 MAX_CELL_CHARS = 32_767
 MAX_WIDTH = 60
+LINE_HEIGHT = 13.5  # points per line of 10-point text
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_WIDE = r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf" \
-        r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
@@ -119,7 +118,7 @@ def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
         header=workbook.add_format(
             {**base, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"}
         ),
-        text=workbook.add_format({**base, "text_wrap": False}),
+        text=workbook.add_format({**base, "text_wrap": True}),
         number=workbook.add_format({**base, "num_format": "0"}),
         decimal=workbook.add_format({**base, "num_format": "0.000000"}),
         date=workbook.add_format({**base, "num_format": "yyyy-mm-dd"}),
@@ -163,13 +162,39 @@ def display_width(values: pd.Series) -> int:
     """
     if values.empty:
         return 0
-    text = values.astype(str)
-    widths = text.str.len() + text.str.count(_WIDE)
-    return int(widths.max())
+    return int(text_widths(values).max())
 
 
-def fit_widths(headers: Sequence[str], columns: Sequence[pd.Series]) -> list[float]:
-    """Return column widths that fit the header and the widest value, capped at 60.
+def text_widths(values: pd.Series) -> np.ndarray:
+    """Return each value's display width: characters, plus one more for each wide character.
+
+    A character of three or more UTF-8 bytes (CJK and full-width forms) counts as two
+    columns, one of two bytes as one and a half, ASCII as one.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text values.
+
+    Returns
+    -------
+    numpy.ndarray
+        One integer width per value.
+    """
+    texts = [str(v) for v in values.to_numpy(dtype=object)]
+    chars = np.fromiter((len(s) for s in texts), dtype=np.int64, count=len(texts))
+    octets = np.fromiter((len(s.encode("utf-8")) for s in texts), dtype=np.int64,
+                         count=len(texts))
+    return chars + (octets - chars) // 2
+
+
+def fit_widths(
+    headers: Sequence[str], columns: Sequence[pd.Series], caps: Sequence[float] | None = None
+) -> list[float]:
+    """Return column widths that fit the header and the widest value, up to a cap.
+
+    Text longer than its column's cap wraps (the text formats wrap), so that a sheet of
+    many columns still prints legibly on one page width.
 
     Parameters
     ----------
@@ -177,17 +202,69 @@ def fit_widths(headers: Sequence[str], columns: Sequence[pd.Series]) -> list[flo
         The header of each column.
     columns : sequence of pandas.Series
         The values of each column, as written.
+    caps : sequence of float, optional
+        The widest each column may be (default 60 for every column).
 
     Returns
     -------
     list of float
         One width per column.
     """
+    return column_widths(headers, [text_widths(c) for c in columns], caps)
+
+
+def column_widths(
+    headers: Sequence[str], measured: Sequence[np.ndarray], caps: Sequence[float] | None = None
+) -> list[float]:
+    """Like :func:`fit_widths`, from each column's already measured text widths.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        The header of each column.
+    measured : sequence of numpy.ndarray
+        Each column's :func:`text_widths`.
+    caps : sequence of float, optional
+        The widest each column may be (default 60).
+
+    Returns
+    -------
+    list of float
+        One width per column.
+    """
+    caps = caps or [MAX_WIDTH] * len(headers)
     widths = []
-    for head, values in zip(headers, columns, strict=True):
+    for head, values, cap in zip(headers, measured, caps, strict=True):
         head_width = display_width(pd.Series([head]))
-        widths.append(float(min(MAX_WIDTH, max(head_width, display_width(values)) + 2)))
+        widest = int(values.max()) if len(values) else 0
+        widths.append(float(min(cap, max(head_width, widest) + 2)))
     return widths
+
+
+def row_heights(measured: Sequence[np.ndarray], widths: Sequence[float]) -> np.ndarray:
+    """Return each row's height in points so that wrapped text shows whole.
+
+    Neither Excel nor LibreOffice reliably grows a row for wrapped text in a generated file,
+    so heights are set: one text line per ``width - 1`` character units of the widest cell.
+
+    Parameters
+    ----------
+    measured : sequence of numpy.ndarray
+        The :func:`text_widths` of each text column (all of the same length).
+    widths : sequence of float
+        Each column's width.
+
+    Returns
+    -------
+    numpy.ndarray
+        Heights in points (``LINE_HEIGHT`` per line, at least one line).
+    """
+    n = len(measured[0]) if measured else 0
+    lines = np.ones(n, dtype=np.int64)
+    for needed, width in zip(measured, widths, strict=True):
+        per_line = max(int(width) - 1, 1)
+        lines = np.maximum(lines, -(-needed // per_line))
+    return lines * LINE_HEIGHT + 3
 
 
 def write_header(ws: Worksheet, row: int, headers: Sequence[str], style) -> None:
@@ -202,6 +279,7 @@ def write_cells(
     columns: Sequence[pd.Series],
     styles: Sequence[object],
     kinds: Sequence[str],
+    heights: Sequence[float] | None = None,
 ) -> int:
     """Write a block of cells row by row (constant-memory safe).
 
@@ -218,7 +296,10 @@ def write_cells(
     kinds : sequence of str
         ``"text"`` (written with ``write_string``, never a formula), ``"number"`` (a number,
         blank when missing), ``"date"`` (a ``datetime.date``, blank when missing) or
-        ``"blank"`` (an empty, formatted cell, e.g. a cell to fill in).
+        ``"blank"`` (an empty, formatted cell, e.g. a cell to fill in) or ``"skip"``
+        (nothing written).
+    heights : sequence of float, optional
+        Each row's height in points; rows of one line keep the default height.
 
     Returns
     -------
@@ -232,8 +313,11 @@ def write_cells(
     write_number = ws.write_number
     write_blank = ws.write_blank
     write_datetime = ws.write_datetime
+    single = LINE_HEIGHT + 3
     for i in range(n):
         row = first_row + i
+        if heights is not None and heights[i] > single:
+            ws.set_row(row, float(heights[i]))
         for col, values, style, kind in plan:
             value = values[i]
             if kind == "text":
@@ -251,7 +335,7 @@ def write_cells(
                     write_blank(row, col, None, style)
                 else:
                     write_datetime(row, col, _as_datetime(value), style)
-            else:
+            elif kind == "blank":
                 write_blank(row, col, None, style)
     return first_row + n
 
