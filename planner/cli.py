@@ -51,12 +51,12 @@ def handle_errors(func):
 
 
 def scenario_argument(func):
-    """The SCENARIO argument shared by the planning commands."""
+    """Add the SCENARIO argument shared by the planning commands."""
     return click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))(func)
 
 
 def encoding_option(func):
-    """``--encoding``: force the CSV encoding instead of detecting it."""
+    """Add ``--encoding``: force the CSV encoding instead of detecting it."""
     return click.option(
         "--encoding",
         default=None,
