@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -72,8 +73,8 @@ WIDTH_CAPS = {
 RESULT_WIDTHS = {"result": 24.0, "follow_up": 14.0, "completed": 14.0, "remark": 18.0}
 # Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
 LARGE_ROWS = 5_000
-# From this many tasks on, field workbooks are written by worker processes (at most
-# MAX_WORKERS) while plan.xlsx is written in the main process.
+# From this many tasks on, field workbooks are written by forked worker processes (at most
+# MAX_WORKERS, on Linux) while plan.xlsx is written in the main process.
 PARALLEL_ROWS = 5_000
 MAX_WORKERS = 2
 
@@ -153,7 +154,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         write_plan_workbook(plan_path, tasks, facts, inputs, language, hashes, created=created,
                             cells=cells)
 
-    workers = min(MAX_WORKERS, os.cpu_count() or 1) if len(tasks) >= PARALLEL_ROWS else 1
+    workers = _worker_count(len(tasks))
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                       workers=workers, meanwhile=write_plan)
@@ -259,7 +260,7 @@ def write_field_workbooks(
         jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle))
     if workers > 1 and len(jobs) > 1:
         batches = _balanced_batches(jobs, workers)
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=len(batches), mp_context=context) as pool:
             futures = [pool.submit(write_field_batch, batch, facts, language, created)
                        for batch in batches]
@@ -296,6 +297,18 @@ def write_field_batch(
     for path, rows, measured, subtitle in jobs:
         write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
                               measured=measured)
+
+
+def _worker_count(tasks: int) -> int:
+    """Return how many processes write the field workbooks: 1 below PARALLEL_ROWS tasks.
+
+    Workers are forked, so they need neither re-import the caller's script nor load the
+    inputs again; where fork is not the safe choice (Windows, macOS) the workbooks are
+    written one after another.
+    """
+    if tasks < PARALLEL_ROWS or not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
 def _balanced_batches(jobs: list, n: int) -> list[list]:

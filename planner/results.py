@@ -35,7 +35,13 @@ from planner import schema
 from planner.errors import InputError, Problem, ScenarioError
 from planner.io import read_table, write_csv_atomic
 from planner.scenario import Scenario, load_scenario
-from planner.tasks import ID_SEPARATOR, PlanFacts, plan_cells, read_draw_record
+from planner.tasks import (
+    ID_SEPARATOR,
+    TASK_COLUMNS,
+    PlanFacts,
+    plan_cells,
+    read_draw_record,
+)
 from planner.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
 
 CHECKED_PLAN_KEYS = tuple(k for k in cat.PLAN_COLUMNS if k != "seq")
@@ -87,7 +93,12 @@ class ExportedPlan:
             raise InputError(f"is not a readable export record ({exc}); {hint}",
                              file=str(record_path)) from None
         tasks = read_table(tasks_path, label=str(tasks_path))
-        tasks["team_no"] = pd.to_numeric(tasks["team_no"]).astype(int)
+        missing = [c for c in TASK_COLUMNS if c not in tasks.columns]
+        team_no = pd.to_numeric(tasks.get("team_no", pd.Series(dtype=str)), errors="coerce")
+        if missing or team_no.isna().any():
+            raise InputError(f"is not the task table planner export writes (columns "
+                             f"{', '.join(missing) or 'team_no'}); {hint}", file=str(tasks_path))
+        tasks["team_no"] = team_no.astype(int)
         return cls(out, facts, tasks, language, record.get("scenario"))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -387,3 +389,22 @@ def test_inspector_names_used_in_file_names_are_made_safe(make_scenario, tmp_pat
     scenario, inputs = load(scenario_path)
     result = export_stage(scenario, inputs, out)
     assert result.workbooks[0].name == "team-P000-王_五__.xlsx"
+
+
+def test_worker_processes_write_the_same_files(make_scenario, tmp_path, monkeypatch):
+    import planner.export as export_module
+
+    scenario_path = make_scenario(enterprises=hostile_enterprises(), items=ITEMS)
+    scenario, inputs = load(scenario_path)
+    outs = [tmp_path / "one", tmp_path / "many"]
+    write_stage_files(scenario_path, outs[0], n=30)
+    shutil.copytree(outs[0], outs[1])
+    export_stage(scenario, inputs, outs[0])
+    monkeypatch.setattr(export_module, "PARALLEL_ROWS", 1)
+    cores = min(2, os.cpu_count() or 1)
+    assert export_module._worker_count(30) == (cores if sys.platform.startswith("linux") else 1)
+    export_stage(scenario, inputs, outs[1])
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.xlsx"))
+    assert len(files) == 4
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel

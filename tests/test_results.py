@@ -345,3 +345,14 @@ def test_not_a_workbook_and_missing_columns(planned, tmp_path):
 ])
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
+
+
+def test_a_damaged_task_table_is_reported(planned):
+    _, out, paths = planned
+    tasks = tasks_of(out).drop(columns=["lead_id"])
+    tasks.to_csv(out / "tasks.csv", index=False)
+    with pytest.raises(InputError) as info:
+        import_results(out, paths, today=TODAY)
+    assert str(info.value) == (
+        f"{out / 'tasks.csv'}: is not the task table planner export writes (columns lead_id); "
+        "run planner run (or planner export) into this folder first")
