@@ -161,10 +161,14 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     tasks_path = out / "tasks.csv"
     write_csv_atomic(tasks_path, tasks)
     _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
+    warnings = []
+    if not facts.items:
+        warnings.append("no inspection items: the 抽查事项 column is empty; give [inputs] items "
+                        "and list the plan's item codes in [plan] items")
     return ExportResult(
         out=out, plan_path=plan_path, tasks_path=tasks_path, workbooks=workbooks,
         tasks=len(tasks), split_by=scenario.export.split_by, language=language,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, warnings=warnings,
     )
 
 

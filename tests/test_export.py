@@ -283,9 +283,13 @@ def test_english_headers(make_scenario, tmp_path):
     assert plan.sheetnames == ["Summary", "Plan", "Lists"]
 
 
-def test_without_items_file_the_items_cell_is_empty(make_scenario, tmp_path):
+def test_without_items_file_the_items_cell_is_empty_and_a_warning_says_so(make_scenario,
+                                                                        tmp_path):
     _, _, result = export_plan(make_scenario, tmp_path, items=False)
     assert all(r[6] is None for r in rows_of(result.workbooks[0])[1:])
+    assert result.summary_lines()[-1] == (
+        "  warning: no inspection items: the 抽查事项 column is empty; give [inputs] items and "
+        "list the plan's item codes in [plan] items")
 
 
 def test_plan_items_select_and_order_item_names(make_scenario, tmp_path):
