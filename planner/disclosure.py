@@ -24,13 +24,23 @@ from planner import categories as cat
 from planner.tasks import PlanFacts
 from planner.workbook import (
     clean_text,
+    column_widths,
     deterministic_workbook,
     fit_widths,
     make_styles,
+    row_heights,
     setup_print,
+    text_widths,
     write_cells,
     write_header,
 )
+
+# The widest each notice column may be; longer text wraps (rows are sized to fit).
+NOTICE_WIDTH_CAPS = {
+    "seq": 6, "plan_id": 16, "plan_name": 24, "task_id": 16, "task_name": 24, "check_type": 10,
+    "authority": 20, "name": 26, "enterprise_id": 20, "completed": 12, "result": 26,
+    "remark": 24,
+}
 
 
 def result_label(canonical: str, language: str) -> str:
@@ -98,12 +108,15 @@ def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, la
     col_kinds = [kinds.get(k, "text") for k in keys]
     col_styles = [styles.number if k == "seq" else styles.date if k == "completed"
                   else styles.text for k in keys]
-    widths = fit_widths(headers, [v.astype(str) for v in values])
+    measured = [text_widths(v.astype(str)) for v in values]
+    widths = column_widths(headers, measured, [NOTICE_WIDTH_CAPS[k] for k in keys])
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    text = [i for i, kind in enumerate(col_kinds) if kind == "text"]
+    heights = row_heights([measured[i] for i in text], [widths[i] for i in text])
     ws.set_row(0, 30)
     write_header(ws, 0, headers, styles.header)
-    write_cells(ws, 1, values, col_styles, col_kinds)
+    write_cells(ws, 1, values, col_styles, col_kinds, heights)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
     setup_print(ws, header_rows=1, header_text=f"{facts.plan_name} "
@@ -142,7 +155,7 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
     values += [clean_text(results[k]) for k in keys[1:]]
     write_cells(ws, row, values, [styles.number] + [styles.text] * 3,
                 ["number"] + ["text"] * 3)
-    widths = fit_widths(headers, [v.astype(str) for v in values])
+    widths = fit_widths(headers, [v.astype(str) for v in values], [8, 40, 20, 30])
     widths[0] = max(widths[0], max(len(L(k)) * 2 + 2 for k, _ in block))
     widths[1] = max(widths[1], 40.0)
     for col, width in enumerate(widths):
