@@ -267,16 +267,20 @@ def build_tasks(
     tasks["member_ids"] = member_ids.reindex(tasks.index).fillna("")
     tasks = tasks.reset_index()
 
-    names = inputs.inspectors.set_index("inspector_id")["name"].astype(str)
+    names = dict(zip(inputs.inspectors["inspector_id"],
+                     inputs.inspectors["name"].astype(str), strict=True))
     tasks["lead_name"] = tasks["lead_id"].map(names)
-    tasks["member_names"] = tasks["member_ids"].map(
-        lambda ids: ID_SEPARATOR.join(names[i] for i in ids.split(ID_SEPARATOR) if i)
-    )
+    tasks["member_names"] = [
+        ID_SEPARATOR.join(names[i] for i in ids.split(ID_SEPARATOR) if i)
+        for ids in tasks["member_ids"]
+    ]
 
     ent = inputs.enterprises
     ent_cols = ["enterprise_id", "address", "district", "registration_authority"]
     ent_cols = [c for c in ent_cols if c in ent.columns]
-    drawn = sample.merge(ent[ent_cols], on="enterprise_id", how="left", validate="one_to_one")
+    # Only the drawn rows of a directory that may hold millions (ids are unique there).
+    ent = ent.loc[ent["enterprise_id"].isin(sample["enterprise_id"]), ent_cols]
+    drawn = sample.merge(ent, on="enterprise_id", how="left", validate="one_to_one")
     for col in ("address", "district", "registration_authority", "stratum", "ticket", "rank"):
         if col not in drawn:
             drawn[col] = ""
@@ -330,9 +334,13 @@ def _check_seats(
     for _, r in seats[~seats["inspector_id"].isin(known_insp)].iterrows():
         problems.append(Problem(label, "inspector is not in the inspectors file",
                                 row=int(r["row"]), column="inspector_id", value=r["inspector_id"]))
-    missing_ent = sorted(known_ent - set(inputs.enterprises["enterprise_id"]))
-    for ent in missing_ent:
-        problems.append(Problem(str(Path(label).with_name("sample.csv")),
+    sample_label = str(Path(label).with_name("sample.csv"))
+    for ent in sorted(set(sample.loc[sample["enterprise_id"].duplicated(), "enterprise_id"])):
+        problems.append(Problem(sample_label, "enterprise drawn twice; re-run the draw",
+                                column="enterprise_id", value=ent))
+    listed = sample["enterprise_id"].isin(inputs.enterprises["enterprise_id"])
+    for ent in sorted(sample.loc[~listed, "enterprise_id"]):
+        problems.append(Problem(sample_label,
                                 "drawn enterprise is not in the enterprises file (did the "
                                 "directory change since the draw?)", column="enterprise_id",
                                 value=ent))

@@ -412,3 +412,16 @@ def test_worker_processes_write_the_same_files(make_scenario, tmp_path, monkeypa
     assert len(files) == 4
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+
+
+def test_a_sample_that_does_not_fit_the_directory_is_reported(make_scenario, tmp_path):
+    scenario_path = make_scenario()
+    out = tmp_path / "out"
+    sample, _ = write_stage_files(scenario_path, out, n=4)
+    sample.loc[1, "enterprise_id"] = sample.loc[0, "enterprise_id"]
+    sample.to_csv(out / "sample.csv", index=False)
+    scenario, inputs = load(scenario_path)
+    with pytest.raises(InputError) as info:
+        export_stage(scenario, inputs, out)
+    assert (f"{out / 'sample.csv'}, column 'enterprise_id': enterprise drawn twice; re-run the "
+            f"draw (value '{sample.loc[0, 'enterprise_id']}')") in str(info.value)
