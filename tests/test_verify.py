@@ -207,3 +207,16 @@ def test_a_tampered_eligible_directory_is_named(make_scenario, tmp_path):
     result = verify(out)
     assert result.exit_code == 4
     assert f"{out / 'eligible.csv'} was changed after the draw" in result.output
+
+
+def test_weighted_draws_and_scaled_down_draws_verify(make_scenario, tmp_path):
+    ent = enterprises_frame(80)
+    ent["points"] = [str(i % 7) for i in range(80)]
+    path = make_scenario(enterprises=ent, extra='weight_by = "points"')
+    out = tmp_path / "weighted"
+    assert CliRunner().invoke(cli, ["draw", str(path), "-o", str(out)]).exit_code == 0
+    result = verify(out)
+    assert result.exit_code == 0, result.output
+    ent.loc[0, "points"] = "100"
+    (tmp_path / "enterprises.csv").write_bytes(ent.to_csv(index=False).encode("utf-8"))
+    assert verify(out).exit_code == 4
