@@ -369,6 +369,15 @@ def _check_rules(s: Scenario, label: str) -> None:
             "mode 'budget' needs budget = N (total inspections, >= 0)", key="sampling.budget",
             file=label,
         )
+    if s.sampling.mode == "budget" and not s.simulation.prevalence:
+        raise ScenarioError(
+            "mode 'budget' needs the per-class prevalence: add [simulation] prevalence = "
+            "{ A = 0.02, B = 0.05, ... }", key="simulation.prevalence", file=label,
+        )
+    for grade, cap in s.sampling.annual_cap.items():
+        if cap < 1:
+            raise ScenarioError(f"must be at least 1 inspection a year, got {cap}",
+                                key=f"sampling.annual_cap.{grade}", file=label)
     if s.sampling.exclusion_days is not None and s.sampling.exclusion_days < 0:
         raise ScenarioError("must be >= 0", key="sampling.exclusion_days", file=label)
     a = s.assignment

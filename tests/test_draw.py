@@ -113,7 +113,16 @@ def test_budget_mode_without_prevalence_names_the_key(make_scenario):
         "ratios = { A = 0.1, B = 0.2, C = 0.5, D = 1.0 }", 'mode = "budget"\nbudget = 10')
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"simulation.prevalence: mode 'budget' needs"):
-        compute_draw(*loaded(path))
+        load_scenario(path)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "simulation.prevalence: mode 'budget' needs the per-class prevalence" in result.output
+
+
+def test_annual_cap_must_allow_an_inspection(make_scenario):
+    path = make_scenario(extra="annual_cap = { B = 0 }")
+    with pytest.raises(ScenarioError, match=r"sampling.annual_cap.B: must be at least 1"):
+        load_scenario(path)
 
 
 def test_spread_over_districts_by_largest_remainder(make_scenario):
