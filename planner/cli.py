@@ -303,12 +303,13 @@ def export(scenario: Path, out: Path, encoding: str | None):
               "(default: today).")
 @click.option("--holidays", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV/XLSX of public holidays and make-up working days (columns date, "
-              "kind = holiday|workday); default Monday-Friday.")
-@click.option("--warn-days", default=5, show_default=True, type=click.IntRange(min=0),
-              help="Warn when results are due within this many working days.")
+              "kind = holiday|workday); default [export] holidays, else Monday-Friday.")
+@click.option("--warn-days", default=None, type=click.IntRange(min=0), metavar="N",
+              help="Warn when results are due within N working days (default: [export] "
+              "deadline_warning_days, 5).")
 @handle_errors
 def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, today,
-            holidays: Path | None, warn_days: int):
+            holidays: Path | None, warn_days: int | None):
     """Check the filled field workbooks and write the disclosure (公示) and history.
 
     Every problem (unknown category, completion date outside the plan period, a plan column

@@ -185,8 +185,8 @@ def import_results(
     plan = ExportedPlan.read(out)
     scenario = _resolve_scenario(scenario, plan)
     if warn_days is None:
-        warn_days = getattr(scenario.export, "deadline_warning_days", 5)
-    holidays = holidays or getattr(scenario.export, "holidays", None)
+        warn_days = scenario.export.deadline_warning_days
+    holidays = holidays or scenario.export.holidays
     calendar = read_holidays(holidays) if holidays else WorkCalendar()
 
     say(f"reading {len(filled)} workbook(s)")

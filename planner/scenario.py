@@ -102,10 +102,12 @@ class AssignmentSection:
 
 @dataclass(frozen=True)
 class ExportSection:
-    """``[export]``: language and split of the Excel workbooks."""
+    """``[export]``: language and split of the Excel workbooks; the publication deadline."""
 
     language: str = "zh"
     split_by: str = "team"
+    holidays: Path | None = None
+    deadline_warning_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -410,6 +412,9 @@ def _check_rules(s: Scenario, label: str) -> None:
         )
     if len(set(a.joint_departments)) != len(a.joint_departments):
         raise ScenarioError("names a department twice", key="assignment.joint_departments",
+                            file=label)
+    if s.export.deadline_warning_days < 0:
+        raise ScenarioError("must be >= 0 (working days)", key="export.deadline_warning_days",
                             file=label)
     if s.simulation.reps < 1:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)

@@ -356,3 +356,28 @@ def test_a_damaged_task_table_is_reported(planned):
     assert str(info.value) == (
         f"{out / 'tasks.csv'}: is not the task table planner export writes (columns lead_id); "
         "run planner run (or planner export) into this folder first")
+
+
+def test_scenario_gives_the_holidays_and_the_warning_window(planned, tmp_path):
+    scenario_path, out, paths = planned
+    fill_workbooks(paths, date=dt.date(2026, 2, 2))
+    (scenario_path.parent / "holidays.csv").write_text(
+        "日期,类型\n2026-02-16,休\n2026-02-17,休\n2026-02-14,班\n", encoding="utf-8")
+    text = scenario_path.read_text(encoding="utf-8")
+    scenario_path.write_text(
+        text + '\n[export]\nholidays = "holidays.csv"\ndeadline_warning_days = 0\n',
+        encoding="utf-8")
+    due_today = import_results(out, paths, today=dt.date(2026, 3, 3))
+    assert due_today.warnings == [
+        "publication deadline near: 20 result(s) due 2026-03-03, 0 working day(s) from "
+        "2026-03-03; publish disclosure.xlsx by then"]
+    assert import_results(out, paths, today=dt.date(2026, 3, 2)).warnings == []
+    assert len(import_results(out, paths, today=dt.date(2026, 3, 2), warn_days=1).warnings) == 1
+
+
+def test_negative_warning_window_is_a_scenario_error(planned):
+    scenario_path, _, _ = planned
+    scenario_path.write_text(scenario_path.read_text(encoding="utf-8")
+                             + "\n[export]\ndeadline_warning_days = -1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"export.deadline_warning_days: must be >= 0"):
+        load_scenario(scenario_path)
