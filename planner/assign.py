@@ -51,7 +51,7 @@ import pandas as pd
 from planner import candidates as cand
 from planner import explain, sidecp, thinning
 from planner.errors import InfeasiblePlanError, InputError, Problem
-from planner.flow import RANDOM_COST_RANGE, FlowSolution, solve_flow
+from planner.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
 from planner.inputs import Inputs
 from planner.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.scenario import Scenario
@@ -75,7 +75,8 @@ class UnitReport:
     candidates: int
     admitted: int
     working: int
-    solved_on: str = "working set"
+    pricing_rounds: int = 0
+    arcs_used: int = 0
     load_min: int = 0
     load_max: int = 0
     spread_bound: int = 0
@@ -93,7 +94,8 @@ class UnitReport:
             "candidate_pairs": self.candidates,
             "admitted_pairs": self.admitted,
             "working_pairs": self.working,
-            "solved_on": self.solved_on,
+            "pricing_rounds": self.pricing_rounds,
+            "flow_pairs": self.arcs_used,
             "load_min": self.load_min,
             "load_max": self.load_max,
             "spread_lower_bound": self.spread_bound,
@@ -272,13 +274,11 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
                                   row=1, column="enterprise_id")])
     sample = sample.copy()
     sample["enterprise_id"] = sample["enterprise_id"].astype(str).str.strip().str.upper()
-    known = set(inputs.enterprises["enterprise_id"])
-    problems = []
-    for pos, eid in enumerate(sample["enterprise_id"]):
-        if eid not in known:
-            problems.append(Problem(label, "names an enterprise not in the enterprises file; "
-                                    "draw again with planner run", row=pos + 2,
-                                    column="enterprise_id", value=eid))
+    unknown = ~sample["enterprise_id"].isin(inputs.enterprises["enterprise_id"]).to_numpy()
+    problems = [Problem(label, "names an enterprise not in the enterprises file; draw again "
+                        "with planner run", row=int(pos) + 2, column="enterprise_id",
+                        value=sample["enterprise_id"].iloc[pos])
+                for pos in np.flatnonzero(unknown)]
     for pos in np.flatnonzero(sample["enterprise_id"].duplicated().to_numpy()):
         problems.append(Problem(label, "enterprise drawn twice", row=int(pos) + 2,
                                 column="enterprise_id", value=sample["enterprise_id"].iloc[pos]))
@@ -351,21 +351,21 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     """
     rules = rules_of(scenario)
     seed = scenario.plan.seed
-    ent = sample[["enterprise_id"]].reset_index(drop=True).copy()
+    directory = inputs.enterprises.set_index("enterprise_id")[["name", "district", "station"]]
+    ent = directory.reindex(sample["enterprise_id"].to_numpy()).rename_axis(
+        "enterprise_id").reset_index()
     ent["position"] = np.arange(len(ent))
-    directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]
-    ent = ent.merge(directory, on="enterprise_id", how="left", sort=False)
     roster = inputs.inspectors.copy()
     roster["roster_pos"] = np.arange(len(roster))
     _check_departments(scenario, roster, rules)
     separate = _separate_pairs(scenario, inputs)
-    forbidden = {
-        "avoidance": inputs.avoidance[["enterprise_id", "inspector_id"]],
-        "rotation": cand.last_inspectors(inputs.history, ent["enterprise_id"]),
-    }
+    forbidden = {"avoidance": inputs.avoidance[["enterprise_id", "inspector_id"]]}
+    if rules.rotation:
+        forbidden["rotation"] = cand.last_inspectors(inputs.history, ent["enterprise_id"])
     unit_col = rules.partition_by
     ent["unit"] = ent[unit_col].astype(str) if unit_col else "all"
     roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"
+    pools = dict(tuple(roster.groupby("unit", sort=False)))
 
     reasons: list[str] = []
     teams: dict[int, list[int]] = {}
@@ -373,7 +373,7 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     reports: list[UnitReport] = []
     loads = pd.Series(dtype=np.int64)
     for unit, unit_ent in ent.groupby("unit", sort=True):
-        pool = roster[roster["unit"] == unit]
+        pool = pools.get(unit, roster.iloc[:0])
         if progress:
             progress(f"assigning {explain._unit_name(str(unit), rules)}: "
                      f"{len(unit_ent):,} enterprises, {len(pool):,} inspectors")
@@ -436,53 +436,55 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     unit = cands.unit
     n_e = len(cands.enterprises)
     n_i = len(cands.inspectors)
-    th = thinning.thin(cands.pair_e, cands.pair_cls, n_e, tree, rules.max_pair_probability,
-                       thinning.rng_for(seed, "assign", unit, "thin"))
-    cost = thinning.rng_for(seed, "assign", unit, "costs").integers(
-        0, RANDOM_COST_RANGE, size=len(cands.pair_e), dtype=np.int64)
-    order = th.order
-    arc_e = cands.pair_e[order].astype(np.int64)
-    arc_i = cands.pair_i[order].astype(np.int64)
-    arc_cls = cands.pair_cls[order].astype(np.int64)
-    arc_cost = cost[order]
+    th = thinning.thin(cands.mask, cands.cls, tree, rules.max_pair_probability,
+                       thinning.rng_for(seed, "assign", unit, "thin"),
+                       thinning.rng_for(seed, "assign", unit, "costs"), RANDOM_COST_RANGE)
+    cls = cands.cls.astype(np.int64)
     capacity = cands.inspectors["capacity"].to_numpy(dtype=np.int64)
-    admitted = np.flatnonzero(th.admitted)
-    working = np.flatnonzero(th.working)
-    report = UnitReport(unit, n_e, n_i, len(arc_e), len(admitted), len(working))
+    n_admitted = int(th.admitted.sum())
+    report = UnitReport(unit, n_e, n_i, int(cands.mask.sum()), n_admitted,
+                        int(th.working.sum()))
+    active = th.admitted.any(axis=0)
+    report.spread_bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
 
-    active = np.zeros(n_i, dtype=bool)
-    active[arc_i[admitted]] = True
-    bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
-    report.spread_bound = bound
-
-    def run(idx: np.ndarray) -> FlowSolution:
-        sol = solve_flow(tree, n_e, arc_e[idx], arc_i[idx], arc_cls[idx], arc_cost[idx],
-                         capacity)
+    def run(selected: np.ndarray):
+        arc_e, arc_i, arc_cost = th.arcs(selected)
+        sol = solve_flow(tree, n_e, arc_e, arc_i, cls[arc_i], arc_cost, capacity)
         report.flow_seconds += sol.seconds
-        return sol
+        return sol, arc_e, arc_i
 
-    used = working
-    sol = run(working)
-    if not sol.complete or _spread_of(arc_i[working][sol.chosen], n_i, active) > bound:
-        if len(working) < len(admitted):
-            used = admitted
-            sol = run(admitted)
-            report.solved_on = "admitted set"
+    used = th.working
+    sol, arc_e, arc_i = run(used)
+    while sol.complete and int(used.sum()) < n_admitted:
+        # Pricing: an admitted pair left out of the network whose arc has a negative
+        # reduced cost would improve balance or cost; add every such pair and solve again.
+        # When none is left, the plan is optimal over the whole admitted set.
+        better = improving_pairs(sol, potentials(sol), th.admitted & ~used, th.cost, cls, tree)
+        if not better.any():
+            break
+        report.pricing_rounds += 1
+        used = used | better
+        sol, arc_e, arc_i = run(used)
+    if not sol.complete and int(used.sum()) < n_admitted:
+        used = th.admitted
+        sol, arc_e, arc_i = run(used)
+    report.arcs_used = int(used.sum())
     if not sol.complete:
-        reasons = [explain.cut_reason(cands, rules, sol, arc_i[used])]
+        reasons = [explain.cut_reason(cands, rules, sol, arc_i)]
         if rules.max_pair_probability is not None:
-            loose = solve_flow(tree, n_e, arc_e, arc_i, arc_cls, arc_cost, capacity)
+            all_e, all_i = np.nonzero(cands.mask)
+            loose = solve_flow(tree, n_e, all_e, all_i, cands.cls[all_i],
+                               np.zeros(len(all_e), dtype=np.int64), capacity)
             if loose.complete:
                 reasons.append(
                     f"{explain._unit_name(unit, rules)}: the rules alone leave room for a plan, "
                     f"but max_pair_probability {rules.max_pair_probability:g} admits only "
-                    f"{len(admitted):,} of {len(arc_e):,} candidate pairs for this seed; raise "
-                    "max_pair_probability or inspector capacity")
+                    f"{n_admitted:,} of {report.candidates:,} candidate pairs for this seed; "
+                    "raise max_pair_probability or inspector capacity")
         return reasons
 
-    chosen = used[sol.chosen]
     teams: dict[int, list[int]] = {e: [] for e in range(n_e)}
-    for e, i in zip(arc_e[chosen], arc_i[chosen], strict=True):
+    for e, i in zip(arc_e[sol.chosen], arc_i[sol.chosen], strict=True):
         teams[int(e)].append(int(i))
 
     ids = cands.inspectors["inspector_id"].astype(str).to_numpy()
@@ -490,8 +492,9 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     separate = {(min(local[a], local[b]), max(local[a], local[b]))
                 for a, b in separate_ids if a in local and b in local}
     if separate:
-        result = _repair(teams, separate, arc_e[admitted], arc_i[admitted], arc_cls[admitted],
-                         arc_cost[admitted], capacity, tree, seed, unit, report)
+        adm_e, adm_i, adm_cost = th.arcs(th.admitted)
+        result = _repair(teams, separate, adm_e, adm_i, cls[adm_i], adm_cost, capacity, tree,
+                         seed, unit, report)
         if isinstance(result, list):
             return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
     loads = np.zeros(n_i, dtype=np.int64)
@@ -503,11 +506,6 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     leads = choose_leads(teams, cands.inspectors["cls"].to_numpy(), tree.lead_classes,
                          thinning.rng_for(seed, "assign", unit, "leads"), n_i)
     return teams, leads, report, loads
-
-
-def _spread_of(chosen_i: np.ndarray, n_i: int, active: np.ndarray) -> int:
-    loads = np.bincount(chosen_i, minlength=n_i)[active]
-    return int(loads.max() - loads.min()) if len(loads) else 0
 
 
 def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:

@@ -19,8 +19,9 @@ rotation            the inspectors of the enterprise's last inspection (``rotati
 
 The first four depend on the inspector alone, so they are counted once per unit; the
 cross-station count is a per-station count; only the avoidance and rotation pairs (short
-lists) are matched pair by pair. The only array of the size of the unit's
-enterprises x inspectors is the boolean mask of the surviving pairs; a plan without
+lists) are matched pair by pair. The only arrays of the size of the unit's
+enterprises x inspectors are the boolean mask of the surviving pairs and, while thinning,
+a random key per pair; a plan without
 ``partition_by`` whose cross product would exceed :data:`MAX_PAIRS` is refused with a
 message saying to partition it.
 """
@@ -104,8 +105,8 @@ class UnitCandidates:
     inspectors : pandas.DataFrame
         The unit's inspectors who pass the per-inspector rules (local order): roster columns
         plus ``cls`` (leaf class of the slot tree) and ``roster_pos``.
-    pair_e, pair_i : numpy.ndarray
-        Local enterprise and inspector index of every candidate pair, enterprise-major.
+    mask : numpy.ndarray of bool
+        Enterprises x inspectors: whether the pair is a candidate.
     removed : pandas.DataFrame
         Per enterprise (local order), the pairs each active rule removed, plus ``roster``
         (the whole roster's size) and ``left``.
@@ -114,20 +115,19 @@ class UnitCandidates:
     unit: str
     enterprises: pd.DataFrame
     inspectors: pd.DataFrame
-    pair_e: np.ndarray
-    pair_i: np.ndarray
+    mask: np.ndarray
     removed: pd.DataFrame
 
     @property
-    def pair_cls(self) -> np.ndarray:
-        """Leaf class of each pair's inspector."""
-        return self.inspectors["cls"].to_numpy()[self.pair_i]
+    def cls(self) -> np.ndarray:
+        """Leaf class of each inspector."""
+        return self.inspectors["cls"].to_numpy()
 
     def available_by_node(self, tree: SlotTree) -> np.ndarray:
-        """Candidates per enterprise under each slot-tree node (shape enterprises x nodes)."""
-        n_e = len(self.enterprises)
-        by_cls = np.zeros((n_e, tree.n_classes), dtype=np.int64)
-        np.add.at(by_cls, (self.pair_e, self.pair_cls), 1)
+        """Return candidates per enterprise under each slot-tree node (enterprises x nodes)."""
+        cls = self.cls
+        by_cls = np.stack([self.mask[:, cls == c].sum(axis=1) for c in range(tree.n_classes)],
+                          axis=1).reshape(len(self.enterprises), tree.n_classes)
         return np.stack([by_cls[:, c].sum(axis=1) for c in tree.subtree_classes()], axis=1)
 
 
@@ -250,19 +250,16 @@ def build_unit(
             mask[pe, pi] = False
             count = np.bincount(pe, minlength=n_e)
         removed[name] = count
-    pair_e, pair_i = np.nonzero(mask)
-    del mask
     table = pd.DataFrame(
         {name: np.broadcast_to(np.asarray(removed[name]), (n_e,)).astype(np.int64)
          for name in rules.active_rules()}
     )
     table["roster"] = roster_size
-    table["left"] = np.bincount(pair_e, minlength=n_e)
+    table["left"] = mask.sum(axis=1)
     return UnitCandidates(
         unit=unit,
         enterprises=ent,
         inspectors=insp,
-        pair_e=pair_e.astype(np.int32),
-        pair_i=pair_i.astype(np.int32),
+        mask=mask,
         removed=table,
     )

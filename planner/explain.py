@@ -153,9 +153,10 @@ def unit_reasons(cands: UnitCandidates, rules: Rules) -> list[str]:
             if tree.require_lead:
                 lead_have = int(np.minimum(cap[other & lead_mask], k).sum())
                 if k > lead_have:
-                    parts.append(f"{k} teams need a lead from another station, "
-                                 f"{int((other & lead_mask).sum())} lead-capable inspectors "
-                                 f"there can lead {lead_have} (short by {k - lead_have})")
+                    n_lead = _count(int((other & lead_mask).sum()), "lead-capable inspector")
+                    parts.append(f"{_count(k, 'team')} need a lead from another station, "
+                                 f"{n_lead} there can lead {lead_have} (short by "
+                                 f"{k - lead_have})")
             if parts:
                 out.append(f"station {station} ({unit}): " + "; ".join(parts))
     return out
@@ -210,12 +211,11 @@ def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution,
     tree_nodes = reached[(reached >= first_tree) & (reached < first_insp)]
     ents = np.unique((tree_nodes - first_tree) // n_nodes)
     insp = np.unique(reached[reached >= first_insp] - first_insp)
-    short = solution.short_by_node
+    short = solution.short_by_node.sum(axis=1)
     empty = int(short.sum())
-    tree = rules.tree
-    lead_nodes = [tree.leaf_node[c] for c in tree.lead_classes]
-    lead_short = int(short[:, lead_nodes].sum()) if tree.require_lead else 0
-    e_rows = cands.enterprises.iloc[ents]
+    short_e = np.flatnonzero(short)
+    others = len(np.setdiff1d(ents, short_e))
+    e_rows = cands.enterprises.iloc[short_e]
     groups = (e_rows["station"].where(e_rows["station"] != "", e_rows["district"])
               .value_counts().sort_index())
     where = ", ".join(f"{g} {c}" for g, c in groups.items())
@@ -224,9 +224,10 @@ def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution,
     if len(i_rows) > MAX_LISTED:
         ids += f", ... ({len(i_rows)} in all)"
     cap = int(i_rows["capacity"].sum())
-    seats = len(ents) * tree.team_size
-    lead = f", {lead_short} of them lead seats" if lead_short else ""
-    who = (f"the {len(i_rows)} inspectors who could still take them ({ids}) are all at "
-           f"capacity ({cap} seats)") if len(i_rows) else "no candidate inspector is left"
-    return (f"{_unit_name(cands.unit, rules)}: {len(ents)} enterprises ({where}) need {seats} "
-            f"seats; {who}, so {empty} seat{'s' if empty != 1 else ''} stay empty{lead}")
+    head = (f"{_unit_name(cands.unit, rules)}: {_count(empty, 'seat')} stay empty in "
+            f"{_count(len(short_e), 'enterprise')} ({where})")
+    if not len(i_rows):
+        return f"{head}: every candidate of theirs is already on their team"
+    they = f"they and {_count(others, 'other enterprise')}" if others else "they"
+    return (f"{head}; {they} compete for the same {_count(len(i_rows), 'inspector')} ({ids}), "
+            f"who are all at capacity ({cap} seats)")

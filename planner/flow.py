@@ -52,9 +52,10 @@ class FlowSolution:
         Solve time.
     status : str
         OR-Tools status name.
-    network : dict or None
-        Arrays of the network (``tails``, ``heads``, ``caps``, ``flows``, ``first_insp``,
-        ``n_nodes``, ``cand_start``) kept when seats are short, for the explanation.
+    network : dict
+        Arrays of the network (``tails``, ``heads``, ``caps``, ``costs``, ``flows``) and its
+        layout (``first_tree``, ``n_nodes``, ``first_insp``, ``cand_start``), for pricing
+        and for the explanation.
     """
 
     chosen: np.ndarray
@@ -62,7 +63,7 @@ class FlowSolution:
     short_by_node: np.ndarray
     seconds: float
     status: str
-    network: dict | None = None
+    network: dict
 
     @property
     def complete(self) -> bool:
@@ -169,10 +170,94 @@ def solve_flow(
     for j in src_nodes:
         short[:, j] = caps_a[offset:offset + n_enterprises] - flows[offset:offset + n_enterprises]
         offset += n_enterprises
-    network = None
-    if short.any():
-        network = {"tails": tails_a, "heads": heads_a, "caps": caps_a, "flows": flows,
-                   "first_insp": first_insp, "first_tree": first_tree, "n_nodes": n_nodes,
-                   "cand_start": cand_start}
+    network = {"tails": tails_a, "heads": heads_a, "caps": caps_a, "costs": costs_a,
+               "flows": flows, "first_insp": first_insp, "first_tree": first_tree,
+               "n_nodes": n_nodes, "cand_start": cand_start}
     name = getattr(status, "name", str(status))
     return FlowSolution(chosen, served, short, time.perf_counter() - t0, name, network)
+
+
+def potentials(solution: FlowSolution, max_rounds: int = 100_000) -> np.ndarray:
+    """Node potentials proving a complete flow optimal: shortest distances in its residual graph.
+
+    Distances from a virtual root joined to every node at cost 0, by Bellman-Ford rounds
+    (vectorised, until nothing changes). An optimal flow's residual graph has no negative
+    cycle, so the rounds end; afterwards ``d[v] <= d[u] + cost`` for every residual arc.
+
+    Parameters
+    ----------
+    solution : FlowSolution
+        A solved flow.
+    max_rounds : int
+        Safety bound on the rounds.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One distance per node.
+    """
+    net = solution.network
+    tails, heads, caps, costs, flows = (net[k] for k in ("tails", "heads", "caps", "costs",
+                                                          "flows"))
+    fwd = flows < caps
+    back = flows > 0
+    u = np.concatenate([tails[fwd], heads[back]])
+    v = np.concatenate([heads[fwd], tails[back]])
+    w = np.concatenate([costs[fwd], -costs[back]])
+    order = np.argsort(v, kind="stable")
+    u, v, w = u[order], v[order], w[order]
+    targets, starts = np.unique(v, return_index=True)
+    n = int(max(tails.max(initial=0), heads.max(initial=0))) + 1
+    d = np.zeros(n, dtype=np.int64)
+    for _ in range(max_rounds):
+        best = np.minimum.reduceat(d[u] + w, starts) if len(u) else np.zeros(0, np.int64)
+        better = best < d[targets]
+        if not better.any():
+            return d
+        d[targets[better]] = best[better]
+    raise RuntimeError("no fixed point: the flow is not optimal")  # a bug, not user input
+
+
+def improving_pairs(solution: FlowSolution, distance: np.ndarray, outside: np.ndarray,
+                   cost: np.ndarray, cls: np.ndarray, tree: SlotTree,
+                   chunk: int = 2048) -> np.ndarray:
+    """Pairs left out of the network whose arc would have a negative reduced cost.
+
+    With ``d`` from :func:`potentials`, the arc from the enterprise's slot leaf to the
+    inspector has reduced cost ``d[leaf] + cost - d[inspector]``; when no left-out pair
+    has a negative one, the flow is optimal for the network with every pair added (LP
+    optimality). Computed on row blocks of the enterprises x inspectors matrices.
+
+    Parameters
+    ----------
+    solution : FlowSolution
+        The solved flow (for the node layout).
+    distance : numpy.ndarray
+        From :func:`potentials`.
+    outside : numpy.ndarray of bool
+        Enterprises x inspectors: the pairs to price.
+    cost : numpy.ndarray
+        Enterprises x inspectors: random costs.
+    cls : numpy.ndarray
+        Slot class of each inspector.
+    tree : SlotTree
+        The team's slot tree.
+    chunk : int
+        Rows per block.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Enterprises x inspectors: the improving pairs.
+    """
+    net = solution.network
+    n_e, n_i = outside.shape
+    leaf_node = np.asarray(tree.leaf_node, dtype=np.int64)[np.asarray(cls, dtype=np.int64)]
+    d_insp = distance[net["first_insp"] + np.arange(n_i, dtype=np.int64)]
+    out = np.zeros_like(outside)
+    for lo in range(0, n_e, chunk):
+        rows = np.arange(lo, min(lo + chunk, n_e), dtype=np.int64)
+        tail = net["first_tree"] + rows[:, None] * net["n_nodes"] + leaf_node[None, :]
+        reduced = distance[tail] + cost[rows].astype(np.int64) - d_insp[None, :]
+        out[rows] = outside[rows] & (reduced < 0)
+    return out

@@ -71,38 +71,29 @@ def quantised(q: float | None) -> int:
 
 @dataclass
 class Thinned:
-    """Candidate pairs in admission order, with the admitted and working subsets.
+    """The admitted pairs, their random costs and the working subset, as matrices.
 
     Attributes
     ----------
-    order : numpy.ndarray
-        Permutation of the unit's pairs: enterprise, then slot class, then random.
     admitted : numpy.ndarray of bool
-        Over the ordered pairs: admitted under ``max_pair_probability``.
+        Enterprises x inspectors: admitted under ``max_pair_probability``.
+    cost : numpy.ndarray of int32
+        Enterprises x inspectors: the pair's random cost, in ``[0, cost_range)``.
     working : numpy.ndarray of bool
-        Over the ordered pairs: the working set (a subset of ``admitted``).
+        Enterprises x inspectors: the working set (a subset of ``admitted``).
     """
 
-    order: np.ndarray
     admitted: np.ndarray
+    cost: np.ndarray
     working: np.ndarray
 
-
-def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start offset of each element's run of equal (sorted) keys, and run lengths per element."""
-    n = len(keys)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    new = np.ones(n, dtype=bool)
-    new[1:] = keys[1:] != keys[:-1]
-    starts = np.flatnonzero(new)
-    run_id = np.cumsum(new) - 1
-    lengths = np.diff(np.append(starts, n))
-    return starts[run_id], lengths[run_id]
+    def arcs(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (enterprise, inspector, cost) arrays of the pairs where ``which`` holds."""
+        e, i = np.nonzero(which)
+        return e.astype(np.int64), i.astype(np.int64), self.cost[e, i].astype(np.int64)
 
 
-def systematic(position: np.ndarray, width: np.ndarray, span: np.ndarray,
-               offset: np.ndarray) -> np.ndarray:
+def systematic(position: np.ndarray, width, span, offset) -> np.ndarray:
     """Systematic sampling on an integer line.
 
     Item ``j`` covers ``[width*j, width*(j+1))``; it is chosen when that interval holds a
@@ -111,8 +102,10 @@ def systematic(position: np.ndarray, width: np.ndarray, span: np.ndarray,
 
     Parameters
     ----------
-    position, width, span, offset : numpy.ndarray
-        Per item (int64): its position in its run, the width, the line's period, the offset.
+    position : numpy.ndarray
+        Each item's position in its run (int64).
+    width, span, offset : int or numpy.ndarray
+        The width, the line's period and the offset (broadcast against ``position``).
 
     Returns
     -------
@@ -124,60 +117,76 @@ def systematic(position: np.ndarray, width: np.ndarray, span: np.ndarray,
     return hi > lo
 
 
-def thin(pair_e: np.ndarray, pair_cls: np.ndarray, n_enterprises: int, tree: SlotTree,
-         q: float | None, rng: np.random.Generator,
+def thin(mask: np.ndarray, cls: np.ndarray, tree: SlotTree, q: float | None,
+         rng: np.random.Generator, cost_rng: np.random.Generator, cost_range: int,
          working_set: int = WORKING_SET) -> Thinned:
-    """Admit candidates under ``max_pair_probability`` and pick a working set.
+    """Admit candidates under ``max_pair_probability``, cost them, and pick a working set.
+
+    The working set of an enterprise is, in each slot class, its admitted pairs whose cost
+    falls under a threshold set for the class's share of ``working_set`` - topped up to
+    the ``team_size`` cheapest when chance leaves fewer. The costs are independent uniform
+    draws, so that is a random subset, and every pair left out costs more than every pair
+    kept in its class: the arcs least likely to be wanted by the optimiser's tie-breaks.
 
     Parameters
     ----------
-    pair_e : numpy.ndarray
-        Local enterprise index of each pair.
-    pair_cls : numpy.ndarray
-        Slot class of each pair's inspector.
-    n_enterprises : int
-        Enterprises in the unit.
+    mask : numpy.ndarray of bool
+        Enterprises x inspectors: the candidate pairs.
+    cls : numpy.ndarray
+        Slot class of each inspector.
     tree : SlotTree
-        The team's slot tree (for the per-class minimum of the working set).
+        The team's slot tree.
     q : float or None
         ``max_pair_probability``; None admits every candidate.
     rng : numpy.random.Generator
         The unit's thinning stream.
+    cost_rng : numpy.random.Generator
+        The unit's cost stream.
+    cost_range : int
+        Costs are drawn from ``[0, cost_range)``.
     working_set : int
         Target candidates per enterprise for the first solve.
 
     Returns
     -------
     Thinned
-        The admission order and the two subsets.
+        The admitted pairs, their costs and the working subset.
     """
-    n = len(pair_e)
+    n_e, n_i = mask.shape
+    cls = np.asarray(cls, dtype=np.int64)
     n_cls = max(tree.n_classes, 1)
-    key = rng.random(n)
-    block = pair_e.astype(np.float64) * n_cls + pair_cls.astype(np.float64)
-    order = np.argsort(block + key, kind="stable")
-    e_sorted = pair_e[order].astype(np.int64)
-    start, _ = _runs(e_sorted)
-    position = np.arange(n, dtype=np.int64) - start
     width = quantised(q)
-    u = rng.integers(0, SCALE, size=n_enterprises, dtype=np.int64)
     if width >= SCALE:
-        admitted = np.ones(n, dtype=bool)
+        admitted = mask
     else:
-        admitted = systematic(position, np.int64(width), np.int64(SCALE), u[e_sorted])
+        # Each row's candidates grouped by class, in random order within a class,
+        # non-candidates last; systematic sampling along the row.
+        key = rng.random((n_e, n_i))
+        key += cls[None, :]
+        key[~mask] = np.inf
+        order = np.argsort(key, axis=1, kind="stable")
+        del key
+        position = np.arange(n_i, dtype=np.int64)[None, :]
+        u = rng.integers(0, SCALE, size=(n_e, 1), dtype=np.int64)
+        chosen = (position < mask.sum(axis=1)[:, None]) & systematic(position, width, SCALE, u)
+        admitted = np.zeros_like(mask)
+        np.put_along_axis(admitted, order, chosen, axis=1)
+        del order, chosen
 
-    # The working set, drawn among the admitted pairs.
-    idx = np.flatnonzero(admitted)
-    ae = e_sorted[idx]
-    a_start, a_len = _runs(ae)
-    a_pos = np.arange(len(idx), dtype=np.int64) - a_start
-    v = rng.integers(0, np.iinfo(np.int64).max, size=n_enterprises, dtype=np.int64)
-    offset = v[ae] % np.maximum(a_len, 1)
-    take = (a_len <= working_set) | systematic(a_pos, np.int64(working_set), a_len, offset)
-    cls_sorted = pair_cls[order][idx].astype(np.int64)
-    c_start, _ = _runs(ae * n_cls + cls_sorted)
-    c_rank = np.arange(len(idx), dtype=np.int64) - c_start
-    take |= c_rank < tree.team_size
-    working = np.zeros(n, dtype=bool)
-    working[idx[take]] = True
-    return Thinned(order=order, admitted=admitted, working=working)
+    cost = cost_rng.integers(0, cost_range, size=(n_e, n_i), dtype=np.int32)
+    columns = [np.flatnonzero(cls == c) for c in range(n_cls)]
+    per_cls = np.stack([admitted[:, col].sum(axis=1) for col in columns], axis=1)
+    total = np.maximum(per_cls.sum(axis=1, keepdims=True), 1)
+    quota = np.maximum(tree.team_size, -(-working_set * per_cls // total))
+    threshold = np.where(per_cls > 0, -(-cost_range * quota // np.maximum(per_cls, 1)), 0)
+    working = np.zeros_like(admitted)
+    for c, col in enumerate(columns):
+        if not len(col):
+            continue
+        block = admitted[:, col] & (cost[:, col] < threshold[:, c:c + 1])
+        short = np.flatnonzero(block.sum(axis=1) < np.minimum(tree.team_size, per_cls[:, c]))
+        for e in short:  # rare: top up to the team_size cheapest of the class
+            row = np.where(admitted[e, col], cost[e, col], np.iinfo(np.int32).max)
+            block[e, np.argsort(row, kind="stable")[:min(tree.team_size, per_cls[e, c])]] = True
+        working[:, col] = block
+    return Thinned(admitted=admitted, cost=cost, working=working)

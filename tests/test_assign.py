@@ -163,3 +163,49 @@ def test_empty_sample_writes_a_header_only(make_scenario, tmp_path):
     assert (out / "assignments.csv").read_text() == "task_id,enterprise_id,inspector_id,role\n"
     assert result.plan.loads.sum() == 0
     assert check_plan(scenario, inputs, out).ok
+
+
+def test_spread_is_the_least_the_rules_allow_as_proven_by_cp_sat(make_scenario, tmp_path):
+    # Cross-station, few leads, mixed capacities and avoidance: the rules bind. The flow's
+    # loads are decreasingly minimal, so its largest load is the least any plan can have
+    # and its smallest the most; CP-SAT, optimising each directly, must agree.
+    from ortools.sat.python import cp_model
+
+    ent = enterprises_frame(14)
+    insp = inspectors_frame(7)
+    insp["can_lead"] = ["是", "否", "否", "否", "是", "否", "是"]
+    insp["capacity"] = ["2", "9", "9", "6", "9", "9", "5"]
+    avoid = pd.DataFrame({"inspector_id": ["P003"] * 4,
+                          "enterprise_id": ent["enterprise_id"][1:9:2]})
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=ent, inspectors=insp,
+                                  avoidance=avoid, extra="[assignment]\ncross_station = true\n")
+    loads = assign_and_check(scenario, inputs, out).plan.loads
+
+    roster = inputs.inspectors.set_index("inspector_id")
+    stations = ent.set_index("enterprise_id")["station"]
+    avoided = set(zip(avoid["enterprise_id"], avoid["inspector_id"], strict=True))
+
+    def extreme(sense: str) -> int:
+        model = cp_model.CpModel()
+        x = {(e, i): model.new_bool_var(f"{e},{i}") for e in ent["enterprise_id"]
+             for i in roster.index
+             if roster.at[i, "station"] != stations[e] and (e, i) not in avoided}
+        for e in ent["enterprise_id"]:
+            model.add(sum(v for (f, _), v in x.items() if f == e) == 2)
+            model.add(sum(v for (f, i), v in x.items() if f == e and roster.at[i, "can_lead"])
+                      >= 1)
+        bound = model.new_int_var(0, 28, "bound")
+        for i in roster.index:
+            load = sum(v for (_, j), v in x.items() if j == i)
+            model.add(load <= int(roster.at[i, "capacity"]))
+            model.add(load <= bound) if sense == "max" else model.add(load >= bound)
+        model.minimize(bound) if sense == "max" else model.maximize(bound)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 2
+        assert solver.solve(model) == cp_model.OPTIMAL
+        return round(solver.objective_value)
+
+    assert int(loads.max()) == extreme("max")
+    assert int(loads.min()) == extreme("min")
+    assert loads.max() - loads.min() > spread_lower_bound(
+        roster["capacity"].to_numpy(), 28)  # the rules, not the capacities, set the spread
