@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
@@ -134,33 +135,57 @@ def read_table(
         data = path.read_bytes()
         if not data.strip():
             raise InputError("file is empty; expected a header row and records", file=label)
-        text, _ = decode_text(data, label, encoding)
-        frame = _read_csv_text(text, label)
+        text, used = decode_text(data, label, encoding)
+        if used in ("utf-8-sig", "utf-8", "utf8"):
+            utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        else:
+            utf8 = text.encode("utf-8")
+        del text
+        frame = _read_csv_bytes(utf8, label)
     frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
     return frame
 
 
-def _read_csv_text(text: str, label: str) -> pd.DataFrame:
-    if "\x00" in text:
+def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
+    """Parse UTF-8 CSV bytes into a frame of stripped strings."""
+    if b"\x00" in data:
         raise InputError("contains NUL bytes: this is not a text CSV file", file=label)
     try:
-        # Parse UTF-8 bytes, not a StringIO: pandas reads a StringIO of non-ASCII text through
-        # a wrapper whose re-encoding overflow grows with every chunk (quadratic; minutes for
-        # a 400 MB directory).
+        # Parse bytes, not a StringIO: pandas reads a StringIO of non-ASCII text through a
+        # wrapper whose re-encoding overflow grows with every chunk (quadratic; minutes for a
+        # 400 MB directory).
         frame = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
             encoding="utf-8",
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skipinitialspace=True,
+            index_col=False,  # a row with an extra field must not turn column 1 into an index
             engine="c",
         )
     except pd.errors.EmptyDataError:
         raise InputError("file is empty; expected a header row and records", file=label) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"is not a well-formed CSV table: {_first_line(exc)}", file=label) from None
-    return _strip_cells(frame)
+    if _may_have_padding(data):
+        return _strip_cells(frame)
+    return frame.astype(object)
+
+
+def _may_have_padding(data: bytes) -> bool:
+    """Tell whether any cell could start or end with white space (vectorised over the bytes)."""
+    if data[:1].isspace() or b"\t" in data or "\u3000".encode() in data or b"\xc2\xa0" in data:
+        return True
+    raw = np.frombuffer(data, dtype=np.uint8)
+    spaces = np.flatnonzero(raw == ord(" "))
+    if len(spaces) == 0:
+        return False
+    edges = np.frombuffer(b',\r\n"', dtype=np.uint8)
+    after = raw[np.minimum(spaces + 1, len(raw) - 1)]
+    before = raw[np.maximum(spaces - 1, 0)]
+    return bool(np.isin(after, edges).any() or np.isin(before, edges[1:]).any()
+                or spaces[-1] == len(raw) - 1)
 
 
 def _read_xlsx(path: Path, sheet: str | None, label: str) -> pd.DataFrame:

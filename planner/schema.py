@@ -236,15 +236,10 @@ def parse_dates(
         ``datetime64[ns]`` Series (NaT where empty or bad) and the problems found.
     """
     text = frame[column].astype(str)
-    cleaned = (
-        text.str.replace(r"[年月/.]", "-", regex=True)
-        .str.replace("日", "", regex=False)
-        .str.replace(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)
-    )
-    compact = cleaned.str.fullmatch(r"\d{8}")
-    cleaned = cleaned.where(~compact, cleaned.str.slice(0, 4) + "-" + cleaned.str.slice(4, 6)
-                            + "-" + cleaned.str.slice(6, 8))
-    parsed = pd.to_datetime(cleaned, format="%Y-%m-%d", errors="coerce")
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    odd = (parsed.isna() & (text != "")).to_numpy()
+    if odd.any():  # other spellings: 2026/3/31, 20260331, 2026年3月31日, with a time
+        parsed[odd] = _parse_loose_dates(text[odd]).to_numpy()
     problems = []
     bad = parsed.isna() & (text != "")
     for row in rows_of(frame, bad):
@@ -256,6 +251,19 @@ def parse_dates(
         for row in rows_of(frame, text == ""):
             problems.append(Problem(label, "empty cell; a date is required", row=int(row), column=column))
     return parsed, problems
+
+
+def _parse_loose_dates(text: pd.Series) -> pd.Series:
+    """Parse dates written with / . 年月日, as eight digits, or followed by a time."""
+    cleaned = (
+        text.str.replace(r"[年月/.]", "-", regex=True)
+        .str.replace("日", "", regex=False)
+        .str.replace(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", regex=True)
+    )
+    compact = cleaned.str.fullmatch(r"\d{8}")
+    cleaned = cleaned.where(~compact, cleaned.str.slice(0, 4) + "-" + cleaned.str.slice(4, 6)
+                            + "-" + cleaned.str.slice(6, 8))
+    return pd.to_datetime(cleaned, format="%Y-%m-%d", errors="coerce")
 
 
 def parse_bools(

@@ -263,3 +263,14 @@ def test_load_inputs_raises_input_error_with_all_problems(make_scenario):
     with pytest.raises(InputError) as err:
         load_inputs(load_scenario(make_scenario(enterprises=ent)))
     assert [p.row for p in err.value.problems] == [2, 3]
+
+
+def test_cells_padded_with_spaces_tabs_or_ideographic_spaces_are_trimmed(make_scenario, tmp_path):
+    from planner.io import read_table
+
+    for pad in (" ", "\t", "\u3000"):
+        path = tmp_path / "t.csv"
+        path.write_text(f"a,b\nx{pad},{pad}y\n\"{pad}z\",w{pad}\n", encoding="utf-8")
+        assert read_table(path).values.tolist() == [["x", "y"], ["z", "w"]]
+    path.write_text("a,b\nx y,z\n", encoding="utf-8")
+    assert read_table(path).values.tolist() == [["x y", "z"]]

@@ -79,3 +79,11 @@ def test_generated_codes_are_valid_distinct_and_seeded():
     assert len(set(a)) == 2000
     assert all(p is None for p in uscc.uscc_problems(a))
     assert list(uscc.generate(np.random.default_rng(4), 2000)) != list(a)
+
+
+def test_batch_check_agrees_with_single_checks_on_mixed_batches():
+    good = list(uscc.generate(np.random.default_rng(5), 50))
+    broken = [good[0][:17] + ("0" if good[0][17] != "0" else "1"), "SHORT", "91350100M000100I43"]
+    for batch in (good, good + broken[:1], broken + good):  # fast path, fast path, per-code path
+        assert uscc.uscc_problems(np.array(batch, dtype=object)) == [
+            uscc.uscc_problem(c) for c in batch]
