@@ -39,12 +39,17 @@ def test_bench_100_ratio_sets_10000_reps_library():
     model = PrevalenceModel.from_parts(CLASSES, [0, 0, 0, 0], [40.5, 75.5, 72.5, 50.5],
                                        [1960.5, 1425.5, 527.5, 150.5])
     compare_ratio_sets(POPULATION, model, sets[:2], reps=100, seed="warm-up")
-    start = time.perf_counter()
-    comparison = compare_ratio_sets(POPULATION, model, sets, reps=10_000, seed="bench",
-                                    floors={"A": 0.01})
-    seconds = time.perf_counter() - start
+    runs = []
+    for _ in range(3):  # the machine may be shared: report the best of three, and CPU time
+        start, cpu = time.perf_counter(), time.process_time()
+        comparison = compare_ratio_sets(POPULATION, model, sets, reps=10_000, seed="bench",
+                                        floors={"A": 0.01})
+        runs.append((time.perf_counter() - start, time.process_time() - cpu))
+    seconds, cpu_seconds = min(runs)
     print(f"\nsimulate (library): 100 ratio sets x 10,000 replications x 3 strategies: "
-          f"{seconds:.2f} s (target < {TARGET:.0f} s); peak memory {_maxrss_mb():.0f} MB")
+          f"{seconds:.2f} s wall, best of 3 ({cpu_seconds:.2f} s CPU over all threads; "
+          f"runs {', '.join(f'{w:.2f}' for w, _ in runs)} s) (target < {TARGET:.0f} s); "
+          f"peak memory {_maxrss_mb():.0f} MB")
     summary = comparison.summary
     assert len(summary) == 300
     assert (summary["found_low"] <= summary["found_high"]).all()
