@@ -351,9 +351,10 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     """
     rules = rules_of(scenario)
     seed = scenario.plan.seed
-    directory = inputs.enterprises.set_index("enterprise_id")[["name", "district", "station"]]
-    ent = directory.reindex(sample["enterprise_id"].to_numpy()).rename_axis(
-        "enterprise_id").reset_index()
+    directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]
+    drawn = directory[directory["enterprise_id"].isin(sample["enterprise_id"])]
+    rows = pd.Index(drawn["enterprise_id"]).get_indexer(sample["enterprise_id"])
+    ent = drawn.iloc[rows].reset_index(drop=True)
     ent["position"] = np.arange(len(ent))
     roster = inputs.inspectors.copy()
     roster["roster_pos"] = np.arange(len(roster))

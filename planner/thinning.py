@@ -35,7 +35,7 @@ import numpy as np
 from planner.slots import SlotTree
 
 SCALE = 1_000_000
-WORKING_SET = 48
+WORKING_SET = 24
 
 
 def rng_for(seed: str, *labels: str) -> np.random.Generator:
