@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,21 +152,28 @@ def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
     if b"\x00" in data:
         raise InputError("contains NUL bytes: this is not a text CSV file", file=label)
     try:
-        # Parse bytes, not a StringIO: pandas reads a StringIO of non-ASCII text through a
-        # wrapper whose re-encoding overflow grows with every chunk (quadratic; minutes for a
-        # 400 MB directory).
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            encoding="utf-8",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=True,
-            index_col=False,  # a row with an extra field must not turn column 1 into an index
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas only warns when a record has more fields than the header, and drops them.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            # Parse bytes, not a StringIO: pandas reads a StringIO of non-ASCII text through a
+            # wrapper whose re-encoding overflow grows with every chunk (quadratic; minutes for
+            # a 400 MB directory).
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                encoding="utf-8",
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=True,
+                index_col=False,  # a row with an extra field must not turn column 1 into an index
+                engine="c",
+            )
     except pd.errors.EmptyDataError:
         raise InputError("file is empty; expected a header row and records", file=label) from None
+    except pd.errors.ParserWarning:
+        raise InputError(
+            "is not a well-formed CSV table: a record has more fields than the header "
+            "(look for an unquoted comma in a name or address)", file=label) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"is not a well-formed CSV table: {_first_line(exc)}", file=label) from None
     if _may_have_padding(data):

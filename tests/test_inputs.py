@@ -274,3 +274,12 @@ def test_cells_padded_with_spaces_tabs_or_ideographic_spaces_are_trimmed(make_sc
         assert read_table(path).values.tolist() == [["x", "y"], ["z", "w"]]
     path.write_text("a,b\nx y,z\n", encoding="utf-8")
     assert read_table(path).values.tolist() == [["x y", "z"]]
+
+
+def test_record_with_more_fields_than_the_header_is_an_error(make_scenario, tmp_path):
+    path = make_scenario()
+    lines = (tmp_path / "enterprises.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] += ",深圳市,福田区"  # an unquoted comma in an address
+    (tmp_path / "enterprises.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_error(validate(path), "enterprises.csv: is not a well-formed CSV table: a record has more "
+                 "fields than the header")
