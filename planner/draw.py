@@ -50,10 +50,12 @@ class Draw:
     quotas : Quotas
         Per-class allocation and per-stratum quotas.
     pool : pandas.DataFrame
-        Every eligible enterprise in draw order: ``enterprise_id``, ``name``, ``risk_class``,
-        ``risk_rank``, ``district``, ``stratum``, ``t0..t3``, ``rank`` (and ``weight_key``).
+        Every eligible enterprise in draw order: ``enterprise_id``, ``risk_class``,
+        ``risk_rank``, ``src`` (its row in the directory), ``stratum`` (categorical),
+        ``t0..t3``, ``rank`` (and ``weight_key`` when weighted).
     original : pandas.DataFrame
-        The drawn rows (pool rows with ``rank <= quota``) plus ``ticket`` and ``digest``.
+        The drawn rows (pool rows with ``rank <= quota``) plus ``name``, ``ticket`` and
+        ``digest``.
     replacements : list of dict
         Replacements applied, in order.
     files, hashes : dict
