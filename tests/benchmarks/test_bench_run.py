@@ -1,0 +1,108 @@
+"""Benchmark: ``planner run`` on the city and megacity presets (DESIGN section 9).
+
+Run with ``python -m pytest tests/benchmarks/test_bench_run.py -s -p no:cacheprovider``.
+
+Targets on 2 cores: city (43,000 enterprises, 400 inspectors, ~4,600 drawn) < 5 s;
+megacity (2.23 million, 5,000, ~50,000 drawn) < 60 s and < 4 GB peak memory.
+
+Each preset is generated once with :func:`planner.demo.write_demo`. Each measurement runs
+in its own process and prints wall-clock seconds and peak resident memory (``wait4``
+rusage) beside the target:
+
+- ``planner run`` end to end (validate, draw, assign, export), as a user runs it;
+- the assignment stage alone, wall-clock and CPU seconds (CPU time is the steadier figure
+  on a busy machine), timed inside a process that first loads the inputs, with the flow's
+  share and the load spread;
+- ``planner check`` on the result (the independent re-validation).
+
+Asserts only that each command succeeds and the plan passes the checker, never on time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TARGETS = {"city": "< 5 s", "megacity": "< 60 s and < 4 GB"}
+
+STAGE_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from planner.assign import assign_stage
+from planner.pipeline import load
+start = time.perf_counter()
+scenario, inputs = load(sys.argv[1])
+loaded, cpu = time.perf_counter(), time.process_time()
+result = assign_stage(scenario, inputs, Path(sys.argv[2]))
+done = time.perf_counter()
+plan = result.plan
+print(json.dumps({"load_s": loaded - start, "assign_s": done - loaded,
+                  "assign_cpu_s": time.process_time() - cpu,
+                  "flow_s": sum(u.flow_seconds for u in plan.units),
+                  "pricing_rounds": sum(u.pricing_rounds for u in plan.units),
+                  "units": len(plan.units), "teams": int(plan.assignments.task_id.nunique()),
+                  "seats": len(plan.assignments), "inspectors": len(plan.loads),
+                  "load_min": int(plan.loads.min()), "load_max": int(plan.loads.max()),
+                  "worst_unit": max(((u.load_max - u.load_min, u.unit) for u in plan.units),
+                                    default=(0, ""))}))
+"""
+
+
+def measured(args: list[str], cwd: Path) -> tuple[float, float, float, int, str]:
+    """Run ``python ARGS``; return wall seconds, CPU seconds, peak MB, exit code, output."""
+    log = cwd / f"output-{time.monotonic_ns()}.txt"
+    with open(log, "wb") as fh:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=fh,
+                                stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    return (seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+            os.waitstatus_to_exitcode(status), log.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module", params=["city", "megacity"])
+def preset(request, tmp_path_factory) -> tuple[str, Path]:
+    from planner.demo import write_demo
+
+    out = tmp_path_factory.mktemp(request.param)
+    start = time.perf_counter()
+    write_demo(preset=request.param, seed="bench", out=out)
+    print(f"\ngenerated the {request.param} preset in {time.perf_counter() - start:.1f} s")
+    return request.param, out / "scenario.toml"
+
+
+def test_bench_planner_run(preset, tmp_path: Path):
+    name, scenario = preset
+    out = tmp_path / "run"
+    seconds, cpu, peak, code, output = measured(
+        ["-m", "planner", "run", str(scenario), "-o", str(out)], tmp_path)
+    assert code == 0, output[-3000:]
+    assert (out / "assignments.csv").is_file() and (out / "plan.xlsx").is_file()
+    print(f"\n{name}: planner run {seconds:.1f} s wall, {cpu:.1f} s CPU, peak memory "
+          f"{peak:.0f} MB (target {TARGETS[name]})")
+
+    seconds, cpu, peak, code, output = measured(
+        ["-c", STAGE_SCRIPT, str(scenario), str(out)], tmp_path)
+    assert code == 0, output[-3000:]
+    f = json.loads(output.strip().splitlines()[-1])
+    spread, unit = f["worst_unit"]
+    print(f"{name}: assignment stage {f['assign_s']:.1f} s wall, {f['assign_cpu_s']:.1f} s CPU "
+          f"(min-cost flow {f['flow_s']:.1f} s, {f['pricing_rounds']} pricing rounds) for "
+          f"{f['teams']:,} teams / {f['seats']:,} seats in {f['units']} unit(s); loads "
+          f"{f['load_min']}-{f['load_max']} over {f['inspectors']:,} inspectors, widest spread "
+          f"{spread} ({unit}); loading the inputs first took {f['load_s']:.1f} s; peak memory "
+          f"{peak:.0f} MB")
+
+    seconds, cpu, peak, code, output = measured(
+        ["-m", "planner", "check", str(out)], tmp_path)
+    assert code == 0, output[-3000:]
+    assert output.startswith("OK: ")
+    print(f"{name}: planner check {seconds:.1f} s wall, peak {peak:.0f} MB: "
+          f"{output.strip().splitlines()[-1][:100]}")
