@@ -7,7 +7,6 @@ its files into ``out`` and returns an object with ``summary_lines() -> list[str]
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,8 +78,6 @@ def run_plan(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for module_name, function_name in STAGES:
-        if importlib.util.find_spec(module_name) is None:
-            continue
         stage = getattr(importlib.import_module(module_name), function_name)
         result = stage(scenario, inputs, out, progress=progress)
         for line in result.summary_lines():
