@@ -71,6 +71,35 @@ class FlowSolution:
         return not self.short_by_node.any()
 
 
+def compact_tree(tree: SlotTree) -> tuple[list[int], np.ndarray]:
+    """Drop the slot-tree nodes without a lower bound; they only pass flow down.
+
+    A node whose subtree needs no seat adds nothing to the network: its arcs can start
+    at its parent. Removing such nodes (e.g. "not lead-capable" under the root) leaves
+    fewer nodes and arcs and the same optimum.
+
+    Parameters
+    ----------
+    tree : SlotTree
+        The team's slot tree.
+
+    Returns
+    -------
+    tuple
+        The kept nodes (root first) and, per original node, the local index of the
+        nearest kept node at or above it.
+    """
+    kept = [j for j in range(tree.n_nodes) if j == 0 or tree.need[j] > 0]
+    index = {j: k for k, j in enumerate(kept)}
+    local = np.zeros(tree.n_nodes, dtype=np.int64)
+    for j in range(tree.n_nodes):
+        n = j
+        while n not in index:
+            n = tree.parent[n]
+        local[j] = index[n]
+    return kept, local
+
+
 def load_weight(seats: int) -> int:
     """Return the factor ``M`` that makes load balance dominate the random costs."""
     return int(seats) * RANDOM_COST_RANGE + 1
@@ -110,9 +139,10 @@ def solve_flow(
     """
     t0 = time.perf_counter()
     n_i = len(capacity)
-    n_nodes = tree.n_nodes
     base_load = np.zeros(n_i, dtype=np.int64) if base_load is None else base_load
     supply = tree.supply()
+    kept, local = compact_tree(tree)
+    n_nodes = len(kept)
     source, sink = 0, 1
     first_tree = 2
     first_insp = first_tree + n_enterprises * n_nodes
@@ -120,20 +150,20 @@ def solve_flow(
     e_all = np.arange(n_enterprises, dtype=np.int64)
 
     tails, heads, caps, costs = [], [], [], []
-    src_nodes = [j for j in range(n_nodes) if supply[j] > 0]
+    src_nodes = [j for j in range(tree.n_nodes) if supply[j] > 0]
     for j in src_nodes:  # source -> slot nodes with a lower bound
         tails.append(np.full(n_enterprises, source, dtype=np.int64))
-        heads.append(first_tree + e_all * n_nodes + j)
+        heads.append(first_tree + e_all * n_nodes + local[j])
         caps.append(np.full(n_enterprises, supply[j], dtype=np.int64))
         costs.append(np.zeros(n_enterprises, dtype=np.int64))
-    for j in range(1, n_nodes):  # parent -> child inside each tree
-        tails.append(first_tree + e_all * n_nodes + tree.parent[j])
-        heads.append(first_tree + e_all * n_nodes + j)
+    for j in kept[1:]:  # parent -> child inside each tree
+        tails.append(first_tree + e_all * n_nodes + local[tree.parent[j]])
+        heads.append(first_tree + e_all * n_nodes + local[j])
         caps.append(np.full(n_enterprises, tree.team_size, dtype=np.int64))
         costs.append(np.zeros(n_enterprises, dtype=np.int64))
     cand_start = sum(len(t) for t in tails)
-    leaf_node = np.asarray(tree.leaf_node, dtype=np.int64)
-    tails.append(first_tree + arc_e.astype(np.int64) * n_nodes + leaf_node[arc_cls])
+    leaf_local = local[np.asarray(tree.leaf_node, dtype=np.int64)]
+    tails.append(first_tree + arc_e.astype(np.int64) * n_nodes + leaf_local[arc_cls])
     heads.append(first_insp + arc_i.astype(np.int64))
     caps.append(np.ones(len(arc_e), dtype=np.int64))
     costs.append(arc_cost.astype(np.int64))
@@ -165,14 +195,14 @@ def solve_flow(
 
     chosen = flows[cand_start:cand_start + len(arc_e)] > 0
     served = np.bincount(arc_e[chosen], minlength=n_enterprises)
-    short = np.zeros((n_enterprises, n_nodes), dtype=np.int64)
+    short = np.zeros((n_enterprises, tree.n_nodes), dtype=np.int64)
     offset = 0
     for j in src_nodes:
         short[:, j] = caps_a[offset:offset + n_enterprises] - flows[offset:offset + n_enterprises]
         offset += n_enterprises
     network = {"tails": tails_a, "heads": heads_a, "caps": caps_a, "costs": costs_a,
                "flows": flows, "first_insp": first_insp, "first_tree": first_tree,
-               "n_nodes": n_nodes, "cand_start": cand_start}
+               "n_nodes": n_nodes, "cand_start": cand_start, "leaf_local": leaf_local}
     name = getattr(status, "name", str(status))
     return FlowSolution(chosen, served, short, time.perf_counter() - t0, name, network)
 
@@ -252,7 +282,7 @@ def improving_pairs(solution: FlowSolution, distance: np.ndarray, outside: np.nd
     """
     net = solution.network
     n_e, n_i = outside.shape
-    leaf_node = np.asarray(tree.leaf_node, dtype=np.int64)[np.asarray(cls, dtype=np.int64)]
+    leaf_node = net["leaf_local"][np.asarray(cls, dtype=np.int64)]
     d_insp = distance[net["first_insp"] + np.arange(n_i, dtype=np.int64)]
     out = np.zeros_like(outside)
     for lo in range(0, n_e, chunk):

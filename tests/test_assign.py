@@ -210,3 +210,24 @@ def test_spread_is_the_least_the_rules_allow_as_proven_by_cp_sat(make_scenario, 
     assert int(loads.min()) == extreme("min")
     assert loads.max() - loads.min() > spread_lower_bound(
         roster["capacity"].to_numpy(), 28)  # the rules, not the capacities, set the spread
+
+
+def test_rows_of_finds_each_id_and_falls_back_for_long_or_non_ascii_ids():
+    from planner.assign import rows_of
+
+    ids = pd.Series(["91440300MA5X00001A", "B", "92440300672739115T", "C" * 30, "企业甲"])
+    assert list(rows_of(ids, pd.Series(["92440300672739115T", "B"]))) == [2, 1]
+    assert list(rows_of(ids, pd.Series(["C" * 30, "企业甲", "B"]))) == [3, 4, 1]
+
+
+def test_record_section_is_written_as_a_full_rewrite_would(make_scenario, tmp_path):
+    from planner.record import dumps
+
+    path = make_scenario()
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["run", str(path), "-o", str(out)]).exit_code == 0
+    text = (out / "draw-record.json").read_text(encoding="utf-8")
+    assert text == dumps(json.loads(text))  # the appended section has the draw's format
+    assert CliRunner().invoke(cli, ["assign", str(path), "-o", str(out)]).exit_code == 0
+    assert (out / "draw-record.json").read_text(encoding="utf-8") == text
+    assert list(json.loads(text))[-1] == "assignment"
