@@ -275,7 +275,7 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
                                   row=1, column="enterprise_id")])
     sample = sample.copy()
     sample["enterprise_id"] = sample["enterprise_id"].astype(str).str.strip().str.upper()
-    unknown = ~sample["enterprise_id"].isin(inputs.enterprises["enterprise_id"]).to_numpy()
+    unknown = rows_of(inputs.enterprises["enterprise_id"], sample["enterprise_id"]) < 0
     problems = [Problem(label, "names an enterprise not in the enterprises file; draw again "
                         "with planner run", row=int(pos) + 2, column="enterprise_id",
                         value=sample["enterprise_id"].iloc[pos])
@@ -414,7 +414,7 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
 
 
 def rows_of(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Positions in ``ids`` of each of ``wanted`` (every one present, ids unique).
+    """Positions in ``ids`` of each of ``wanted``, -1 where absent (``ids`` unique).
 
     Credit codes are short ASCII strings, so each is packed into 24 bytes, read as three
     integers and mixed into one 64-bit key; matching keys is a hash join on integers,
@@ -431,7 +431,7 @@ def rows_of(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of int64
-        One position per wanted id.
+        One position per wanted id (-1 when it is not in ``ids``).
     """
     try:
         keys = [_packed(v) for v in (ids, wanted)]
@@ -442,8 +442,9 @@ def rows_of(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
         hit = np.flatnonzero(rows >= 0)
         order = np.full(len(wanted), -1, dtype=np.int64)
         order[rows[hit]] = hit
-        if (order >= 0).all() and (
-                ids.to_numpy(dtype=object)[order] == wanted.to_numpy(dtype=object)).all():
+        found = order >= 0
+        if (ids.to_numpy(dtype=object)[order[found]]
+                == wanted.to_numpy(dtype=object)[found]).all():
             return order
     pos = np.flatnonzero(ids.isin(wanted).to_numpy())
     return pos[pd.Index(ids.to_numpy(dtype=object)[pos]).get_indexer(wanted)]
