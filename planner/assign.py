@@ -447,7 +447,8 @@ def rows_of(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
                 == wanted.to_numpy(dtype=object)[found]).all():
             return order
     pos = np.flatnonzero(ids.isin(wanted).to_numpy())
-    return pos[pd.Index(ids.to_numpy(dtype=object)[pos]).get_indexer(wanted)]
+    at = pd.Index(ids.to_numpy(dtype=object)[pos]).get_indexer(wanted)
+    return np.where(at >= 0, pos[np.maximum(at, 0)] if len(pos) else -1, -1).astype(np.int64)
 
 
 def _packed(values: pd.Series) -> np.ndarray:
