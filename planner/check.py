@@ -180,7 +180,9 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
     known["expiry"] = info["certificate_expiry"].to_numpy()
     known["available"] = info["available"].to_numpy(dtype=bool)
     known["capacity"] = info["capacity"].to_numpy(dtype=np.int64)
-    ent = inputs.enterprises.set_index("enterprise_id")
+    directory = inputs.enterprises
+    ent = directory[directory["enterprise_id"].isin(set(seats["enterprise_id"]))]
+    ent = ent.set_index("enterprise_id")
     in_dir = known["enterprise_id"].isin(ent.index)
     for _, r in known[~in_dir].iterrows():
         v.append(f"{_where(r)}: enterprise is not in the enterprises file")
@@ -235,7 +237,8 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
                      f"station {r['e_station']}")
     if a_cfg.rotation:
         checked.append("rotation")
-        last = _last_inspectors(inputs.history)
+        history = inputs.history
+        last = _last_inspectors(history[history["enterprise_id"].isin(set(known["enterprise_id"]))])
         for _, r in known[pair_key.isin(last)].iterrows():
             v.append(f"{_where(r)}: inspector {r['inspector_id']} made the enterprise's last "
                      "inspection (rotation)")
