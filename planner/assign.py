@@ -146,16 +146,18 @@ class AssignResult:
         tasks = plan.assignments["task_id"].nunique()
         seats = len(plan.assignments)
         loads = plan.loads
-        lines = [f"Assigned {tasks:,} teams ({seats:,} seats) to {int((loads > 0).sum()):,} of "
-                 f"{len(loads):,} eligible inspectors; loads {_range(loads)}"
-                 f" (spread {_spread(loads)})"]
-        if len(plan.units) > 1:
-            worst = max(plan.units, key=lambda u: u.load_max - u.load_min)
-            lines.append(f"  {len(plan.units)} units ({plan.rules.partition_by}); widest spread "
-                         f"{worst.load_max - worst.load_min} in {worst.unit}")
         flow_s = sum(u.flow_seconds for u in plan.units)
         cp_s = sum(u.cp_seconds for u in plan.units)
         repaired = sum(u.repaired for u in plan.units)
+        least = "" if repaired or len(plan.units) != 1 else ", the least these rules allow"
+        lines = [f"Assigned {tasks:,} teams ({seats:,} seats) to {int((loads > 0).sum()):,} of "
+                 f"{len(loads):,} eligible inspectors; loads {_range(loads)}"
+                 f" (spread {_spread(loads)}{least})"]
+        if len(plan.units) > 1:
+            worst = max(plan.units, key=lambda u: u.load_max - u.load_min)
+            even = "" if repaired else "each as even as its rules allow; "
+            lines.append(f"  {len(plan.units)} units ({plan.rules.partition_by}), {even}widest "
+                         f"spread {worst.load_max - worst.load_min} in {worst.unit}")
         lines.append(f"  solver: min-cost flow {flow_s:.2f} s"
                      + (f"; CP-SAT re-staffed {repaired} teams in {cp_s:.2f} s" if repaired
                         or cp_s else ""))

@@ -232,3 +232,23 @@ def test_record_section_is_written_as_a_full_rewrite_would(make_scenario, tmp_pa
     assert CliRunner().invoke(cli, ["assign", str(path), "-o", str(out)]).exit_code == 0
     assert (out / "draw-record.json").read_text(encoding="utf-8") == text
     assert list(json.loads(text))[-1] == "assignment"
+
+
+def test_readme_assignment_example_runs(tmp_path, monkeypatch):
+    import re
+    import shlex
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The assignment"):readme.index("## Excel plans")]
+    block = re.search(r"```bash\n(.*?)\n```", section, flags=re.S).group(1)
+    commands = [shlex.split(line.split("#")[0]) for line in block.splitlines() if line.strip()]
+    assert [c[:2] for c in commands] == [["planner", "assign"], ["planner", "check"]]
+    monkeypatch.chdir(repo)
+    out = str(tmp_path / "demo")
+    for command in commands:
+        args = [out if a == "out/demo" else a for a in command[1:]]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: ")
