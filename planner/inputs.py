@@ -18,7 +18,6 @@ Errors stop the run; warnings are reported and the run goes on:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from planner import schema
 from planner.errors import InputError, Problem
 from planner.grading import GradingScheme
 from planner.io import read_table, sha256_file
+from planner.keys import positions
 from planner.scenario import Scenario
 from planner.uscc import is_legacy_registration_number, uscc_problems
 
@@ -168,11 +168,7 @@ def load_inputs(
     problems += p
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
-    # One hash index per id kind, shared by the avoidance and history checks.
-    known = {
-        "enterprise_id": pd.Index(ent["enterprise_id"].unique()),
-        "inspector_id": pd.Index(insp["inspector_id"].unique()),
-    }
+    known = {"enterprise_id": ent["enterprise_id"], "inspector_id": insp["inspector_id"]}
     avoid, p = _check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
     problems += p
     hist, p = _check_history(frames["history"], known, labels.get("history"))
@@ -205,17 +201,15 @@ def _empty(name: str) -> pd.DataFrame:
 def canonical_ids(values: pd.Series) -> pd.Series:
     """Return canonical enterprise ids: stripped, upper case (the draw's ticket uses this form).
 
-    A directory's ids are almost always canonical already; one check over the joined text
-    spares millions of per-cell calls.
+    A directory's ids are almost always canonical already (letters and digits, upper case);
+    one check over the joined text spares millions of per-cell calls.
     """
-    values = values.astype(str).astype(object)
-    joined = "\x1f".join(values)
-    if joined == joined.upper() and not _EDGE_SPACE.search(joined):
+    if values.dtype != object or pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = values.astype(str).astype(object)
+    joined = "".join(values)
+    if joined.isalnum() and joined == joined.upper():
         return values
     return values.str.strip().str.upper()
-
-
-_EDGE_SPACE = re.compile(r"(?:^|\x1f)\s|\s(?:\x1f|$)")
 
 
 def _check_enterprises(
@@ -224,7 +218,7 @@ def _check_enterprises(
     problems: list[Problem] = []
     if frame.empty and "row" not in frame:
         return frame, problems
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # new columns only; the cells are shared, not copied
     frame["enterprise_id"] = canonical_ids(frame["enterprise_id"])
     problems += schema.require_values(frame, ("enterprise_id", "name", "district"), label)
     ids = frame["enterprise_id"].to_numpy(dtype=object)
@@ -324,7 +318,7 @@ def _check_inspectors(
 
 def _check_refs(
     frame: pd.DataFrame,
-    known: dict[str, pd.Index],
+    known: dict[str, pd.Series],
     label: str | None,
     *,
     severity: str,
@@ -332,7 +326,7 @@ def _check_refs(
     problems: list[Problem] = []
     if label is None:
         return frame, problems
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     frame["enterprise_id"] = canonical_ids(frame["enterprise_id"])
     if "inspector_id" in frame:
         frame["inspector_id"] = frame["inspector_id"].astype(str).str.strip()
@@ -340,7 +334,7 @@ def _check_refs(
     problems += schema.require_values(frame, tuple(required), label)
     for column, what in (("enterprise_id", "enterprise"), ("inspector_id", "inspector")):
         values = frame[column]
-        unknown = (values != "").to_numpy() & (known[column].get_indexer(values) < 0)
+        unknown = (values != "").to_numpy() & (positions(known[column], values) < 0)
         for row in schema.rows_of(frame, unknown):
             problems.append(Problem(label, f"names an {what} not in the {what}s file",
                                     row=int(row), column=column, value=values.iloc[row - 2],
@@ -349,7 +343,7 @@ def _check_refs(
 
 
 def _check_history(
-    frame: pd.DataFrame, known: dict[str, pd.Index], label: str | None
+    frame: pd.DataFrame, known: dict[str, pd.Series], label: str | None
 ) -> tuple[pd.DataFrame, list[Problem]]:
     if label is None:
         frame = frame.copy()

@@ -18,7 +18,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from planner.errors import InputError, Problem
@@ -141,14 +140,15 @@ def read_table(
             utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
         else:
             utf8 = text.encode("utf-8")
+        padded = _may_have_padding(text)
         del text
-        frame = _read_csv_bytes(utf8, label)
+        frame = _read_csv_bytes(utf8, label, padded)
     frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
     return frame
 
 
-def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
-    """Parse UTF-8 CSV bytes into a frame of stripped strings."""
+def _read_csv_bytes(data: bytes, label: str, padded: bool) -> pd.DataFrame:
+    """Parse UTF-8 CSV bytes into a frame of strings, stripped when ``padded``."""
     if b"\x00" in data:
         raise InputError("contains NUL bytes: this is not a text CSV file", file=label)
     try:
@@ -176,24 +176,23 @@ def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
             "(look for an unquoted comma in a name or address)", file=label) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"is not a well-formed CSV table: {_first_line(exc)}", file=label) from None
-    if _may_have_padding(data):
+    if padded:
         return _strip_cells(frame)
     return frame.astype(object)
 
 
-def _may_have_padding(data: bytes) -> bool:
-    """Tell whether any cell could start or end with white space (vectorised over the bytes)."""
-    if data[:1].isspace() or b"\t" in data or "\u3000".encode() in data or b"\xc2\xa0" in data:
+def _may_have_padding(text: str) -> bool:
+    """Tell whether any cell of this CSV text could start or end with white space.
+
+    Single-character searches run at memory speed; the pairs are looked for only when the
+    text has a space at all (a Chinese directory usually has none).
+    """
+    if text[:1].isspace() or any(ch in text for ch in ("\t", "\u3000", "\xa0")):
         return True
-    raw = np.frombuffer(data, dtype=np.uint8)
-    spaces = np.flatnonzero(raw == ord(" "))
-    if len(spaces) == 0:
+    if " " not in text:
         return False
-    edges = np.frombuffer(b',\r\n"', dtype=np.uint8)
-    after = raw[np.minimum(spaces + 1, len(raw) - 1)]
-    before = raw[np.maximum(spaces - 1, 0)]
-    return bool(np.isin(after, edges).any() or np.isin(before, edges[1:]).any()
-                or spaces[-1] == len(raw) - 1)
+    return text.endswith(" ") or any(
+        pair in text for pair in (" ,", " \r", " \n", ' "', "\r ", "\n ", '" '))
 
 
 def _read_xlsx(path: Path, sheet: str | None, label: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem
+from planner.keys import repeated
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def duplicates(frame: pd.DataFrame, column: str, label: str, what: str) -> list[
         One per repeated row.
     """
     values = frame[column]
-    dup = values.duplicated(keep="first") & (values != "")
+    dup = repeated(values) & (values != "").to_numpy()
     if not dup.any():
         return []
     problems = []
@@ -332,6 +333,6 @@ def parse_counts(
 def is_inactive(status: pd.Series) -> pd.Series:
     """Tell which statuses mean the enterprise may not be drawn (注销, 吊销, 停业, ...)."""
     pattern = re.compile("|".join(re.escape(s) for s in INACTIVE_STATUS))
-    status = status.astype(str)
-    verdict = {s: bool(pattern.search(s.lower())) for s in status.unique()}
-    return status.map(verdict).astype(bool)
+    codes, uniques = pd.factorize(status.astype(str))
+    verdict = np.array([bool(pattern.search(s.lower())) for s in uniques], dtype=bool)
+    return pd.Series(verdict[codes] if len(codes) else np.zeros(0, dtype=bool), index=status.index)
