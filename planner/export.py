@@ -147,17 +147,18 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     created = dt.datetime.combine(scenario.plan.start, dt.time())
 
     cells = plan_cells(tasks, facts, language)
+    measured = measure_cells(cells)
     plan_path = out / "plan.xlsx"
 
     def write_plan() -> None:
         say("export: writing plan.xlsx")
         write_plan_workbook(plan_path, tasks, facts, inputs, language, hashes, created=created,
-                            cells=cells)
+                            cells=cells, measured=measured)
 
     workers = _worker_count(len(tasks))
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
-                                      workers=workers, meanwhile=write_plan)
+                                      measured=measured, workers=workers, meanwhile=write_plan)
     tasks_path = out / "tasks.csv"
     write_csv_atomic(tasks_path, tasks)
     _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
@@ -222,7 +223,7 @@ def _write_record(
 
 def write_field_workbooks(
     tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path, *, created: dt.datetime,
-    cells: pd.DataFrame | None = None, workers: int = 1,
+    cells: pd.DataFrame | None = None, measured: pd.DataFrame | None = None, workers: int = 1,
     meanwhile: Callable[[], None] | None = None,
 ) -> list[Path]:
     """Write one field workbook per ``tasks["workbook"]`` value and drop stale ones.
@@ -245,6 +246,8 @@ def write_field_workbooks(
         The fixed document time.
     cells : pandas.DataFrame, optional
         The plan cells (:func:`planner.tasks.plan_cells`), when already rendered.
+    measured : pandas.DataFrame, optional
+        Their widths (:func:`measure_cells`), when already measured.
     workers : int
         Worker processes (1: write here, one workbook after another).
     meanwhile : callable, optional
@@ -257,7 +260,8 @@ def write_field_workbooks(
     """
     if cells is None:
         cells = plan_cells(tasks, facts, language)
-    measured = measure_cells(cells)
+    if measured is None:
+        measured = measure_cells(cells)
     jobs = []
     for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
         subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
@@ -506,6 +510,7 @@ def _write_lists_sheet(wb, language: str) -> None:
 def write_plan_workbook(
     path: Path, tasks: pd.DataFrame, facts: PlanFacts, inputs: Inputs, language: str,
     hashes: dict[str, str], *, created: dt.datetime, cells: pd.DataFrame | None = None,
+    measured: pd.DataFrame | None = None,
 ) -> None:
     """Write the bureau's ``plan.xlsx``: summary sheet, plan sheet, hidden lists.
 
@@ -527,6 +532,8 @@ def write_plan_workbook(
         The fixed document time.
     cells : pandas.DataFrame, optional
         The plan cells, when already rendered.
+    measured : pandas.DataFrame, optional
+        Their widths (:func:`measure_cells`), when already measured.
     """
     if cells is None:
         cells = plan_cells(tasks, facts, language)
@@ -544,7 +551,7 @@ def write_plan_workbook(
         _write_summary_sheet(summary, tasks, facts, inputs, language, hashes, styles)
         ws = wb.add_worksheet(cat.label("sheet_plan", language))
         _write_plan_sheet(ws, cells, facts, language, styles, protect=False, extra=extra,
-                          print_title=f"{facts.plan_id} {facts.plan_name}")
+                          print_title=f"{facts.plan_id} {facts.plan_name}", measured=measured)
         _write_lists_sheet(wb, language)
 
 

@@ -26,6 +26,7 @@ from planner import categories as cat
 from planner.errors import InputError, Problem, ScenarioError
 from planner.inputs import Inputs, canonical_ids
 from planner.io import read_table
+from planner.keys import positions
 from planner.scenario import Scenario
 
 TASK_COLUMNS = (
@@ -256,14 +257,18 @@ def build_tasks(
     seats["task_id"] = seats["task_id"].astype(str).str.strip()
     seats["role"] = seats["role"].astype(str).str.strip().str.lower()
     seats["row"] = np.arange(2, len(seats) + 2)
-    problems = _check_seats(seats, sample, inputs, assign_label)
+    directory_rows = positions(inputs.enterprises["enterprise_id"], sample["enterprise_id"])
+    problems = _check_seats(seats, sample, directory_rows >= 0, inputs, assign_label)
     if problems:
         raise InputError(problems)
 
     leads = seats[seats["role"] == "lead"].set_index("task_id")
     tasks = leads[["enterprise_id", "inspector_id"]].rename(columns={"inspector_id": "lead_id"})
     members = seats[seats["role"] != "lead"]
-    member_ids = members.groupby("task_id", sort=False)["inspector_id"].agg(ID_SEPARATOR.join)
+    if members["task_id"].is_unique:  # teams of two: one member each, nothing to join
+        member_ids = pd.Series(members["inspector_id"].to_numpy(), index=members["task_id"])
+    else:
+        member_ids = members.groupby("task_id", sort=False)["inspector_id"].agg(ID_SEPARATOR.join)
     tasks["member_ids"] = member_ids.reindex(tasks.index).fillna("")
     tasks = tasks.reset_index()
 
@@ -279,7 +284,7 @@ def build_tasks(
     ent_cols = ["enterprise_id", "address", "district", "registration_authority"]
     ent_cols = [c for c in ent_cols if c in ent.columns]
     # Only the drawn rows of a directory that may hold millions (ids are unique there).
-    ent = ent.loc[ent["enterprise_id"].isin(sample["enterprise_id"]), ent_cols]
+    ent = ent.iloc[directory_rows[directory_rows >= 0]][ent_cols]
     drawn = sample.merge(ent, on="enterprise_id", how="left", validate="one_to_one")
     for col in ("address", "district", "registration_authority", "stratum", "ticket", "rank"):
         if col not in drawn:
@@ -307,7 +312,7 @@ def build_tasks(
 
 
 def _check_seats(
-    seats: pd.DataFrame, sample: pd.DataFrame, inputs: Inputs, label: str
+    seats: pd.DataFrame, sample: pd.DataFrame, listed: np.ndarray, inputs: Inputs, label: str
 ) -> list[Problem]:
     problems: list[Problem] = []
     bad_role = ~seats["role"].isin(["lead", "member"])
@@ -338,7 +343,6 @@ def _check_seats(
     for ent in sorted(set(sample.loc[sample["enterprise_id"].duplicated(), "enterprise_id"])):
         problems.append(Problem(sample_label, "enterprise drawn twice; re-run the draw",
                                 column="enterprise_id", value=ent))
-    listed = sample["enterprise_id"].isin(inputs.enterprises["enterprise_id"])
     for ent in sorted(sample.loc[~listed, "enterprise_id"]):
         problems.append(Problem(sample_label,
                                 "drawn enterprise is not in the enterprises file (did the "

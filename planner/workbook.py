@@ -143,8 +143,13 @@ def clean_text(values: pd.Series) -> pd.Series:
         ``str`` values.
     """
     text = values.astype(object).where(values.notna(), "").astype(str)
-    text = text.str.replace(_ILLEGAL_XML, "", regex=True)
-    return text.str.slice(0, MAX_CELL_CHARS)
+    cells = text.to_numpy(dtype=object)
+    joined = "\n".join(cells)  # one search over the column instead of one per cell
+    if _ILLEGAL_XML.search(joined):
+        text = text.str.replace(_ILLEGAL_XML, "", regex=True)
+    if len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
+        text = text.str.slice(0, MAX_CELL_CHARS)
+    return text
 
 
 def display_width(values: pd.Series) -> int:
@@ -181,11 +186,13 @@ def text_widths(values: pd.Series) -> np.ndarray:
     numpy.ndarray
         One integer width per value.
     """
-    texts = [str(v) for v in values.to_numpy(dtype=object)]
+    codes, distinct = pd.factorize(np.array([str(v) for v in values.to_numpy(dtype=object)],
+                                            dtype=object))
+    texts = distinct.tolist()  # a column repeats its values (districts, dates): measure each once
     chars = np.fromiter((len(s) for s in texts), dtype=np.int64, count=len(texts))
     octets = np.fromiter((len(s.encode("utf-8")) for s in texts), dtype=np.int64,
                          count=len(texts))
-    return chars + (octets - chars) // 2
+    return (chars + (octets - chars) // 2)[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def fit_widths(
