@@ -26,6 +26,11 @@ own inspectors, or the whole plan as one unit):
 5. the lead of each team (主检) is the lead-capable member with the fewest leads so far,
    teams taken in a seeded random order.
 
+Units are independent problems, each seeded by its own name; from
+:data:`PARALLEL_ENTERPRISES` drawn enterprises on they are solved in forked worker
+processes (:mod:`planner.parallel`) and put together in unit order, so the plan is the same
+byte for byte.
+
 Why not one CP-SAT model: the assignment is a transportation problem, which a flow solves
 exactly in well under a second where a dense CP-SAT model takes minutes (see
 ``tests/benchmarks/test_bench_assign.py``). Why thinning rather than capped fractional
@@ -54,6 +59,8 @@ from planner.errors import InfeasiblePlanError, InputError, Problem
 from planner.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
 from planner.inputs import Inputs
 from planner.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
+from planner.keys import positions
+from planner.parallel import fork_pool, worker_count
 from planner.scenario import Scenario
 from planner.slots import slot_tree
 
@@ -63,6 +70,8 @@ RECORD_NAME = "draw-record.json"
 COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 MAX_REASONS = 60
 NEIGHBOURHOOD = 200
+# From this many drawn enterprises on, the planning units are solved in worker processes.
+PARALLEL_ENTERPRISES = 2_000
 
 
 @dataclass
@@ -277,7 +286,7 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
                                   row=1, column="enterprise_id")])
     sample = sample.copy()
     sample["enterprise_id"] = sample["enterprise_id"].astype(str).str.strip().str.upper()
-    unknown = rows_of(inputs.enterprises["enterprise_id"], sample["enterprise_id"]) < 0
+    unknown = positions(inputs.enterprises["enterprise_id"], sample["enterprise_id"]) < 0
     problems = [Problem(label, "names an enterprise not in the enterprises file; draw again "
                         "with planner run", row=int(pos) + 2, column="enterprise_id",
                         value=sample["enterprise_id"].iloc[pos])
@@ -361,7 +370,7 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     rules = rules_of(scenario)
     seed = scenario.plan.seed
     directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]
-    ent = directory.iloc[rows_of(directory["enterprise_id"], sample["enterprise_id"])]
+    ent = directory.iloc[positions(directory["enterprise_id"], sample["enterprise_id"])]
     ent = ent.reset_index(drop=True)
     ent["position"] = np.arange(len(ent))
     roster = inputs.inspectors.copy()
@@ -376,33 +385,23 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"
     pools = dict(tuple(roster.groupby("unit", sort=False)))
 
+    units = [(str(unit), unit_ent, pools.get(unit, roster.iloc[:0]))
+             for unit, unit_ent in ent.groupby("unit", sort=True)]
+    common = (rules, forbidden, len(roster), seed, separate)
     reasons: list[str] = []
     teams: dict[int, list[int]] = {}
     leads: dict[int, int] = {}
     reports: list[UnitReport] = []
-    loads = pd.Series(dtype=np.int64)
-    for unit, unit_ent in ent.groupby("unit", sort=True):
-        pool = pools.get(unit, roster.iloc[:0])
-        if progress:
-            progress(f"assigning {explain._unit_name(str(unit), rules)}: "
-                     f"{len(unit_ent):,} enterprises, {len(pool):,} inspectors")
-        cands = cand.build_unit(str(unit), unit_ent, pool, rules, forbidden, len(roster))
-        found = explain.unit_reasons(cands, rules) + explain.enterprise_reasons(cands, rules)
-        if found:
-            reasons += found
-            continue
-        outcome = _solve_unit(cands, rules, seed, separate)
+    unit_loads: list[pd.Series] = []
+    for outcome in _unit_outcomes(units, common, rules, progress):
         if isinstance(outcome, list):
             reasons += outcome
             continue
-        unit_teams, unit_leads, report, unit_loads = outcome
-        positions = cands.enterprises["position"].to_numpy()
-        roster_pos = cands.inspectors["roster_pos"].to_numpy()
-        for e, members in unit_teams.items():
-            teams[int(positions[e])] = [int(roster_pos[i]) for i in members]
-            leads[int(positions[e])] = int(roster_pos[unit_leads[e]])
-        reports.append(report)
-        loads = pd.concat([loads, pd.Series(unit_loads, index=cands.inspectors["inspector_id"])])
+        teams.update(outcome.teams)
+        leads.update(outcome.leads)
+        reports.append(outcome.report)
+        unit_loads.append(outcome.loads)
+    loads = pd.concat(unit_loads) if unit_loads else pd.Series(dtype=np.int64)
     if reasons:
         shown = reasons[:MAX_REASONS]
         if len(reasons) > MAX_REASONS:
@@ -415,50 +414,63 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     return AssignmentPlan(frame, loads, reports, rules)
 
 
-def rows_of(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Positions in ``ids`` of each of ``wanted``, -1 where absent (``ids`` unique).
+@dataclass
+class UnitOutcome:
+    """One unit's plan, in the whole plan's numbering (sample and roster positions)."""
 
-    Credit codes are short ASCII strings, so each is packed into 24 bytes, read as three
-    integers and mixed into one 64-bit key; matching keys is a hash join on integers,
-    many times faster than on Python strings, and every match is confirmed on the text.
-    Falls back to a plain string join for anything else.
+    teams: dict[int, list[int]]
+    leads: dict[int, int]
+    report: UnitReport
+    loads: pd.Series
 
-    Parameters
-    ----------
-    ids : pandas.Series
-        The directory's enterprise ids.
-    wanted : pandas.Series
-        The ids to find.
 
-    Returns
-    -------
-    numpy.ndarray of int64
-        One position per wanted id (-1 when it is not in ``ids``).
+def _unit_outcomes(units: list, common: tuple, rules: cand.Rules, progress=None):
+    """Yield each unit's :class:`UnitOutcome` or reasons, in the order of ``units``.
+
+    A large plan solves its units in forked worker processes (:mod:`planner.parallel`);
+    every unit is seeded by its own name, so the teams are the same either way.
     """
-    try:
-        keys = [_packed(v) for v in (ids, wanted)]
-    except (UnicodeEncodeError, ValueError):
-        keys = None
-    if keys is not None and pd.Index(keys[1]).is_unique:
-        rows = pd.Index(keys[1]).get_indexer(keys[0])
-        hit = np.flatnonzero(rows >= 0)
-        order = np.full(len(wanted), -1, dtype=np.int64)
-        order[rows[hit]] = hit
-        found = order >= 0
-        if (ids.to_numpy(dtype=object)[order[found]]
-                == wanted.to_numpy(dtype=object)[found]).all():
-            return order
-    pos = np.flatnonzero(ids.isin(wanted).to_numpy())
-    at = pd.Index(ids.to_numpy(dtype=object)[pos]).get_indexer(wanted)
-    return np.where(at >= 0, pos[np.maximum(at, 0)] if len(pos) else -1, -1).astype(np.int64)
+    sizes = [len(unit_ent) for _, unit_ent, _ in units]
+    workers = worker_count(sum(sizes), PARALLEL_ENTERPRISES) if len(units) > 1 else 1
+    if workers == 1:
+        for unit, unit_ent, pool in units:
+            if progress:
+                progress(f"assigning {explain._unit_name(unit, rules)}: "
+                         f"{len(unit_ent):,} enterprises, {len(pool):,} inspectors")
+            yield _plan_unit(unit, unit_ent, pool, *common)
+        return
+    if progress:
+        progress(f"assigning {len(units)} units ({sum(sizes):,} enterprises) in {workers} "
+                 "processes")
+    with fork_pool(workers) as executor:
+        # Largest first, so that no worker is left with a big unit at the end.
+        futures = {i: executor.submit(_plan_unit, *units[i], *common)
+                   for i in sorted(range(len(units)), key=lambda i: -sizes[i])}
+        for i in range(len(units)):
+            yield futures[i].result()
 
 
-def _packed(values: pd.Series) -> np.ndarray:
-    raw = values.to_numpy(dtype="S24")
-    words = raw.view(np.uint64).reshape(-1, 3)
-    return (words[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-            ^ words[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
-            ^ words[:, 2] * np.uint64(0x165667B19E3779F9))
+def _plan_unit(unit: str, unit_ent: pd.DataFrame, pool: pd.DataFrame, rules: cand.Rules,
+               forbidden: dict[str, pd.DataFrame], n_roster: int, seed: str,
+               separate: set[tuple[str, str]]) -> UnitOutcome | list[str]:
+    """Build one unit's candidates and solve it; return its outcome or the reasons it has none."""
+    cands = cand.build_unit(unit, unit_ent, pool, rules, forbidden, n_roster)
+    found = explain.unit_reasons(cands, rules) + explain.enterprise_reasons(cands, rules)
+    if found:
+        return found
+    outcome = _solve_unit(cands, rules, seed, separate)
+    if isinstance(outcome, list):
+        return outcome
+    unit_teams, unit_leads, report, unit_loads = outcome
+    positions = cands.enterprises["position"].to_numpy()
+    roster_pos = cands.inspectors["roster_pos"].to_numpy()
+    return UnitOutcome(
+        teams={int(positions[e]): [int(roster_pos[i]) for i in members]
+               for e, members in unit_teams.items()},
+        leads={int(positions[e]): int(roster_pos[unit_leads[e]]) for e in unit_teams},
+        report=report,
+        loads=pd.Series(unit_loads, index=cands.inspectors["inspector_id"]),
+    )
 
 
 def _check_departments(scenario: Scenario, roster: pd.DataFrame, rules: cand.Rules) -> None:

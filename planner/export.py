@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +34,7 @@ from planner import categories as cat
 from planner.errors import VerificationError
 from planner.inputs import Inputs
 from planner.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.parallel import fork_pool, worker_count
 from planner.scenario import Scenario
 from planner.tasks import (
     TASK_COLUMNS,
@@ -73,10 +71,9 @@ WIDTH_CAPS = {
 RESULT_WIDTHS = {"result": 24.0, "follow_up": 14.0, "completed": 14.0, "remark": 18.0}
 # Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
 LARGE_ROWS = 5_000
-# From this many tasks on, field workbooks are written by forked worker processes (at most
-# MAX_WORKERS, on Linux) while plan.xlsx is written in the main process.
+# From this many tasks on, field workbooks are written by forked worker processes
+# (planner.parallel) while plan.xlsx is written in the main process.
 PARALLEL_ROWS = 5_000
-MAX_WORKERS = 2
 
 
 @dataclass
@@ -268,8 +265,7 @@ def write_field_workbooks(
         jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle))
     if workers > 1 and len(jobs) > 1:
         batches = _balanced_batches(jobs, workers)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(batches), mp_context=context) as pool:
+        with fork_pool(len(batches)) as pool:
             futures = [pool.submit(write_field_batch, batch, facts, language, created)
                        for batch in batches]
             if meanwhile is not None:
@@ -308,15 +304,8 @@ def write_field_batch(
 
 
 def _worker_count(tasks: int) -> int:
-    """Return how many processes write the field workbooks: 1 below PARALLEL_ROWS tasks.
-
-    Workers are forked, so they need neither re-import the caller's script nor load the
-    inputs again; where fork is not the safe choice (Windows, macOS) the workbooks are
-    written one after another.
-    """
-    if tasks < PARALLEL_ROWS or not sys.platform.startswith("linux"):
-        return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    """Return how many processes write the field workbooks (see :mod:`planner.parallel`)."""
+    return worker_count(tasks, PARALLEL_ROWS)
 
 
 def _balanced_batches(jobs: list, n: int) -> list[list]:

@@ -212,15 +212,6 @@ def test_spread_is_the_least_the_rules_allow_as_proven_by_cp_sat(make_scenario, 
         roster["capacity"].to_numpy(), 28)  # the rules, not the capacities, set the spread
 
 
-def test_rows_of_finds_each_id_and_falls_back_for_long_or_non_ascii_ids():
-    from planner.assign import rows_of
-
-    ids = pd.Series(["91440300MA5X00001A", "B", "92440300672739115T", "C" * 30, "企业甲"])
-    assert list(rows_of(ids, pd.Series(["92440300672739115T", "B"]))) == [2, 1]
-    assert list(rows_of(ids, pd.Series(["C" * 30, "企业甲", "B"]))) == [3, 4, 1]
-    assert list(rows_of(ids, pd.Series(["B", "missing", "企业乙"]))) == [1, -1, -1]
-
-
 def test_record_section_is_written_as_a_full_rewrite_would(make_scenario, tmp_path):
     from planner.record import dumps
 

@@ -62,6 +62,25 @@ def test_district_short_of_capacity_and_of_leads(make_scenario, tmp_path):
                                  "teams (capacity 0, short by 20)")
 
 
+def test_worker_processes_report_the_same_reasons(make_scenario, tmp_path, monkeypatch):
+    import planner.assign as assign_module
+    import planner.parallel as parallel_module
+
+    ent = enterprises_frame(40)
+    insp = inspectors_frame(12)
+    insp["capacity"] = "5"
+    insp.loc[[0, 2, 8, 10], "can_lead"] = "否"
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=ent, inspectors=insp,
+                                  extra='[assignment]\npartition_by = "district"\n')
+    alone = reasons_of(scenario, inputs, out)
+    monkeypatch.setattr(assign_module, "PARALLEL_ENTERPRISES", 1)
+    monkeypatch.setattr(parallel_module.sys, "platform", "linux")
+    monkeypatch.setattr(parallel_module.os, "cpu_count", lambda: 2)
+    assert reasons_of(scenario, inputs, out) == alone
+    assert alone[0].startswith("district 东区: 40 seats needed")
+    assert any(r.startswith("district 西区: 40 seats needed") for r in alone)
+
+
 def test_station_short_under_cross_station(make_scenario, tmp_path):
     ent = enterprises_frame(40)
     ent["station"] = ["东区1所"] * 30 + ["东区2所"] * 10

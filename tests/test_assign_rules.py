@@ -169,6 +169,31 @@ def test_partition_by_district_keeps_teams_in_their_district(make_scenario, tmp_
     assert [u.unit for u in result.plan.units] == ["东区", "西区"]
 
 
+def test_units_solved_in_worker_processes_give_the_same_plan(make_scenario, tmp_path,
+                                                            monkeypatch):
+    import planner.assign as assign_module
+    import planner.parallel as parallel_module
+
+    ent = enterprises_frame(40)
+    insp = inspectors_frame(12)
+    insp["can_lead"] = ["是", "是", "否", "否"] * 3
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=ent, inspectors=insp,
+                                  extra='[assignment]\npartition_by = "district"\n')
+    one = assign_and_check(scenario, inputs, out)
+    alone = (out / "assignments.csv").read_bytes()
+    monkeypatch.setattr(assign_module, "PARALLEL_ENTERPRISES", 1)
+    monkeypatch.setattr(parallel_module.sys, "platform", "linux")
+    monkeypatch.setattr(parallel_module.os, "cpu_count", lambda: 2)
+    started = []
+    real_pool = assign_module.fork_pool
+    monkeypatch.setattr(assign_module, "fork_pool", lambda n: started.append(n) or real_pool(n))
+    many = assign_and_check(scenario, inputs, out)
+    assert started == [2]
+    assert (out / "assignments.csv").read_bytes() == alone
+    assert [(u.unit, u.load_min, u.load_max) for u in many.plan.units] == [
+        (u.unit, u.load_min, u.load_max) for u in one.plan.units]
+
+
 def test_partition_by_station_with_cross_station_is_refused(make_scenario):
     path = make_scenario(extra='[assignment]\npartition_by = "station"\ncross_station = true\n')
     with pytest.raises(ScenarioError) as info:

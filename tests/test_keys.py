@@ -69,3 +69,10 @@ def test_credit_codes_pack_the_quick_way_and_the_general_way_alike():
 def test_ids_that_cannot_be_packed_give_no_keys():
     assert keys.packed_keys(np.array(["统一社会信用代码"], dtype=object)) is None
     assert keys.packed_keys(np.array(["X" * 25], dtype=object)) is None
+
+
+def test_positions_find_each_id_and_fall_back_for_long_or_non_ascii_ids():
+    ids = pd.Series(["91440300MA5X00001A", "B", "92440300672739115T", "C" * 30, "企业甲"])
+    assert list(keys.positions(ids, pd.Series(["92440300672739115T", "B"]))) == [2, 1]
+    assert list(keys.positions(ids, pd.Series(["C" * 30, "企业甲", "B"]))) == [3, 4, 1]
+    assert list(keys.positions(ids, pd.Series(["B", "missing", "企业乙"]))) == [1, -1, -1]

@@ -1,0 +1,49 @@
+"""Forked worker processes for the independent pieces of a stage.
+
+Two stages split into pieces that do not depend on each other: the assignment into planning
+units (each district's teams are a separate problem, seeded by its own name) and the export
+into workbooks. A large plan runs the pieces in worker processes; a small one runs them one
+after another, where starting processes would cost more than it saves. The results are the
+same either way, byte for byte, because every piece depends only on its own inputs and the
+caller puts the results together in a fixed order.
+
+Workers are forked, so they inherit the loaded inputs instead of reading them again and
+need not re-import the caller's script. Where fork is not the safe choice (Windows, macOS)
+everything runs in one process. At most :data:`MAX_WORKERS` run at once, which keeps the
+memory of a city-sized plan well inside the limits of DESIGN section 9.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+MAX_WORKERS = 2
+
+
+def worker_count(size: int, threshold: int) -> int:
+    """Return how many worker processes a job of ``size`` should use (1: none).
+
+    Parameters
+    ----------
+    size : int
+        How big the job is (rows, enterprises).
+    threshold : int
+        The size from which workers pay off.
+
+    Returns
+    -------
+    int
+        1 below ``threshold`` or where fork is not available; else up to :data:`MAX_WORKERS`,
+        at most the number of cores.
+    """
+    if size < threshold or not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def fork_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a pool of ``workers`` forked processes (use it as a context manager)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
