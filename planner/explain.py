@@ -21,8 +21,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
 
 from planner.candidates import Rules, UnitCandidates
 from planner.flow import FlowSolution
@@ -199,6 +197,11 @@ def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution,
     net = solution.network
     if net is None:
         return None
+    # Imported here: only a plan without a solution needs it, and SciPy takes a quarter
+    # second to import, which every run would otherwise pay.
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
     tails, heads, caps, flows = net["tails"], net["heads"], net["caps"], net["flows"]
     n = int(max(tails.max(), heads.max())) + 1
     fwd = flows < caps
