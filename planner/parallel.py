@@ -15,9 +15,12 @@ memory of a city-sized plan well inside the limits of DESIGN section 9.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 MAX_WORKERS = 2
@@ -44,6 +47,18 @@ def worker_count(size: int, threshold: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def fork_pool(workers: int) -> ProcessPoolExecutor:
-    """Return a pool of ``workers`` forked processes (use it as a context manager)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+@contextlib.contextmanager
+def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Open a pool of ``workers`` forked processes for the ``with`` block.
+
+    The objects alive at the fork are frozen out of garbage collection meanwhile
+    (``gc.freeze``), so that a worker's collector does not touch, and so copy, the pages of
+    the parent's inputs it inherited.
+    """
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
