@@ -161,7 +161,7 @@ def _read_csv_bytes(data: bytes, label: str, padded: bool) -> pd.DataFrame:
             frame = pd.read_csv(
                 io.BytesIO(data),
                 encoding="utf-8",
-                dtype=str,
+                dtype=object,  # str objects whether or not pyarrow is installed
                 keep_default_na=False,
                 na_filter=False,
                 skipinitialspace=True,
