@@ -70,6 +70,8 @@ RECORD_NAME = "draw-record.json"
 COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 MAX_REASONS = 60
 NEIGHBOURHOOD = 200
+# The pair repair searches a whole unit at once only up to this many candidate pairs.
+WHOLE_UNIT_ARCS = 400_000
 # From this many drawn enterprises on, the planning units are solved in worker processes.
 PARALLEL_ENTERPRISES = 2_000
 
@@ -560,8 +562,8 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
                 for a, b in separate_ids if a in local and b in local}
     if separate:
         adm_e, adm_i, adm_cost = th.arcs(th.admitted)
-        result = _repair(teams, separate, adm_e, adm_i, cls[adm_i], adm_cost, capacity, tree,
-                         seed, unit, report)
+        result = _repair(teams, separate, adm_e, adm_i, cls[adm_i], adm_cost,
+                         th.working[adm_e, adm_i], capacity, tree, seed, unit, report)
         if isinstance(result, list):
             return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
     loads = np.zeros(n_i, dtype=np.int64)
@@ -612,56 +614,75 @@ def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:
 
 
 def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, arc_i, arc_cls,
-            arc_cost, capacity, tree, seed: str, unit: str, report: UnitReport):
-    """Re-staff the teams holding a separated pair; returns None or a list of reasons."""
+            arc_cost, arc_working, capacity, tree, seed: str, unit: str, report: UnitReport):
+    """Re-staff the teams holding a separated pair; returns None or a list of reasons.
+
+    The sub-problem grows until CP-SAT solves it: the conflicting teams alone (all their
+    admitted candidates); with up to :data:`NEIGHBOURHOOD` and then ten times as many
+    teams that use the inspectors they could take (those teams keep their working set
+    and current members); the whole unit (every admitted pair), when it has at most
+    :data:`WHOLE_UNIT_ARCS` of them, which proves there is no plan when it fails.
+    """
     conflicts = sidecp.find_conflicts(teams, separate)
     if not conflicts:
         return None
     n_e = len(teams)
     pairs = sorted(separate)
-    rng = thinning.rng_for(seed, "assign", unit, "repair")
-    candidates_of = {}
-    for e, i in zip(arc_e, arc_i, strict=True):
-        candidates_of.setdefault(int(e), set()).add(int(i))
-    near = set().union(*(candidates_of.get(e, set()) for e in conflicts))
-    others = [e for e in rng.permutation(n_e).tolist()
-              if e not in conflicts and near.intersection(teams[e])]
-    rounds = [("conflicting teams", sorted(conflicts)),
-              ("with neighbouring teams", sorted(set(conflicts) | set(others[:NEIGHBOURHOOD]))),
-              ("whole unit", list(range(n_e)))]
+    team_e = np.array([e for e, m in teams.items() for _ in m], dtype=np.int64)
+    team_i = np.array([i for m in teams.values() for i in m], dtype=np.int64)
+    is_conflict = np.zeros(n_e, dtype=bool)
+    is_conflict[conflicts] = True
+    near = np.unique(arc_i[is_conflict[arc_e]])
+    uses_near = np.zeros(n_e, dtype=bool)
+    uses_near[team_e[np.isin(team_i, near)]] = True
+    order = thinning.rng_for(seed, "assign", unit, "repair").permutation(n_e)
+    others = order[uses_near[order] & ~is_conflict[order]]
+    width = max(len(capacity), 1)
+    in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
+    rounds = [("conflicting teams", np.array(conflicts, dtype=np.int64), False),
+              ("with neighbouring teams", np.sort(np.concatenate(
+                  [conflicts, others[:NEIGHBOURHOOD]])).astype(np.int64), False),
+              ("with more neighbouring teams", np.sort(np.concatenate(
+                  [conflicts, others[:10 * NEIGHBOURHOOD]])).astype(np.int64), False)]
+    if len(arc_e) <= WHOLE_UNIT_ARCS:
+        rounds.append(("whole unit", np.arange(n_e, dtype=np.int64), True))
     tried = set()
-    for label, subset in rounds:
-        key = tuple(subset)
+    for label, sub, whole in rounds:
+        key = (len(sub), whole)
         if key in tried:
             continue
         tried.add(key)
-        sub = np.asarray(subset, dtype=np.int64)
         renumber = np.full(n_e, -1, dtype=np.int64)
         renumber[sub] = np.arange(len(sub))
         mask = renumber[arc_e] >= 0
-        base = np.zeros(len(capacity), dtype=np.int64)
-        inside = set(subset)
-        for e, members in teams.items():
-            if e not in inside:
-                base[members] += 1
+        if not whole:  # neighbours keep their working set and current members
+            mask &= is_conflict[arc_e] | arc_working | in_team
+        inside = renumber[team_e] >= 0
+        base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
         result = sidecp.solve_subproblem(tree, len(sub), renumber[arc_e[mask]], arc_i[mask],
                                          arc_cls[mask], arc_cost[mask], capacity - base, base,
                                          pairs)
         report.cp_seconds += result.seconds
-        report.cp_rounds.append({"scope": label, "teams": len(sub),
+        report.cp_rounds.append({"scope": label, "teams": int(len(sub)),
                                  "variables": result.variables, "status": result.status,
                                  "seconds": result.seconds})
         if result.chosen is not None:
             picked = np.flatnonzero(mask)[result.chosen]
-            for e in subset:
+            for e in sub.tolist():
                 teams[e] = []
             for e, i in zip(arc_e[picked], arc_i[picked], strict=True):
                 teams[int(e)].append(int(i))
             report.repaired += len(conflicts)
             return None
+    if len(arc_e) <= WHOLE_UNIT_ARCS:
+        return [f"{len(conflicts)} teams hold a pair of inspectors who must not team "
+                f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs "
+                "apart within the capacities: add inspectors or drop pairs"]
     return [f"{len(conflicts)} teams hold a pair of inspectors who must not team "
-            f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs apart "
-            "within the capacities: add inspectors or drop pairs"]
+            f"(separate_pairs); no re-staffing of them and {min(len(others), 10 * NEIGHBOURHOOD)} "
+            f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
+            f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "
+            "drop pairs or partition the plan"]
 
 
 def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_classes,

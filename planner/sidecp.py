@@ -12,6 +12,12 @@ repaired plan is as balanced as the sub-problem allows.
 Determinism: CP-SAT runs with one worker, a fixed random seed and no time limit (or-tools
 issues #2159, #4195), so the same sub-problem always gives the same answer; all randomness
 comes from the plan seed through the arc costs.
+
+Speed: the model is an assignment problem with a few extra rows, so its LP relaxation is
+strong; ``linearization_level = 2`` uses it throughout the search. With the default level
+one worker could not prove optimal in 60 s a repair of 35 teams (3,265 candidate pairs) that
+it now proves in 0.7 s; a city repair of 171 teams with 2,531 separated pairs went from over
+nine minutes to 37 s.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from ortools.sat.python import cp_model
 from planner.flow import load_weight
 from planner.slots import SlotTree
 
-SOLVER_SETTINGS = {"num_workers": 1, "random_seed": 20, "max_time_in_seconds": None}
+SOLVER_SETTINGS = {"num_workers": 1, "random_seed": 20, "linearization_level": 2,
+                   "max_time_in_seconds": None}
 
 
 @dataclass
@@ -120,6 +127,7 @@ def solve_subproblem(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = SOLVER_SETTINGS["num_workers"]
     solver.parameters.random_seed = SOLVER_SETTINGS["random_seed"]
+    solver.parameters.linearization_level = SOLVER_SETTINGS["linearization_level"]
     status = solver.solve(model)
     name = solver.status_name(status)
     chosen = None

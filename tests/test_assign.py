@@ -109,7 +109,7 @@ def test_record_gets_an_assignment_section_and_the_draw_still_verifies(make_scen
     assert section["rules"]["cross_station"] is True and section["rules"]["rotation"] is True
     assert set(section["versions"]) == {"python", "ortools", "numpy", "pandas", "scipy"}
     assert section["solver"]["cp_sat"] == {"num_workers": 1, "random_seed": 20,
-                                           "max_time_in_seconds": None}
+                                           "linearization_level": 2, "max_time_in_seconds": None}
     assert section["seats"] == 2 * section["tasks"]
     assert section["loads"]["max"] - section["loads"]["min"] == section["loads"]["spread"]
     verify = runner.invoke(cli, ["verify", str(out)])

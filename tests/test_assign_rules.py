@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import enterprises_frame, inspectors_frame
-from test_assign_support import assign_and_check, setup
+from test_assign_support import assign_and_check, setup, with_seed
 
 from planner.assign import plan_assignment
 from planner.cli import cli
@@ -239,6 +239,45 @@ def test_separate_pairs_that_leave_no_plan_are_explained(make_scenario, tmp_path
     assert result.exit_code == 3
     assert ("the plan: 4 teams hold a pair of inspectors who must not team (separate_pairs), and "
             "no plan of the unit keeps all 1 pairs apart within the capacities") in result.output
+    assert not (out / "assignments.csv").exists()
+
+
+def test_a_repair_the_conflicting_teams_cannot_make_alone_takes_neighbouring_teams(
+        make_scenario, tmp_path):
+    # Four inspectors with three seats each fill all twelve seats of six teams. A team of the
+    # separated pair P000 and P001 frees only their own seats, so it can be re-staffed only
+    # together with teams that hand over P002 or P003.
+    insp = inspectors_frame(4)
+    insp["can_lead"] = "是"
+    insp["capacity"] = "3"
+    pairs_file(tmp_path, [("P000", "P001", "")])
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=enterprises_frame(6),
+                                  inspectors=insp,
+                                  extra='[assignment]\nseparate_pairs = "separate.csv"\n')
+    result = assign_and_check(with_seed(scenario, "seed-1"), inputs, out)
+    rounds = [(r["scope"], r["status"]) for r in result.plan.units[0].cp_rounds]
+    assert rounds == [("conflicting teams", "INFEASIBLE"), ("with neighbouring teams", "OPTIMAL")]
+    teams = seats(out).groupby("task_id")["inspector_id"].apply(frozenset)
+    assert frozenset({"P000", "P001"}) not in set(teams)
+
+
+def test_a_unit_too_large_to_search_whole_is_not_called_impossible(make_scenario, tmp_path,
+                                                                  monkeypatch):
+    import planner.assign as assign_module
+
+    monkeypatch.setattr(assign_module, "WHOLE_UNIT_ARCS", 0)
+    insp = inspectors_frame(2)
+    insp["can_lead"] = "是"
+    pairs_file(tmp_path, [("P000", "P001", "")])
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=enterprises_frame(4),
+                                  inspectors=insp,
+                                  extra='[assignment]\nseparate_pairs = "separate.csv"\n')
+    result = CliRunner().invoke(cli, ["assign", str(scenario.path), "-o", str(out)])
+    assert result.exit_code == 3
+    assert ("the plan: 4 teams hold a pair of inspectors who must not team (separate_pairs); no "
+            "re-staffing of them and 0 neighbouring teams keeps all 1 pairs apart, and the "
+            "unit's 8 candidate pairs are too many to search whole: add inspectors, drop pairs "
+            "or partition the plan") in " ".join(result.output.split())
     assert not (out / "assignments.csv").exists()
 
 
