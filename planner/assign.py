@@ -21,8 +21,9 @@ own inspectors, or the whole plan as one unit):
    (capacity water-filling), the flow runs again on the whole admitted set, so the spread
    is the least the rules allow;
 4. CP-SAT (:mod:`planner.sidecp`) re-staffs only the teams that hold a pair of inspectors
-   who must not team, on a sub-problem that grows (those teams; plus teams sharing their
-   candidates; the whole unit) until it is solved or proven impossible;
+   who must not team, on a sub-problem that grows (those teams; plus 200, then 2,000 teams
+   sharing their candidates; the whole unit, when it is small enough to search) until it is
+   solved or proven impossible (see :func:`_repair`);
 5. the lead of each team (主检) is the lead-capable member with the fewest leads so far,
    teams taken in a seeded random order.
 
