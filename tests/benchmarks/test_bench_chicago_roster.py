@@ -42,7 +42,8 @@ def test_bench_chicago_roster(chicago_dir, tmp_path):
     real = real_loads(log)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nChicago roster: {len(sample):,} establishments x {len(loads)} sanitarians, teams of "
-          f"2 with rotation: assigned in {seconds:.2f} s (peak memory {peak:.0f} MB)")
+          f"2 with rotation: assigned in {seconds:.2f} s (peak memory of this pytest process "
+          f"so far, other benchmarks included: {peak:.0f} MB)")
     print(f"planned loads {loads.min()}-{loads.max()} (mean {loads.mean():.1f}, spread "
           f"{loads.max() - loads.min()}); the 2014 log: {real.min()}-{real.max()} visits per "
           f"sanitarian (mean {real.mean():.1f}, spread {real.max() - real.min()})")
