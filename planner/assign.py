@@ -21,9 +21,10 @@ own inspectors, or the whole plan as one unit):
    (capacity water-filling), the flow runs again on the whole admitted set, so the spread
    is the least the rules allow;
 4. CP-SAT (:mod:`planner.sidecp`) re-staffs only the teams that hold a pair of inspectors
-   who must not team, on a sub-problem that grows (those teams; plus 200, then 2,000 teams
-   sharing their candidates; the whole unit, when it is small enough to search) until it is
-   solved or proven impossible (see :func:`_repair`);
+   who must not team, on sub-problems: those teams, a chunk at a time; the teams a chunk
+   could not re-staff alone, plus 200, then 2,000 teams sharing their candidates, then the
+   whole unit when it is small enough to search, until it is solved or proven impossible
+   (see :func:`_repair`);
 5. the lead of each team (主检) is the lead-capable member with the fewest leads so far,
    teams taken in a seeded random order.
 
@@ -71,6 +72,8 @@ RECORD_NAME = "draw-record.json"
 COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 MAX_REASONS = 60
 NEIGHBOURHOOD = 200
+# Conflicting teams re-staffed in one CP-SAT sub-problem, at most.
+CONFLICT_CHUNK = 40
 # The pair repair searches a whole unit at once only up to this many candidate pairs.
 WHOLE_UNIT_ARCS = 400_000
 # From this many drawn enterprises on, the planning units are solved in worker processes.
@@ -618,45 +621,34 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
             arc_cost, arc_working, capacity, tree, seed: str, unit: str, report: UnitReport):
     """Re-staff the teams holding a separated pair; returns None or a list of reasons.
 
-    The sub-problem grows until CP-SAT solves it: the conflicting teams alone (all their
-    admitted candidates); with up to :data:`NEIGHBOURHOOD` and then ten times as many
-    teams that use the inspectors they could take (those teams keep their working set
-    and current members); the whole unit (every admitted pair), when it has at most
-    :data:`WHOLE_UNIT_ARCS` of them, which proves there is no plan when it fails.
+    First the conflicting teams alone (all their admitted candidates), :data:`CONFLICT_CHUNK`
+    at a time in team order, each chunk with the loads the rest of the plan gives (CP-SAT's
+    effort grows much faster than the teams it re-staffs). The teams of any chunk that cannot
+    be re-staffed alone go on together to sub-problems that grow until CP-SAT solves one:
+    with up to :data:`NEIGHBOURHOOD` and then ten times as many teams that use the inspectors
+    they could take (those teams keep their working set and current members); the whole
+    unit (every admitted pair), when it has at most :data:`WHOLE_UNIT_ARCS` of them, which
+    proves there is no plan when it fails.
     """
     conflicts = sidecp.find_conflicts(teams, separate)
     if not conflicts:
         return None
     n_e = len(teams)
     pairs = sorted(separate)
-    team_e = np.array([e for e, m in teams.items() for _ in m], dtype=np.int64)
-    team_i = np.array([i for m in teams.values() for i in m], dtype=np.int64)
-    is_conflict = np.zeros(n_e, dtype=bool)
-    is_conflict[conflicts] = True
-    near = np.unique(arc_i[is_conflict[arc_e]])
-    uses_near = np.zeros(n_e, dtype=bool)
-    uses_near[team_e[np.isin(team_i, near)]] = True
-    order = thinning.rng_for(seed, "assign", unit, "repair").permutation(n_e)
-    others = order[uses_near[order] & ~is_conflict[order]]
     width = max(len(capacity), 1)
-    in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
-    rounds = [("conflicting teams", np.array(conflicts, dtype=np.int64), False),
-              ("with neighbouring teams", np.sort(np.concatenate(
-                  [conflicts, others[:NEIGHBOURHOOD]])).astype(np.int64), False),
-              ("with more neighbouring teams", np.sort(np.concatenate(
-                  [conflicts, others[:10 * NEIGHBOURHOOD]])).astype(np.int64), False)]
-    if len(arc_e) <= WHOLE_UNIT_ARCS:
-        rounds.append(("whole unit", np.arange(n_e, dtype=np.int64), True))
-    tried = set()
-    for label, sub, whole in rounds:
-        key = (len(sub), whole)
-        if key in tried:
-            continue
-        tried.add(key)
+    is_conflict = np.zeros(n_e, dtype=bool)
+
+    def members() -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([e for e, m in teams.items() for _ in m], dtype=np.int64),
+                np.array([i for m in teams.values() for i in m], dtype=np.int64))
+
+    def attempt(label: str, sub: np.ndarray, whole: bool) -> bool:
+        team_e, team_i = members()
         renumber = np.full(n_e, -1, dtype=np.int64)
         renumber[sub] = np.arange(len(sub))
         mask = renumber[arc_e] >= 0
         if not whole:  # neighbours keep their working set and current members
+            in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
             mask &= is_conflict[arc_e] | arc_working | in_team
         inside = renumber[team_e] >= 0
         base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
@@ -667,19 +659,55 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         report.cp_rounds.append({"scope": label, "teams": int(len(sub)),
                                  "variables": result.variables, "status": result.status,
                                  "seconds": result.seconds})
-        if result.chosen is not None:
-            picked = np.flatnonzero(mask)[result.chosen]
-            for e in sub.tolist():
-                teams[e] = []
-            for e, i in zip(arc_e[picked], arc_i[picked], strict=True):
-                teams[int(e)].append(int(i))
-            report.repaired += len(conflicts)
+        if result.chosen is None:
+            return False
+        picked = np.flatnonzero(mask)[result.chosen]
+        for e in sub.tolist():
+            teams[e] = []
+        for e, i in zip(arc_e[picked], arc_i[picked], strict=True):
+            teams[int(e)].append(int(i))
+        return True
+
+    chunks = [np.array(conflicts[k:k + CONFLICT_CHUNK], dtype=np.int64)
+              for k in range(0, len(conflicts), CONFLICT_CHUNK)]
+    left: list[int] = []
+    for k, chunk in enumerate(chunks):
+        is_conflict[:] = False
+        is_conflict[chunk] = True
+        label = "conflicting teams" + (f" {k + 1}/{len(chunks)}" if len(chunks) > 1 else "")
+        if attempt(label, chunk, False):
+            report.repaired += len(chunk)
+        else:
+            left += chunk.tolist()
+    if not left:
+        return None
+
+    is_conflict[:] = False
+    is_conflict[left] = True
+    team_e, team_i = members()
+    near = np.unique(arc_i[is_conflict[arc_e]])
+    uses_near = np.zeros(n_e, dtype=bool)
+    uses_near[team_e[np.isin(team_i, near)]] = True
+    order = thinning.rng_for(seed, "assign", unit, "repair").permutation(n_e)
+    others = order[uses_near[order] & ~is_conflict[order]]
+    rounds = [("with neighbouring teams", others[:NEIGHBOURHOOD], False),
+              ("with more neighbouring teams", others[:10 * NEIGHBOURHOOD], False)]
+    if len(arc_e) <= WHOLE_UNIT_ARCS:
+        rounds.append(("whole unit", np.arange(n_e, dtype=np.int64), True))
+    tried = set()
+    for label, extra, whole in rounds:
+        sub = np.union1d(left, extra).astype(np.int64)
+        if (len(sub), whole) in tried:
+            continue
+        tried.add((len(sub), whole))
+        if attempt(label, sub, whole):
+            report.repaired += len(left)
             return None
     if len(arc_e) <= WHOLE_UNIT_ARCS:
-        return [f"{len(conflicts)} teams hold a pair of inspectors who must not team "
+        return [f"{len(left)} teams hold a pair of inspectors who must not team "
                 f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs "
                 "apart within the capacities: add inspectors or drop pairs"]
-    return [f"{len(conflicts)} teams hold a pair of inspectors who must not team "
+    return [f"{len(left)} teams hold a pair of inspectors who must not team "
             f"(separate_pairs); no re-staffing of them and {min(len(others), 10 * NEIGHBOURHOOD)} "
             f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
             f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "

@@ -242,6 +242,26 @@ def test_separate_pairs_that_leave_no_plan_are_explained(make_scenario, tmp_path
     assert not (out / "assignments.csv").exists()
 
 
+def test_many_conflicting_teams_are_re_staffed_a_chunk_at_a_time(make_scenario, tmp_path,
+                                                                 monkeypatch):
+    import planner.assign as assign_module
+
+    monkeypatch.setattr(assign_module, "CONFLICT_CHUNK", 1)
+    insp = inspectors_frame(3)
+    insp["can_lead"] = "是"
+    pairs_file(tmp_path, [("P001", "P000", "spouses")])
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=enterprises_frame(8),
+                                  inspectors=insp,
+                                  extra='[assignment]\nseparate_pairs = "separate.csv"\n')
+    result = assign_and_check(scenario, inputs, out)
+    rounds = result.plan.units[0].cp_rounds
+    n = len(rounds)
+    assert n >= 2 and result.plan.units[0].repaired == n
+    assert [r["scope"] for r in rounds] == [f"conflicting teams {k}/{n}" for k in range(1, n + 1)]
+    assert all(r["status"] == "OPTIMAL" and r["teams"] == 1 for r in rounds)
+    assert all("P002" in t for t in seats(out).groupby("task_id")["inspector_id"].apply(set))
+
+
 def test_a_repair_the_conflicting_teams_cannot_make_alone_takes_neighbouring_teams(
         make_scenario, tmp_path):
     # Four inspectors with three seats each fill all twelve seats of six teams. A team of the
