@@ -59,9 +59,8 @@ from planner import candidates as cand
 from planner import explain, sidecp, thinning
 from planner.errors import InfeasiblePlanError, InputError, Problem
 from planner.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
-from planner.inputs import Inputs
+from planner.inputs import Inputs, canonical_ids
 from planner.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
-from planner.keys import positions
 from planner.parallel import fork_pool, worker_count
 from planner.scenario import Scenario
 from planner.slots import slot_tree
@@ -291,8 +290,8 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
         raise InputError([Problem(label, "missing column; run planner draw again",
                                   row=1, column="enterprise_id")])
     sample = sample.copy()
-    sample["enterprise_id"] = sample["enterprise_id"].astype(str).str.strip().str.upper()
-    unknown = positions(inputs.enterprises["enterprise_id"], sample["enterprise_id"]) < 0
+    sample["enterprise_id"] = canonical_ids(sample["enterprise_id"])
+    unknown = inputs.enterprise_rows(sample["enterprise_id"]) < 0
     problems = [Problem(label, "names an enterprise not in the enterprises file; draw again "
                         "with planner run", row=int(pos) + 2, column="enterprise_id",
                         value=sample["enterprise_id"].iloc[pos])
@@ -376,7 +375,7 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     rules = rules_of(scenario)
     seed = scenario.plan.seed
     directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]
-    ent = directory.iloc[positions(directory["enterprise_id"], sample["enterprise_id"])]
+    ent = directory.iloc[inputs.enterprise_rows(sample["enterprise_id"])]
     ent = ent.reset_index(drop=True)
     ent["position"] = np.arange(len(ent))
     roster = inputs.inspectors.copy()

@@ -28,7 +28,7 @@ from planner import schema
 from planner.errors import InputError, Problem
 from planner.grading import GradingScheme
 from planner.io import read_table, sha256_file
-from planner.keys import positions
+from planner.keys import IdIndex
 from planner.scenario import Scenario
 from planner.uscc import is_legacy_registration_number, uscc_problems
 
@@ -63,6 +63,8 @@ class Inputs:
         Problems that did not stop the run.
     scheme : GradingScheme
         The grading scheme used.
+    enterprise_index : IdIndex, optional
+        The enterprise ids packed for lookups (:meth:`enterprise_rows`); built on first use.
     """
 
     scenario: Scenario
@@ -75,6 +77,17 @@ class Inputs:
     files: dict[str, Path] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    enterprise_index: IdIndex | None = field(default=None, repr=False, compare=False)
+
+    def enterprise_rows(self, ids: pd.Series) -> np.ndarray:
+        """Row in :attr:`enterprises` of each of ``ids``, -1 where absent.
+
+        A directory may hold millions of enterprises; its ids are packed and hashed once
+        (:class:`planner.keys.IdIndex`), then every lookup reuses them.
+        """
+        if self.enterprise_index is None:
+            self.enterprise_index = IdIndex(self.enterprises["enterprise_id"])
+        return self.enterprise_index.positions(ids)
 
 
 INPUT_NAMES = ("enterprises", "inspectors", "avoidance", "history", "items")
@@ -168,7 +181,8 @@ def load_inputs(
     problems += p
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
-    known = {"enterprise_id": ent["enterprise_id"], "inspector_id": insp["inspector_id"]}
+    known = {"enterprise_id": IdIndex(ent["enterprise_id"]),
+             "inspector_id": IdIndex(insp["inspector_id"])}
     avoid, p = _check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
     problems += p
     hist, p = _check_history(frames["history"], known, labels.get("history"))
@@ -190,6 +204,7 @@ def load_inputs(
         files=files,
         hashes=hashes,
         warnings=[q for q in problems if q.severity != "error"],
+        enterprise_index=known["enterprise_id"],
     )
 
 
@@ -318,7 +333,7 @@ def _check_inspectors(
 
 def _check_refs(
     frame: pd.DataFrame,
-    known: dict[str, pd.Series],
+    known: dict[str, IdIndex],
     label: str | None,
     *,
     severity: str,
@@ -334,7 +349,7 @@ def _check_refs(
     problems += schema.require_values(frame, tuple(required), label)
     for column, what in (("enterprise_id", "enterprise"), ("inspector_id", "inspector")):
         values = frame[column]
-        unknown = (values != "").to_numpy() & (positions(known[column], values) < 0)
+        unknown = (values != "").to_numpy() & (known[column].positions(values) < 0)
         for row in schema.rows_of(frame, unknown):
             problems.append(Problem(label, f"names an {what} not in the {what}s file",
                                     row=int(row), column=column, value=values.iloc[row - 2],
@@ -343,7 +358,7 @@ def _check_refs(
 
 
 def _check_history(
-    frame: pd.DataFrame, known: dict[str, pd.Series], label: str | None
+    frame: pd.DataFrame, known: dict[str, IdIndex], label: str | None
 ) -> tuple[pd.DataFrame, list[Problem]]:
     if label is None:
         frame = frame.copy()

@@ -54,7 +54,8 @@ def positions(known: pd.Series, wanted: pd.Series) -> np.ndarray:
     """Position in ``known`` of each of ``wanted``, -1 where absent.
 
     Like ``pd.Index(known).get_indexer(wanted)``; when ``known`` repeats an id, the position
-    of its first occurrence.
+    of its first occurrence. To look up in the same ids many times, build an
+    :class:`IdIndex` once.
 
     Parameters
     ----------
@@ -68,21 +69,42 @@ def positions(known: pd.Series, wanted: pd.Series) -> np.ndarray:
     numpy.ndarray of int64
         One position per wanted id.
     """
-    known_text = known.to_numpy(dtype=object)
-    wanted_text = wanted.to_numpy(dtype=object)
-    known_keys, wanted_keys = packed_keys(known_text), packed_keys(wanted_text)
-    if known_keys is not None and wanted_keys is not None:
-        index = pd.Index(known_keys)
-        if index.is_unique:
-            at = index.get_indexer(wanted_keys).astype(np.int64)
+    return IdIndex(known).positions(wanted)
+
+
+class IdIndex:
+    """Ids to look up in many times: packed and hashed once (see :func:`positions`).
+
+    Parameters
+    ----------
+    known : pandas.Series
+        The ids to look in.
+    """
+
+    def __init__(self, known: pd.Series):
+        self._text = known.to_numpy(dtype=object)
+        keys = packed_keys(self._text)
+        index = None if keys is None else pd.Index(keys)
+        self._keys = index if index is not None and index.is_unique else None
+        self._strings: tuple[pd.Index, np.ndarray] | None = None
+
+    def positions(self, wanted: pd.Series) -> np.ndarray:
+        """Position of each of ``wanted`` in the known ids, -1 where absent."""
+        wanted_text = wanted.to_numpy(dtype=object)
+        wanted_keys = None if self._keys is None else packed_keys(wanted_text)
+        if wanted_keys is not None:
+            at = self._keys.get_indexer(wanted_keys).astype(np.int64)
             hit = np.flatnonzero(at >= 0)
-            differs = known_text[at[hit]] != wanted_text[hit]
+            differs = self._text[at[hit]] != wanted_text[hit]
             at[hit[differs]] = -1  # a shared key, not the same id
             return at
-    first = ~pd.Series(known_text).duplicated(keep="first").to_numpy()
-    where = np.flatnonzero(first)
-    at = pd.Index(known_text[where]).get_indexer(wanted_text)
-    return np.where(at >= 0, where[np.maximum(at, 0)] if len(where) else -1, -1).astype(np.int64)
+        if self._strings is None:
+            first = np.flatnonzero(~pd.Series(self._text).duplicated(keep="first").to_numpy())
+            self._strings = (pd.Index(self._text[first]), first)
+        index, first = self._strings
+        at = index.get_indexer(wanted_text)
+        return np.where(at >= 0, first[np.maximum(at, 0)] if len(first) else -1,
+                        -1).astype(np.int64)
 
 
 def repeated(values: pd.Series) -> np.ndarray:

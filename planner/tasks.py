@@ -26,7 +26,6 @@ from planner import categories as cat
 from planner.errors import InputError, Problem, ScenarioError
 from planner.inputs import Inputs, canonical_ids
 from planner.io import read_table
-from planner.keys import positions
 from planner.scenario import Scenario
 
 TASK_COLUMNS = (
@@ -257,7 +256,7 @@ def build_tasks(
     seats["task_id"] = seats["task_id"].astype(str).str.strip()
     seats["role"] = seats["role"].astype(str).str.strip().str.lower()
     seats["row"] = np.arange(2, len(seats) + 2)
-    directory_rows = positions(inputs.enterprises["enterprise_id"], sample["enterprise_id"])
+    directory_rows = inputs.enterprise_rows(sample["enterprise_id"])
     problems = _check_seats(seats, sample, directory_rows >= 0, inputs, assign_label)
     if problems:
         raise InputError(problems)

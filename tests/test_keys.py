@@ -76,3 +76,11 @@ def test_positions_find_each_id_and_fall_back_for_long_or_non_ascii_ids():
     assert list(keys.positions(ids, pd.Series(["92440300672739115T", "B"]))) == [2, 1]
     assert list(keys.positions(ids, pd.Series(["C" * 30, "企业甲", "B"]))) == [3, 4, 1]
     assert list(keys.positions(ids, pd.Series(["B", "missing", "企业乙"]))) == [1, -1, -1]
+
+
+def test_an_index_answers_every_lookup_like_a_fresh_one():
+    for known in (["91440300MA5X00001A", "B", "B", "92440300672739115T"], ["企业甲", "B", "企业甲"]):
+        index = keys.IdIndex(pd.Series(known, dtype=object))
+        for wanted in (["B", "missing"], list(reversed(known)), []):
+            wanted = pd.Series(wanted, dtype=object)
+            assert index.positions(wanted).tolist() == string_positions(known, wanted).tolist()
