@@ -1,7 +1,7 @@
 """The ``planner`` command: a thin click layer over the library's plain functions.
 
 Every command loads its inputs through the library, makes one or two calls and prints.
-:class:`~planner.errors.PlannerError` subclasses become a clean message on stderr and a
+:class:`~planner.common.errors.PlannerError` subclasses become a clean message on stderr and a
 non-zero exit (2 input or scenario, 3 infeasible plan, 4 verification failed); bad input
 never shows a traceback.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from planner import __version__
-from planner.errors import InputError, PlannerError
-from planner.progress import make_progress
+from planner.common.errors import InputError, PlannerError
+from planner.common.progress import make_progress
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -110,8 +110,8 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 
     Example: planner validate scenarios/demo.toml --json
     """
-    from planner.pipeline import load
-    from planner.summary import format_summary, summarise
+    from planner.plan.pipeline import load
+    from planner.plan.summary import format_summary, summarise
 
     _, inputs = load(scenario, encoding=encoding, progress=make_progress())
     summary = summarise(inputs)
@@ -132,7 +132,7 @@ def run(scenario: Path, out: Path, encoding: str | None):
 
     Example: planner run scenarios/demo.toml -o out/demo
     """
-    from planner.pipeline import run_plan
+    from planner.plan.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
              warn=echo_warnings)
@@ -167,8 +167,8 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
     """
-    from planner.draw import draw_stage, replace_stage, with_scale_down
-    from planner.pipeline import load
+    from planner.draw.stage import draw_stage, replace_stage, with_scale_down
+    from planner.plan.pipeline import load
 
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
@@ -202,7 +202,7 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner verify out/yancheng
     """
-    from planner.verify import verify_draw
+    from planner.draw.verify import verify_draw
 
     report = verify_draw(out, scenario=scenario_path, encoding=encoding,
                          progress=make_progress())
@@ -228,8 +228,8 @@ def assign(scenario: Path, out: Path, encoding: str | None):
 
     Example: planner assign scenarios/demo.toml -o out/demo
     """
-    from planner.assign import assign_stage
-    from planner.pipeline import load
+    from planner.assign.stage import assign_stage
+    from planner.plan.pipeline import load
 
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
@@ -254,9 +254,9 @@ def check(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner check out/demo
     """
-    from planner.check import check_plan, scenario_path_from_record
-    from planner.errors import VerificationError
-    from planner.pipeline import load
+    from planner.assign.check import check_plan, scenario_path_from_record
+    from planner.common.errors import VerificationError
+    from planner.plan.pipeline import load
 
     path = scenario_path or scenario_path_from_record(out)
     loaded, inputs = load(path, encoding=encoding, progress=make_progress())
@@ -282,8 +282,8 @@ def export(scenario: Path, out: Path, encoding: str | None):
 
     Example: planner export scenarios/demo.toml -o out/demo
     """
-    from planner.export import export_stage
-    from planner.pipeline import load
+    from planner.plan.pipeline import load
+    from planner.publish.export import export_stage
 
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     result = export_stage(loaded, inputs, out, progress=make_progress())
@@ -321,7 +321,7 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
 
     Example: planner results out/demo filled/*.xlsx --today 2026-04-10
     """
-    from planner.results import import_results
+    from planner.publish.results import import_results
 
     result = import_results(
         out, list(filled), scenario=scenario_path,
@@ -351,7 +351,7 @@ def demo_data(preset: str, seed: str, out: Path):
 
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
     """
-    from planner.demo import write_demo
+    from planner.demo.generate import write_demo
 
     paths = write_demo(preset=preset, seed=seed, out=out, progress=make_progress())
     for name, path in paths.items():
@@ -394,7 +394,7 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
     --floor low=0.05,medium=0.05
     """
-    from planner.simulate import simulate_scenario
+    from planner.simulate.stage import simulate_scenario
 
     result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
                                budget=budget, floors=floors, encoding=encoding,

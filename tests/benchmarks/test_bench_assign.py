@@ -6,7 +6,7 @@ One instance, 2,000 drawn enterprises x 150 inspectors (5 stations, half lead-ca
 capacity 30, 400 avoidance pairs, each enterprise's last inspector in the history), with
 cross-station, rotation, a lead per team and teams of two. It is solved
 
-- by the planner's core (:func:`planner.assign.plan_assignment`: candidates by omission,
+- by the planner's core (:func:`planner.assign.stage.plan_assignment`: candidates by omission,
   thinning, min-cost flow, pricing), and
 - by a dense CP-SAT model: one boolean per enterprise-inspector pair (300,000), forbidden
   pairs fixed to 0, the same team, lead and capacity constraints, and the same balance
@@ -17,7 +17,7 @@ It prints both times, both objective values (and CP-SAT's bound and status), whe
 first reached the core's objective, and the speed-up, beside the target (at least 100x
 faster, same optimum). The core's objective is optimal by construction (a min-cost flow
 with pricing), so CP-SAT can match it but not beat it. The core's plan is
-checked with ``planner.check``. Asserts correctness only, never time.
+checked with ``planner.assign.check``. Asserts correctness only, never time.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from conftest import credit_codes
 
-from planner.assign import plan_assignment
-from planner.check import check_plan
-from planner.inputs import load_inputs
-from planner.scenario import load_scenario
+from planner.assign.check import check_plan
+from planner.assign.stage import plan_assignment
+from planner.plan.inputs import load_inputs
+from planner.plan.scenario import load_scenario
+from tests.support.data import credit_codes
 
 N_ENTERPRISES = 2_000
 N_INSPECTORS = 150

@@ -4,7 +4,7 @@ Run with ``python -m pytest tests/benchmarks/test_bench_chicago_roster.py -s -p 
 
 ``../shared/data/chicago/inspector_assignments_2014.csv`` (36 sanitarians, 4,219 visits to
 3,343 licensed establishments in two months of 2014) becomes a directory, a roster of 36
-inspectors and a history (see ``tests/test_assign_chicago.py``). Every establishment is
+inspectors and a history (see ``tests/assign/test_chicago.py``). Every establishment is
 planned for a team of two, with rotation against the log (not the sanitarian of its last
 visit) and a capacity of 200 seats each; the plan is checked independently. Printed: the
 time, the peak memory and the planned loads beside the log's own loads per sanitarian.
@@ -18,12 +18,12 @@ import time
 
 import pytest
 from test_assign_chicago import chicago_scenario, real_loads
-from test_assign_support import write_sample
 
-from planner.assign import assign_stage
-from planner.check import check_plan
-from planner.inputs import load_inputs
-from planner.scenario import load_scenario
+from planner.assign.check import check_plan
+from planner.assign.stage import assign_stage
+from planner.plan.inputs import load_inputs
+from planner.plan.scenario import load_scenario
+from tests.support.assign import write_sample
 
 
 @pytest.mark.chicago

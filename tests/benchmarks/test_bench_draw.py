@@ -2,7 +2,7 @@
 
 Run with ``python -m pytest tests/benchmarks/test_bench_draw.py -s -p no:cacheprovider``.
 
-The megacity data is generated once with :func:`planner.demo.write_demo` into a temporary
+The megacity data is generated once with :func:`planner.demo.generate.write_demo` into a temporary
 folder. Each measurement runs in its own process and prints its wall-clock seconds and peak
 resident memory (``wait4`` rusage) beside the target:
 
@@ -29,8 +29,8 @@ import pytest
 STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from planner.draw import draw_stage
-from planner.pipeline import load
+from planner.draw.stage import draw_stage
+from planner.plan.pipeline import load
 start = time.perf_counter()
 scenario, inputs = load(sys.argv[1])
 loaded, cpu = time.perf_counter(), time.process_time()
@@ -58,7 +58,7 @@ def measured(args: list[str], cwd: Path) -> tuple[float, float, int, str]:
 
 @pytest.fixture(scope="module")
 def megacity(tmp_path_factory) -> Path:
-    from planner.demo import write_demo
+    from planner.demo.generate import write_demo
 
     out = tmp_path_factory.mktemp("megacity")
     start = time.perf_counter()

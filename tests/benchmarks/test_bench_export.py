@@ -27,8 +27,8 @@ import pytest
 SCRIPT = r"""
 import dataclasses, json, resource, sys, time
 from pathlib import Path
-from planner.pipeline import load
-from planner.export import export_stage
+from planner.plan.pipeline import load
+from planner.publish.export import export_stage
 
 folder, split = Path(sys.argv[1]), sys.argv[2]
 scenario, inputs = load(folder / "scenario.toml")

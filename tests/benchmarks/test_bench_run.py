@@ -5,7 +5,7 @@ Run with ``python -m pytest tests/benchmarks/test_bench_run.py -s -p no:cachepro
 Targets on 2 cores: city (43,000 enterprises, 400 inspectors, ~4,600 drawn) < 5 s;
 megacity (2.23 million, 5,000, ~50,000 drawn) < 60 s and < 4 GB peak memory.
 
-Each preset is generated once with :func:`planner.demo.write_demo`. Each measurement runs
+Each preset is generated once with :func:`planner.demo.generate.write_demo`. Each measurement runs
 in its own process and prints wall-clock seconds and peak resident memory (``wait4``
 rusage: the largest process; and the sampled sum over it and its forked workers) beside
 the target:
@@ -37,8 +37,8 @@ TARGETS = {"city": "< 5 s", "megacity": "< 60 s and < 4 GB"}
 STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from planner.assign import assign_stage
-from planner.pipeline import load
+from planner.assign.stage import assign_stage
+from planner.plan.pipeline import load
 start = time.perf_counter()
 scenario, inputs = load(sys.argv[1])
 def cpu_seconds():  # this process and its reaped worker processes
@@ -132,7 +132,7 @@ class TreeMemory:
 
 @pytest.fixture(scope="module", params=["city", "megacity"])
 def preset(request, tmp_path_factory) -> tuple[str, Path]:
-    from planner.demo import write_demo
+    from planner.demo.generate import write_demo
 
     out = tmp_path_factory.mktemp(request.param)
     start = time.perf_counter()

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.montecarlo import PrevalenceModel
-from planner.ratiosets import RatioSet
-from planner.simulate import compare_ratio_sets
+from planner.simulate.montecarlo import PrevalenceModel
+from planner.simulate.ratiosets import RatioSet
+from planner.simulate.stage import compare_ratio_sets
 
 CLASSES = ("A", "B", "C", "D")
 POPULATION = {"A": 20_000, "B": 15_000, "C": 6_000, "D": 2_000}  # a city's food businesses

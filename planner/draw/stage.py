@@ -1,0 +1,527 @@
+"""The first random of 双随机: a risk-weighted draw that anyone can recompute.
+
+:func:`compute_draw` runs the steps in order - eligibility (:mod:`planner.draw.eligibility`),
+per-class allocation and per-stratum quotas (:mod:`planner.draw.quotas`), tickets and the
+``n`` lowest per stratum (:mod:`planner.draw.tickets`) - and returns a :class:`Draw` in memory.
+:func:`draw_stage` (called by ``planner run``) writes it; :func:`replace_stage` replaces
+drawn enterprises found closed with the next-lowest tickets of their strata.
+
+Files written into the output folder, each whole or not at all:
+
+- ``sample.csv``: enterprise_id, name, risk_class, stratum, ticket, rank;
+- ``eligible.csv``: enterprise_id, stratum of every eligible enterprise, in draw order
+  (the published directory the draw was made from);
+- ``draw-record.json``: see :mod:`planner.draw.record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
+from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.draw import record as rec
+from planner.draw import tickets
+from planner.draw.eligibility import Eligibility, assess, read_inclusions
+from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
+from planner.plan.inputs import Inputs
+from planner.plan.scenario import Scenario
+
+SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
+WEIGHT_KEY = "weight_key"
+
+
+@dataclass
+class Draw:
+    """A computed draw, before or after replacements.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The plan.
+    eligibility : Eligibility
+        Per-row eligibility and excluded counts.
+    quotas : Quotas
+        Per-class allocation and per-stratum quotas.
+    pool : pandas.DataFrame
+        Every eligible enterprise in draw order: ``enterprise_id``, ``risk_class``,
+        ``risk_rank``, ``src`` (its row in the directory), ``stratum`` (categorical),
+        ``t0..t3``, ``rank`` (and ``weight_key`` when weighted).
+    original : pandas.DataFrame
+        The drawn rows (pool rows with ``rank <= quota``) plus ``name``, ``ticket`` and
+        ``digest``.
+    replacements : list of dict
+        Replacements applied, in order.
+    files, hashes : dict
+        Input name -> path and SHA-256 (the inclusion list included).
+    names : numpy.ndarray
+        Enterprise names of the directory, by row (``pool["src"]`` points into it).
+    """
+
+    scenario: Scenario
+    eligibility: Eligibility
+    quotas: Quotas
+    pool: pd.DataFrame
+    original: pd.DataFrame
+    files: dict[str, Path]
+    hashes: dict[str, str]
+    names: np.ndarray
+    replacements: list[dict] = field(default_factory=list)
+    scenario_sha256: str = ""
+    pool_sha256: str = ""
+
+    def ticket_rule(self) -> str:
+        """Return the selection rule, as written in the record."""
+        rule = f"ticket = {tickets.TICKET_FORMULA}; the n lowest per stratum"
+        w = self.scenario.sampling.weight_by
+        if w:
+            rule += f", ordered by -log1p(-ticket) / {w} (weighted, Efraimidis-Spirakis)"
+        return rule
+
+    def sample(self) -> pd.DataFrame:
+        """Return the current sample: the original draw with the replacements applied."""
+        gone = {r["enterprise_id"] for r in self.replacements}
+        added = [r["replaced_by"] for r in self.replacements if r["replaced_by"]]
+        rows = self.original[~self.original["enterprise_id"].isin(gone)]
+        if added:
+            extra = self.pool[self.pool["enterprise_id"].isin(added)
+                              & ~self.pool["enterprise_id"].isin(gone)]
+            rows = pd.concat([rows, self.finish(extra)], ignore_index=True)
+        return rows.sort_values(["risk_rank", "stratum", "rank"], kind="stable",
+                                ignore_index=True)
+
+    def finish(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Return pool rows with ``name``, ``digest`` (hex) and ``ticket`` (exact float)."""
+        rows = rows.copy()
+        rows["name"] = self.names[rows["src"].to_numpy(dtype=np.int64)]
+        digests = [tickets.digest_hex(self.scenario.plan.seed, e) for e in rows["enterprise_id"]]
+        rows["digest"] = digests
+        rows["ticket"] = [tickets.hex_to_ticket(d) for d in digests]
+        rows["stratum"] = rows["stratum"].astype(str)
+        return rows
+
+
+@dataclass
+class DrawResult:
+    """What :func:`draw_stage` did, for ``planner run`` to print."""
+
+    draw: Draw
+    out: Path
+    carried: int = 0
+    dropped: int = 0
+    added: list[dict] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        """Return the draw's summary for a terminal."""
+        return summary_lines(self)
+
+
+def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
+    """Compute the draw in memory: eligibility, allocation, tickets, n lowest per stratum.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (seed, sampling rules).
+    inputs : Inputs
+        Validated inputs of the same scenario.
+    progress : callable, optional
+        Called with a short text before each step.
+
+    Returns
+    -------
+    Draw
+        The draw without replacements.
+
+    Raises
+    ------
+    InputError
+        When the inclusion list or the weight column is wrong.
+    ScenarioError
+        When a key names something the inputs lack (e.g. a missing weight column).
+    InfeasiblePlanError
+        When the roster cannot staff the allocation (and scaling down is off).
+    """
+    ent = inputs.enterprises
+    files = dict(inputs.files)
+    hashes = dict(inputs.hashes)
+    inclusions = None
+    if scenario.sampling.inclusions is not None:
+        path = scenario.sampling.inclusions
+        files["inclusions"], hashes["inclusions"] = path, sha256_file(path)
+        inclusions = read_inclusions(path, ent)
+    if progress:
+        progress("draw: eligibility")
+    elig = assess(ent, inputs.history, scenario, inclusions)
+    keep = elig.eligible
+    columns = ["enterprise_id", "risk_class", "risk_rank", "district"]
+    pool = ent.loc[keep, columns].reset_index(drop=True)
+    pool["src"] = np.flatnonzero(keep)
+    pool["listed"] = elig.listed[keep]
+    pool["stratum"] = stratum_labels(pool["risk_class"], pool["district"],
+                                     pool["listed"].to_numpy(), scenario.sampling.spread_over)
+    capacity = roster_capacity(inputs.inspectors, scenario.assignment.team_size)
+    quotas = plan_quotas(pool, scenario, capacity, elig.mandatory_classes)
+    pool = pool.drop(columns=["district", "listed"])
+    if progress:
+        progress(f"draw: tickets for {len(pool):,} eligible enterprises")
+    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
+    key = None
+    if scenario.sampling.weight_by:
+        weights = _weights(ent, keep, scenario, inputs)
+        exact = [tickets.hex_to_ticket(h) for h in tickets.words_to_hex(
+            pool[list(tickets.WORDS)].to_numpy())]
+        pool[WEIGHT_KEY] = tickets.weighted_key(np.array(exact), weights)
+        key = WEIGHT_KEY
+    if progress:
+        progress("draw: n lowest tickets per stratum")
+    pool = tickets.order_pool(pool, key)
+    limit = tickets.quota_of(pool["stratum"], quotas.quota())
+    draw = Draw(scenario, elig, quotas, pool, pool.iloc[:0], files, hashes,
+                names=ent["name"].to_numpy(dtype=object),
+                scenario_sha256=sha256_file(scenario.path))
+    draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
+    return draw
+
+
+def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):
+    column = scenario.sampling.weight_by
+    if column not in ent.columns:
+        raise ScenarioError(
+            f"the enterprises file has no column {column!r}; name a numeric column such as "
+            "points (积分) or score", key="sampling.weight_by", file=scenario.label)
+    raw = ent.loc[keep, column].astype(str)
+    values = pd.to_numeric(raw, errors="coerce")
+    label = str(inputs.files.get("enterprises", "enterprises"))
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = ent.loc[keep, "row"][bad]
+        raise InputError([
+            Problem(label, "weight must be a number >= 0 ([sampling] weight_by)", row=int(r),
+                    column=column, value=v)
+            for r, v in zip(rows, raw[bad], strict=True)
+        ])
+    return values.to_numpy(dtype=float)
+
+
+def apply_replacements(draw: Draw, requests: Sequence[tuple[str, str]]) -> list[dict]:
+    """Replace drawn enterprises with the next-lowest tickets of their strata.
+
+    Parameters
+    ----------
+    draw : Draw
+        The draw; its ``replacements`` list grows in place.
+    requests : sequence of (str, str)
+        ``(enterprise_id, reason)`` pairs, applied in order.
+
+    Returns
+    -------
+    list of dict
+        The new replacement entries (``replaced_by`` is None when the stratum has no
+        enterprise left).
+
+    Raises
+    ------
+    InputError
+        When an id is not in the current sample.
+    """
+    pool = draw.pool
+    added = []
+    for enterprise_id, reason in requests:
+        eid = tickets.canonical_id(enterprise_id)
+        current = set(draw.sample()["enterprise_id"])
+        if eid not in current:
+            raise InputError([Problem(
+                "--replace", "is not in the current sample; only drawn enterprises can be "
+                "replaced (see sample.csv)", value=eid)])
+        used = set(draw.original["enterprise_id"]) | {
+            r["replaced_by"] for r in draw.replacements if r["replaced_by"]}
+        stratum = pool.loc[pool["enterprise_id"] == eid, "stratum"].iloc[0]
+        candidates = pool[(pool["stratum"] == stratum) & ~pool["enterprise_id"].isin(used)]
+        entry = {"sequence": len(draw.replacements) + 1, "enterprise_id": eid,
+                 "stratum": stratum, "reason": reason, "replaced_by": None,
+                 "rank": None, "ticket": None, "digest": None}
+        if len(candidates):
+            first = candidates.iloc[0]
+            digest = tickets.digest_hex(draw.scenario.plan.seed, first["enterprise_id"])
+            entry.update(replaced_by=first["enterprise_id"], rank=int(first["rank"]),
+                         ticket=tickets.hex_to_ticket(digest), digest=digest)
+        draw.replacements.append(entry)
+        added.append(entry)
+    return added
+
+
+def sample_frame(draw: Draw) -> pd.DataFrame:
+    """Return the rows of ``sample.csv``: columns in order, the ticket at full precision.
+
+    Parameters
+    ----------
+    draw : Draw
+        The draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        enterprise_id, name, risk_class, stratum, ticket (``repr`` of the float), rank;
+        sorted by class (lowest risk first), stratum and rank.
+    """
+    rows = draw.sample()
+    out = rows[list(SAMPLE_COLUMNS)].copy()
+    out["ticket"] = [repr(float(t)) for t in rows["ticket"]]
+    out["rank"] = rows["rank"].astype(int)
+    return out
+
+
+def pool_csv(pool: pd.DataFrame) -> str:
+    """Return ``eligible.csv``: enterprise_id, stratum of every eligible enterprise, in order.
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        The ordered pool of a :class:`Draw`.
+
+    Returns
+    -------
+    str
+        CSV text with Unix line ends (quoted as the csv module would only where needed).
+    """
+    strata = pool["stratum"]
+    labels = [str(c) for c in (strata.cat.categories if isinstance(
+        strata.dtype, pd.CategoricalDtype) else strata.unique())]
+    if any(ch in label for label in labels for ch in ',"\r\n'):
+        return pool[["enterprise_id", "stratum"]].to_csv(index=False, lineterminator="\n")
+    ids = pool["enterprise_id"].tolist()  # credit codes: letters and digits only
+    codes, names = tickets.stratum_codes(strata)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    ends = [*starts[1:], len(codes)]
+    parts = ["enterprise_id,stratum\n"]
+    for a, b in zip(starts, ends, strict=True):  # runs of one stratum: one join each
+        suffix = f",{names[codes[a]]}\n"
+        parts.append(suffix.join(ids[a:b]) + suffix)
+    return "".join(parts)
+
+
+def write_draw(draw: Draw, out: Path) -> None:
+    """Write ``eligible.csv``, ``sample.csv`` and ``draw-record.json`` into ``out``.
+
+    Parameters
+    ----------
+    draw : Draw
+        The draw.
+    out : pathlib.Path
+        The output folder (created if needed).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = pool_csv(draw.pool)
+    write_text_atomic(out / rec.POOL_NAME, text)
+    draw.pool_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    write_csv_atomic(out / rec.SAMPLE_NAME, sample_frame(draw))
+    rec.write_record(rec.build_record(draw, out), out)
+
+
+def draw_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> DrawResult:
+    """Draw the enterprises to inspect and write the draw's files (stage 1 of ``planner run``).
+
+    When ``out`` already holds a draw with replacements and the draw is unchanged, the
+    recorded replacements are applied again; when the draw changed they are dropped.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    out : pathlib.Path
+        Output folder.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    DrawResult
+        With ``summary_lines()``.
+    """
+    out = Path(out)
+    draw = compute_draw(scenario, inputs, progress=progress)
+    carried = dropped = 0
+    previous = _previous_record(out)
+    if previous and previous.get("replacements"):
+        if _same_original(draw, previous):
+            apply_replacements(draw, [(r["enterprise_id"], r["reason"])
+                                      for r in previous["replacements"]])
+            carried = len(draw.replacements)
+        else:
+            dropped = len(previous["replacements"])
+    write_draw(draw, out)
+    return DrawResult(draw, out, carried=carried, dropped=dropped)
+
+
+def replace_stage(
+    scenario: Scenario,
+    inputs: Inputs,
+    out: Path,
+    ids: Sequence[str],
+    reason: str,
+    *,
+    progress=None,
+) -> DrawResult:
+    """Replace drawn enterprises in the draw in ``out``, keeping the original draw.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan the draw in ``out`` was made with.
+    inputs : Inputs
+        Its validated inputs.
+    out : pathlib.Path
+        The folder holding the draw.
+    ids : sequence of str
+        Enterprises to replace (each must be in the current sample).
+    reason : str
+        Why (recorded with each replacement).
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    DrawResult
+        With the replacements made.
+
+    Raises
+    ------
+    InputError
+        When ``out`` holds no draw, an id is not in the sample or is given twice.
+    VerificationError
+        When the inputs or parameters no longer give the recorded draw.
+    """
+    out = Path(out)
+    previous = rec.read_record(out)
+    wanted = [tickets.canonical_id(i) for i in ids if str(i).strip()]
+    repeated = sorted({i for i in wanted if wanted.count(i) > 1})
+    if not wanted or repeated:
+        raise InputError("--replace: give each enterprise id once, separated by commas"
+                         + (f" (repeated: {', '.join(repeated)})" if repeated else ""),
+                         file="--replace")
+    if not reason.strip():
+        raise InputError("--reason: say why, e.g. --reason '已注销 (deregistered)'",
+                         file="--reason")
+    draw = compute_draw(scenario, inputs, progress=progress)
+    if not _same_original(draw, previous):
+        raise VerificationError(
+            f"the draw in {out} no longer follows from the scenario and inputs, so it cannot "
+            f"be amended; run planner verify {out} to see what changed")
+    apply_replacements(draw, [(r["enterprise_id"], r["reason"])
+                              for r in previous.get("replacements", [])])
+    carried = len(draw.replacements)
+    added = apply_replacements(draw, [(i, reason.strip()) for i in wanted])
+    write_draw(draw, out)
+    return DrawResult(draw, out, carried=carried, added=added)
+
+
+def with_scale_down(scenario: Scenario) -> Scenario:
+    """Return the scenario with ``[sampling] on_short_capacity = "scale-down"``."""
+    return replace(scenario, sampling=replace(scenario.sampling, on_short_capacity="scale-down"))
+
+
+def _previous_record(out: Path) -> dict | None:
+    try:
+        return rec.read_record(out)
+    except InputError:
+        return None
+
+
+def _same_original(draw: Draw, record: dict) -> bool:
+    recorded = [(d["enterprise_id"], d["stratum"]) for d in record.get("drawn", [])]
+    now = list(zip(draw.original["enterprise_id"], draw.original["stratum"], strict=True))
+    return record.get("seed") == draw.scenario.plan.seed and recorded == now
+
+
+def summary_lines(result: DrawResult) -> list[str]:
+    """Render a draw's summary: eligibility, allocation per class, capacity, files.
+
+    Parameters
+    ----------
+    result : DrawResult
+        What the stage did.
+
+    Returns
+    -------
+    list of str
+        Lines for a terminal.
+    """
+    draw = result.draw
+    s = draw.scenario
+    q = draw.quotas
+    elig = draw.eligibility
+    excluded = ", ".join(f"{r} {n:,}" for r, n in elig.excluded.items()) or "none"
+    lines = [
+        f"Draw: seed {s.plan.seed!r}, mode {s.sampling.mode}; {int(elig.eligible.sum()):,} of "
+        f"{len(elig.reason):,} enterprises eligible; excluded: {excluded}",
+        f"  {'class':<8}{'eligible':>10}{'listed':>8}{'allocated':>11}{'drawn':>8}",
+    ]
+    for c in q.classes:
+        lines.append(f"  {c:<8}{q.eligible[c]:>10,}{q.listed[c]:>8,}{q.allocated[c]:>11,}"
+                     f"{q.drawn[c]:>8,}")
+    lines.append(f"  {'total':<8}{sum(q.eligible.values()):>10,}{sum(q.listed.values()):>8,}"
+                 f"{sum(q.allocated.values()):>11,}{sum(q.drawn.values()):>8,}")
+    cap = q.capacity
+    lines.append(f"Roster: {cap.inspectors:,} eligible inspectors, {cap.seats:,} inspection "
+                 f"seats / team of {cap.team_size} = {cap.inspections:,} inspections; the "
+                 f"allocation needs {cap.needed:,}")
+    if cap.scaled_down:
+        cut = ", ".join(f"{c} -{n:,}" for c, n in cap.scaled_down.items())
+        lines.append(f"  {cap.short:,} short: scaled down the lowest-risk classes ({cut})")
+    if elig.listed_inactive:
+        lines.append(f"Warning: {len(elig.listed_inactive)} listed enterprise(s) are inactive "
+                     f"and cannot be drawn: {', '.join(elig.listed_inactive)}")
+    if result.carried and not result.added:
+        lines.append(f"Re-applied {result.carried} recorded replacement(s).")
+    if result.dropped:
+        lines.append(f"Warning: the draw changed, so {result.dropped} earlier replacement(s) "
+                     "were dropped.")
+    for r in result.added:
+        if r["replaced_by"]:
+            lines.append(f"Replaced {r['enterprise_id']} by {r['replaced_by']} (stratum "
+                         f"{r['stratum']}, rank {r['rank']}): {r['reason']}")
+        else:
+            lines.append(f"Removed {r['enterprise_id']}: stratum {r['stratum']} has no "
+                         f"enterprise left to replace it ({r['reason']})")
+    n = len(draw.sample())
+    lines.append(f"Wrote {result.out / rec.SAMPLE_NAME} ({n:,} enterprises), "
+                 f"{result.out / rec.POOL_NAME}, {result.out / rec.RECORD_NAME}")
+    return lines
+
+
+def partitioned_draw(pool: pd.DataFrame, quotas: dict[str, int], seed: str,
+                     partitions: int) -> pd.DataFrame:
+    """Draw by partitions and merge, as a distributed engine would (see :mod:`planner.draw.tickets`).
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        Eligible enterprises with ``enterprise_id`` and ``stratum``.
+    quotas : dict
+        Stratum -> how many to draw.
+    seed : str
+        The plan's seed.
+    partitions : int
+        How many contiguous partitions to cut the pool into.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The drawn rows in draw order with ``rank``.
+    """
+    bounds = np.linspace(0, len(pool), partitions + 1).astype(int)
+    parts = [
+        tickets.lowest_per_stratum(tickets.add_tickets(pool.iloc[a:b], seed), quotas)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return tickets.merge_lowest(parts, quotas)

@@ -1,0 +1,1 @@
+"""One plan: its scenario file, its validated inputs, and ``planner run`` stage by stage."""

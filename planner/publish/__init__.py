@@ -1,0 +1,1 @@
+"""What people read: task table, ``plan.xlsx``, field workbooks, results read back, disclosure (公示)."""

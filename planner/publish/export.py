@@ -1,0 +1,665 @@
+"""The export stage: the bureau's ``plan.xlsx`` and the field teams' workbooks.
+
+After the draw (``sample.csv``, ``draw-record.json``) and the assignment (``assignments.csv``),
+:func:`export_stage` writes into the output folder:
+
+- ``plan.xlsx`` for the bureau: a summary sheet (plan facts, seed, input hashes, counts by
+  class and district, inspector loads) and the whole plan (with the internal risk class);
+- ``teams/*.xlsx``, one field workbook per team (tasks sharing a lead inspector, 主检), per
+  district or one in all (``[export] split_by``): the plan columns locked, the result columns
+  (检查结果, 后续处置, 检查完成日期, 备注) editable with drop-down lists of the official categories
+  and a date check, header frozen, filters on, columns sized, ready to print;
+- ``tasks.csv`` (the plan as data) and ``export.json`` (the plan's facts and the workbook list),
+  which ``planner results`` reads to check the filled workbooks.
+
+Every file is written whole or not at all, and the same inputs and seed give byte-identical
+files. Headers are Chinese by default, English with ``[export] language = "en"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner import __version__
+from planner.common import categories as cat
+from planner.common.errors import VerificationError
+from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.parallel import fork_pool, worker_count
+from planner.plan.inputs import Inputs
+from planner.plan.scenario import Scenario
+from planner.publish.tasks import (
+    TASK_COLUMNS,
+    PlanFacts,
+    build_tasks,
+    item_names,
+    plan_cells,
+    read_draw_record,
+    read_stage_table,
+    record_hashes,
+)
+from planner.publish.workbook import (
+    Styles,
+    clean_text,
+    column_widths,
+    deterministic_workbook,
+    make_styles,
+    row_heights,
+    setup_print,
+    text_widths,
+    write_cells,
+    write_header,
+)
+
+SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
+ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
+# The widest each column may be (Excel character units); longer text wraps. Chosen so that a
+# field sheet prints on one A4 landscape page width at a legible scale.
+WIDTH_CAPS = {
+    "seq": 6, "task_id": 16, "name": 22, "enterprise_id": 20, "address": 22, "district": 10,
+    "items": 24, "team": 8, "lead": 14, "members": 14, "period": 13,
+    "risk_class": 10, "stratum": 12, "ticket": 24, "workbook": 30,
+}
+RESULT_WIDTHS = {"result": 24.0, "follow_up": 14.0, "completed": 14.0, "remark": 18.0}
+# Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
+LARGE_ROWS = 5_000
+# From this many tasks on, field workbooks are written by forked worker processes
+# (planner.common.parallel) while plan.xlsx is written in the main process.
+PARALLEL_ROWS = 5_000
+
+
+@dataclass
+class ExportResult:
+    """What the export wrote."""
+
+    out: Path
+    plan_path: Path
+    tasks_path: Path
+    workbooks: list[Path]
+    tasks: int
+    split_by: str
+    language: str
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        """Lines for the terminal after ``planner run`` / ``planner export``."""
+        lines = [
+            f"Export: {self.tasks} tasks -> {self.plan_path}",
+            f"  field workbooks: {len(self.workbooks)} in {self.out / 'teams'} "
+            f"(split by {self.split_by}, headers {self.language})",
+        ]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return lines
+
+
+def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> ExportResult:
+    """Write the bureau's plan workbook and the field workbooks from the draw and assignment.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan's scenario (``[plan]`` facts, ``[export]`` language and split).
+    inputs : Inputs
+        Its validated inputs.
+    out : pathlib.Path
+        The output folder holding ``sample.csv``, ``assignments.csv`` and ``draw-record.json``.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    ExportResult
+        The files written.
+
+    Raises
+    ------
+    InputError
+        When ``sample.csv`` or ``assignments.csv`` is missing or does not fit the inputs.
+    VerificationError
+        When the draw record's input hashes differ from the inputs given now.
+    ScenarioError
+        When ``[plan] items`` names an unknown item code.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    say = progress or (lambda _m: None)
+    hint = "run the draw and assignment first: planner run SCENARIO -o OUT"
+    sample = read_stage_table(out, "sample.csv", SAMPLE_COLUMNS, hint)
+    assignments = read_stage_table(out, "assignments.csv", ASSIGNMENT_COLUMNS, hint)
+    record = read_draw_record(out)
+    hashes = _checked_hashes(record, inputs, out)
+    say("export: building the task table")
+    tasks = build_tasks(scenario, inputs, sample, assignments, out=out)
+    facts = PlanFacts.from_scenario(scenario, item_names(scenario, inputs), _scope(scenario, tasks))
+    language = scenario.export.language
+    created = dt.datetime.combine(scenario.plan.start, dt.time())
+
+    cells = plan_cells(tasks, facts, language)
+    measured = measure_cells(cells)
+    plan_path = out / "plan.xlsx"
+
+    def write_plan() -> None:
+        say("export: writing plan.xlsx")
+        write_plan_workbook(plan_path, tasks, facts, inputs, language, hashes, created=created,
+                            cells=cells, measured=measured)
+
+    workers = _worker_count(len(tasks))
+    say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
+    workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                                      measured=measured, workers=workers, meanwhile=write_plan)
+    tasks_path = out / "tasks.csv"
+    write_csv_atomic(tasks_path, tasks)
+    _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
+    warnings = []
+    if not facts.items:
+        warnings.append("no inspection items: the 抽查事项 column is empty; give [inputs] items "
+                        "and list the plan's item codes in [plan] items")
+    return ExportResult(
+        out=out, plan_path=plan_path, tasks_path=tasks_path, workbooks=workbooks,
+        tasks=len(tasks), split_by=scenario.export.split_by, language=language,
+        seconds=time.perf_counter() - started, warnings=warnings,
+    )
+
+
+def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
+    """Return the input hashes to print: the draw's, which must match the inputs now."""
+    recorded = record_hashes(record)
+    changed = [
+        f"{name}: the draw used {digest[:12]}..., the file now is {inputs.hashes[name][:12]}..."
+        for name, digest in sorted(recorded.items())
+        if name in inputs.hashes and inputs.hashes[name] != digest
+    ]
+    if changed:
+        raise VerificationError(
+            f"the inputs differ from those {out / 'draw-record.json'} was drawn from; re-run "
+            "planner run, or restore the files the draw used",
+            changed,
+        )
+    return dict(sorted({**inputs.hashes, **recorded}.items()))
+
+
+def _scope(scenario: Scenario, tasks: pd.DataFrame) -> str:
+    districts = sorted(d for d in tasks["district"].unique() if d)
+    sep = "、" if scenario.export.language == "zh" else ", "
+    return sep.join(districts)
+
+
+def _write_record(
+    out: Path, scenario: Scenario, facts: PlanFacts, tasks: pd.DataFrame,
+    workbooks: list[Path], tasks_path: Path,
+) -> None:
+    try:
+        scenario_ref = os.path.relpath(scenario.path.resolve(), out.resolve())
+    except ValueError:  # another drive on Windows
+        scenario_ref = str(scenario.path.resolve())
+    counts = tasks["workbook"].value_counts()
+    record = {
+        "program_version": __version__,
+        "scenario": Path(scenario_ref).as_posix(),
+        "language": scenario.export.language,
+        "split_by": scenario.export.split_by,
+        "plan": facts.to_dict(),
+        "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": sha256_file(tasks_path)},
+        "workbooks": [
+            {"file": p.relative_to(out).as_posix(), "rows": int(counts[p.relative_to(out).as_posix()]),
+             "sha256": sha256_file(p)}
+            for p in workbooks
+        ],
+    }
+    write_text_atomic(out / "export.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_field_workbooks(
+    tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path, *, created: dt.datetime,
+    cells: pd.DataFrame | None = None, measured: pd.DataFrame | None = None, workers: int = 1,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Path]:
+    """Write one field workbook per ``tasks["workbook"]`` value and drop stale ones.
+
+    With ``workers > 1`` the workbooks are written by that many worker processes (each
+    workbook is independent, so the files are the same either way) while ``meanwhile`` runs
+    here, e.g. writing ``plan.xlsx``.
+
+    Parameters
+    ----------
+    tasks : pandas.DataFrame
+        The task table.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    out : pathlib.Path
+        The output folder; workbooks go to ``out/teams``.
+    created : datetime.datetime
+        The fixed document time.
+    cells : pandas.DataFrame, optional
+        The plan cells (:func:`planner.publish.tasks.plan_cells`), when already rendered.
+    measured : pandas.DataFrame, optional
+        Their widths (:func:`measure_cells`), when already measured.
+    workers : int
+        Worker processes (1: write here, one workbook after another).
+    meanwhile : callable, optional
+        Called once in this process while the workers write (or before, with one worker).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The workbooks written, in name order.
+    """
+    if cells is None:
+        cells = plan_cells(tasks, facts, language)
+    if measured is None:
+        measured = measure_cells(cells)
+    jobs = []
+    for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
+        subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
+        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle))
+    if workers > 1 and len(jobs) > 1:
+        batches = _balanced_batches(jobs, workers)
+        with fork_pool(len(batches)) as pool:
+            futures = [pool.submit(write_field_batch, batch, facts, language, created)
+                       for batch in batches]
+            if meanwhile is not None:
+                meanwhile()
+            for future in futures:
+                future.result()
+    else:
+        if meanwhile is not None:
+            meanwhile()
+        write_field_batch(jobs, facts, language, created)
+    written = [job[0] for job in jobs]
+    _remove_stale(out / "teams", {p.name for p in written})
+    return written
+
+
+def write_field_batch(
+    jobs: list[tuple[Path, pd.DataFrame, pd.DataFrame, str]], facts: PlanFacts, language: str,
+    created: dt.datetime,
+) -> None:
+    """Write field workbooks one after another (run in this process or a worker).
+
+    Parameters
+    ----------
+    jobs : list of tuple
+        ``(path, plan cells of its rows, their measured widths, subtitle)`` per workbook.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The fixed document time.
+    """
+    for path, rows, measured, subtitle in jobs:
+        write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
+                              measured=measured)
+
+
+def _worker_count(tasks: int) -> int:
+    """Return how many processes write the field workbooks (see :mod:`planner.common.parallel`)."""
+    return worker_count(tasks, PARALLEL_ROWS)
+
+
+def _balanced_batches(jobs: list, n: int) -> list[list]:
+    """Split jobs into at most ``n`` batches of similar row counts (largest first)."""
+    batches: list[list] = [[] for _ in range(n)]
+    loads = [0] * n
+    for job in sorted(jobs, key=lambda j: -len(j[1])):
+        i = loads.index(min(loads))
+        batches[i].append(job)
+        loads[i] += len(job[1]) + 20  # a workbook costs about as much as 20 rows
+    return [b for b in batches if b]
+
+
+def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
+    if name.startswith("teams/team-"):
+        first = tasks.iloc[0]
+        return f"{cat.label('team', language).format(n=int(first['team_no']))} " \
+               f"{first['lead_name']}"
+    if name.startswith("teams/district-"):
+        return str(tasks.iloc[0]["district"])
+    return ""
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Remove field workbooks of an earlier export that this export did not write."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.xlsx")):
+        stale = path.name not in keep
+        ours = path.name == "all.xlsx" or path.name.startswith(("team-", "district-"))
+        if stale and ours:
+            path.unlink()
+
+
+def write_plan_sheet_book(
+    path: Path, rows: pd.DataFrame, facts: PlanFacts, language: str, *,
+    created: dt.datetime, subtitle: str = "", measured: pd.DataFrame | None = None,
+) -> None:
+    """Write one field workbook: the plan sheet with result columns, and the hidden lists.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The workbook to write.
+    rows : pandas.DataFrame
+        The plan cells (:func:`planner.publish.tasks.plan_cells`) of its tasks, in order.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The fixed document time.
+    subtitle : str
+        The team or district, printed in the page header.
+    measured : pandas.DataFrame, optional
+        The rows' cell widths (:func:`measure_cells`), when already measured.
+    """
+    title = f"{facts.plan_name} {subtitle}".strip()
+    with deterministic_workbook(path, created=created, title=title, subject=facts.plan_id,
+                                author=facts.authority, large=len(rows) > LARGE_ROWS) as wb:
+        styles = make_styles(wb)
+        ws = wb.add_worksheet(cat.label("sheet_plan", language))
+        _write_plan_sheet(ws, rows, facts, language, styles, protect=True, extra={},
+                          print_title=f"{facts.plan_id} {title}", measured=measured)
+        _write_lists_sheet(wb, language)
+
+
+def _write_plan_sheet(
+    ws, rows: pd.DataFrame, facts: PlanFacts, language: str, styles: Styles, *,
+    protect: bool, extra: dict[str, tuple[pd.Series, str]], print_title: str,
+    measured: pd.DataFrame | None = None,
+) -> None:
+    """Write the plan sheet: plan columns (locked), result columns (to fill), ``extra``."""
+    plan_keys = list(cat.PLAN_COLUMNS)
+    result_keys = list(cat.RESULT_COLUMNS)
+    headers = [cat.header(cat.PLAN_COLUMNS, k, language) for k in plan_keys]
+    headers += [cat.header(cat.RESULT_COLUMNS, k, language) for k in result_keys]
+    headers += [cat.header(cat.BUREAU_COLUMNS, k, language) for k in extra]
+    n = len(rows)
+    seq = pd.Series(range(1, n + 1), index=rows.index, dtype=object)
+    columns = [seq] + [rows[k] for k in plan_keys[1:]]
+    kinds = ["number"] + ["text"] * (len(plan_keys) - 1)
+    col_styles = [styles.number] + [styles.text] * (len(plan_keys) - 1)
+    blank = pd.Series([None] * n, index=rows.index, dtype=object)
+    columns += [blank] * len(result_keys)
+    # Field sheets get shaded, unlocked cells to fill in; the bureau's sheet is not
+    # protected, so its result columns are left empty (and the file smaller).
+    kinds += ["blank" if protect else "skip"] * len(result_keys)
+    col_styles += [styles.fill_date if k == "completed" else styles.fill_text for k in result_keys]
+    for values, kind in extra.values():
+        columns.append(values)
+        kinds.append(kind)
+        col_styles.append(styles.decimal if kind == "number" else styles.text)
+
+    caps = [WIDTH_CAPS[k] for k in plan_keys] + [RESULT_WIDTHS[k] for k in result_keys]
+    caps += [WIDTH_CAPS[k] for k in extra]
+    if measured is None:
+        measured = measure_cells(rows)
+    keys = plan_keys + result_keys + list(extra)
+    sizes = []
+    for key, values, kind in zip(keys, columns, kinds, strict=True):
+        if kind in ("blank", "skip"):
+            sizes.append(np.zeros(0, dtype=np.int64))
+        elif key in measured:
+            sizes.append(measured[key].to_numpy())
+        else:
+            sizes.append(text_widths(values))
+    widths = column_widths(headers, sizes, caps)
+    first_result = len(plan_keys)
+    for i, key in enumerate(result_keys):
+        widths[first_result + i] = RESULT_WIDTHS[key]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    text = [i for i, k in enumerate(kinds) if k == "text"]
+    heights = row_heights([sizes[i] for i in text], [widths[i] for i in text])
+    ws.set_row(0, 30)
+    write_header(ws, 0, headers, styles.header)
+    write_cells(ws, 1, columns, col_styles, kinds, heights)
+
+    last_row = max(n, 1)
+    ws.freeze_panes(1, 3)
+    ws.autofilter(0, 0, last_row, len(headers) - 1)
+    setup_print(ws, header_rows=1, header_text=print_title)
+    _add_validations(ws, language, facts, first_result, last_row)
+    if protect:
+        ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,
+                        "sort": False})
+
+
+def measure_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Return the display width of every plan cell, to size columns and rows.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        Plan cells (:func:`planner.publish.tasks.plan_cells`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer widths, same index and columns.
+    """
+    return pd.DataFrame({k: text_widths(cells[k]) for k in cells.columns}, index=cells.index)
+
+
+def _add_validations(ws, language: str, facts: PlanFacts, first_col: int, last_row: int) -> None:
+    lists = cat.label("sheet_lists", language)
+    result_range = f"='{lists}'!$A$1:$A${len(cat.RESULTS)}"
+    follow_range = f"='{lists}'!$B$1:$B${len(cat.FOLLOW_UPS)}"
+    hint = cat.label("fill_result", language)
+    for offset, key, source in ((0, "result", result_range), (1, "follow_up", follow_range)):
+        head = cat.header(cat.RESULT_COLUMNS, key, language)
+        ws.data_validation(1, first_col + offset, last_row, first_col + offset, {
+            "validate": "list",
+            "source": source,
+            # A warning, not a stop: a cell may hold several categories separated by ；,
+            # which planner results checks one by one.
+            "error_type": "warning",
+            "input_title": head[:32],
+            "input_message": hint,
+            "error_title": head[:32],
+            "error_message": hint,
+        })
+    period = facts.period(language)
+    head = cat.header(cat.RESULT_COLUMNS, "completed", language)
+    ws.data_validation(1, first_col + 2, last_row, first_col + 2, {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": dt.datetime.combine(facts.start, dt.time()),
+        "maximum": dt.datetime.combine(facts.end, dt.time()),
+        "error_type": "stop",
+        "input_title": head[:32],
+        "input_message": f"{cat.label('fill_date', language)}: {period}",
+        "error_title": head[:32],
+        "error_message": f"{cat.label('fill_date', language)}: {period}",
+    })
+
+
+def _write_lists_sheet(wb, language: str) -> None:
+    """Write the hidden, protected sheet the drop-down lists read their categories from."""
+    ws = wb.add_worksheet(cat.label("sheet_lists", language))
+    for row, category in enumerate(cat.RESULTS):
+        ws.write_string(row, 0, category.label(language))
+    for row, category in enumerate(cat.FOLLOW_UPS):
+        ws.write_string(row, 1, category.label(language))
+    ws.set_column(0, 1, 40)
+    ws.protect()
+    ws.hide()
+
+
+def write_plan_workbook(
+    path: Path, tasks: pd.DataFrame, facts: PlanFacts, inputs: Inputs, language: str,
+    hashes: dict[str, str], *, created: dt.datetime, cells: pd.DataFrame | None = None,
+    measured: pd.DataFrame | None = None,
+) -> None:
+    """Write the bureau's ``plan.xlsx``: summary sheet, plan sheet, hidden lists.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write.
+    tasks : pandas.DataFrame
+        The task table.
+    facts : PlanFacts
+        The plan's facts.
+    inputs : Inputs
+        The inputs (inspector details for the loads, grading classes).
+    language : str
+        ``"zh"`` or ``"en"``.
+    hashes : dict
+        Input name -> SHA-256 to print.
+    created : datetime.datetime
+        The fixed document time.
+    cells : pandas.DataFrame, optional
+        The plan cells, when already rendered.
+    measured : pandas.DataFrame, optional
+        Their widths (:func:`measure_cells`), when already measured.
+    """
+    if cells is None:
+        cells = plan_cells(tasks, facts, language)
+    extra = {
+        "risk_class": (clean_text(tasks["risk_class"]), "text"),
+        "stratum": (clean_text(tasks["stratum"]), "text"),
+        "ticket": (clean_text(tasks["ticket"]), "text"),  # as the draw wrote it, to verify
+        "workbook": (tasks["workbook"], "text"),
+    }
+    with deterministic_workbook(path, created=created, title=facts.plan_name,
+                                subject=facts.plan_id, author=facts.authority,
+                                large=len(tasks) > LARGE_ROWS) as wb:
+        styles = make_styles(wb)
+        summary = wb.add_worksheet(cat.label("sheet_summary", language))
+        _write_summary_sheet(summary, tasks, facts, inputs, language, hashes, styles)
+        ws = wb.add_worksheet(cat.label("sheet_plan", language))
+        _write_plan_sheet(ws, cells, facts, language, styles, protect=False, extra=extra,
+                          print_title=f"{facts.plan_id} {facts.plan_name}", measured=measured)
+        _write_lists_sheet(wb, language)
+
+
+def _write_summary_sheet(
+    ws, tasks: pd.DataFrame, facts: PlanFacts, inputs: Inputs, language: str,
+    hashes: dict[str, str], styles: Styles,
+) -> None:
+    """Plan facts, seed and hashes; counts by class and by district; inspector loads."""
+    L = lambda key: cat.label(key, language)  # noqa: E731
+    row = 0
+    ws.write_string(row, 0, f"{facts.plan_id} {facts.plan_name}", styles.title)
+    row += 2
+    facts_rows = [
+        ("plan_id", facts.plan_id), ("plan_name", facts.plan_name),
+        ("authority", facts.authority), ("period", facts.period(language)),
+        ("seed", facts.seed), ("task_id", facts.task_id), ("task_name", facts.task_name),
+        ("check_type", cat.check_type_text(facts.check_type, language)),
+        ("items", facts.items_text()), ("scope", facts.scope),
+        ("version", f"planner {__version__}"),
+    ]
+    for key, value in facts_rows:
+        ws.write_string(row, 0, L(key), styles.key)
+        ws.write_string(row, 1, clean_text(pd.Series([value])).iloc[0], styles.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, L("input_hashes"), styles.key)
+    row += 1
+    for name, digest in hashes.items():
+        ws.write_string(row, 0, name, styles.text)
+        ws.write_string(row, 1, digest, styles.text)
+        row += 1
+
+    classes = [c for c in inputs.scheme.classes]
+    classes += sorted(set(tasks["risk_class"]) - set(classes))
+    row += 1
+    ws.write_string(row, 0, L("tasks"), styles.key)
+    ws.write_number(row, 1, len(tasks), styles.number)
+    row += 2
+    ws.write_string(row, 0, L("by_class"), styles.key)
+    row += 1
+    by_class = tasks["risk_class"].value_counts()
+    write_header(ws, row, [cat.header(cat.BUREAU_COLUMNS, "risk_class", language),
+                           L("tasks")], styles.header)
+    row += 1
+    for c in classes:
+        ws.write_string(row, 0, c, styles.text)
+        ws.write_number(row, 1, int(by_class.get(c, 0)), styles.number)
+        row += 1
+
+    row += 1
+    ws.write_string(row, 0, L("by_district"), styles.key)
+    row += 1
+    table = pd.crosstab(tasks["district"], tasks["risk_class"]).reindex(columns=classes,
+                                                                        fill_value=0)
+    table = table.sort_index()
+    write_header(ws, row, [cat.header(cat.PLAN_COLUMNS, "district", language), *classes,
+                           L("total")], styles.header)
+    row += 1
+    for district, counts in table.iterrows():
+        ws.write_string(row, 0, clean_text(pd.Series([district])).iloc[0], styles.text)
+        for j, c in enumerate(classes):
+            ws.write_number(row, 1 + j, int(counts[c]), styles.number)
+        ws.write_number(row, 1 + len(classes), int(counts.sum()), styles.number)
+        row += 1
+
+    row += 1
+    ws.write_string(row, 0, L("loads"), styles.key)
+    row += 1
+    loads = inspector_loads(tasks, inputs.inspectors)
+    load_headers = [L("inspector_id"), L("inspector_name"), L("department"), L("station"),
+                    L("as_lead"), L("as_member"), L("total")]
+    write_header(ws, row, load_headers, styles.header)
+    row += 1
+    write_cells(
+        ws, row,
+        [loads[c] for c in ("inspector_id", "name", "department", "station", "as_lead",
+                            "as_member", "total")],
+        [styles.text] * 4 + [styles.number] * 3,
+        ["text"] * 4 + ["number"] * 3,
+    )
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 66)
+    ws.set_column(2, 2 + max(len(classes), 5), 12)
+    setup_print(ws, header_rows=0, header_text=f"{facts.plan_id} {facts.plan_name}")
+
+
+def inspector_loads(tasks: pd.DataFrame, inspectors: pd.DataFrame) -> pd.DataFrame:
+    """Tasks per inspector as lead (主检) and as member, for the inspectors with any task.
+
+    Parameters
+    ----------
+    tasks : pandas.DataFrame
+        The task table (``lead_id``, ``member_ids``).
+    inspectors : pandas.DataFrame
+        The roster (``inspector_id``, ``name``, ``department``, ``station``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        inspector_id, name, department, station, as_lead, as_member, total; in natural id
+        order.
+    """
+    from planner.publish.tasks import ID_SEPARATOR, natural_order
+
+    as_lead = tasks["lead_id"].value_counts()
+    members = tasks["member_ids"].str.split(ID_SEPARATOR).explode()
+    as_member = members[members.astype(bool)].value_counts()
+    ids = pd.Index(sorted(set(as_lead.index) | set(as_member.index)))
+    loads = pd.DataFrame({"inspector_id": ids})
+    loads["as_lead"] = as_lead.reindex(ids, fill_value=0).to_numpy().astype(object)
+    loads["as_member"] = as_member.reindex(ids, fill_value=0).to_numpy().astype(object)
+    loads["total"] = (loads["as_lead"] + loads["as_member"]).astype(object)
+    roster = inspectors.set_index("inspector_id")
+    for col in ("name", "department", "station"):
+        values = roster[col] if col in roster else pd.Series(dtype=object)
+        loads[col] = clean_text(loads["inspector_id"].map(values).fillna(""))
+    loads = loads.sort_values("inspector_id", key=natural_order, kind="stable")
+    return loads.reset_index(drop=True)
+
+
+__all__ = ["ExportResult", "TASK_COLUMNS", "export_stage", "inspector_loads",
+           "write_field_workbooks", "write_plan_workbook"]

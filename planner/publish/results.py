@@ -1,0 +1,648 @@
+"""``planner results``: read the filled field workbooks back, check them, publish.
+
+:func:`import_results` reads every filled workbook (the field workbooks of ``planner export``,
+or the bureau's ``plan.xlsx`` filled centrally) and checks each row against the plan:
+
+- the plan columns are unchanged (compared cell by cell with ``tasks.csv``, except 序号);
+- the result (检查结果) holds only official categories, one or several separated by ``；``;
+- the follow-up (后续处置), when given, holds only official follow-up actions;
+- the completion date (检查完成日期) is a date within the plan period and not after today;
+- the remark (备注), which is published, does not name the team's inspectors;
+- every planned task appears exactly once, and no row names a task outside the plan.
+
+Every problem is listed with workbook, sheet, row and column; when there is any, nothing is
+written. Otherwise it writes ``disclosure.xlsx`` (:mod:`planner.publish.disclosure`), ``results.csv``
+(internal: each task's result with its risk class), ``discovery.csv`` (per class: inspected,
+problems found, discovery rate) and ``history.csv`` (the scenario's history plus one row per
+inspected enterprise and inspector, readable as next quarter's ``[inputs] history``), and
+warns when the 20-working-day publication deadline is near or past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from planner.common import categories as cat
+from planner.common import schema
+from planner.common.errors import InputError, Problem, ScenarioError
+from planner.common.io import read_table, write_csv_atomic
+from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
+from planner.plan.scenario import Scenario, load_scenario
+from planner.publish.tasks import (
+    ID_SEPARATOR,
+    TASK_COLUMNS,
+    PlanFacts,
+    plan_cells,
+    read_draw_record,
+)
+
+CHECKED_PLAN_KEYS = tuple(k for k in cat.PLAN_COLUMNS if k != "seq")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+HISTORY_COLUMNS = ("enterprise_id", "inspector_id", "date", "result")
+
+
+@dataclass
+class ExportedPlan:
+    """What ``planner export`` left in the output folder: facts, tasks, language."""
+
+    out: Path
+    facts: PlanFacts
+    tasks: pd.DataFrame
+    language: str
+    scenario_ref: str | None
+
+    @classmethod
+    def read(cls, out: Path) -> ExportedPlan:
+        """Read ``export.json`` and ``tasks.csv`` from ``out``.
+
+        Parameters
+        ----------
+        out : pathlib.Path
+            The output folder of ``planner run`` / ``planner export``.
+
+        Returns
+        -------
+        ExportedPlan
+            The exported plan.
+
+        Raises
+        ------
+        InputError
+            When the export's files are missing or unreadable.
+        """
+        record_path = out / "export.json"
+        tasks_path = out / "tasks.csv"
+        hint = "run planner run (or planner export) into this folder first"
+        if not record_path.is_file() or not tasks_path.is_file():
+            missing = record_path if not record_path.is_file() else tasks_path
+            raise InputError(f"not found; {hint}", file=str(missing))
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            facts = PlanFacts.from_dict(record["plan"])
+            language = record["language"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"is not a readable export record ({exc}); {hint}",
+                             file=str(record_path)) from None
+        tasks = read_table(tasks_path, label=str(tasks_path))
+        missing = [c for c in TASK_COLUMNS if c not in tasks.columns]
+        team_no = pd.to_numeric(tasks.get("team_no", pd.Series(dtype=str)), errors="coerce")
+        if missing or team_no.isna().any():
+            raise InputError(f"is not the task table planner export writes (columns "
+                             f"{', '.join(missing) or 'team_no'}); {hint}", file=str(tasks_path))
+        tasks["team_no"] = team_no.astype(int)
+        return cls(out, facts, tasks, language, record.get("scenario"))
+
+
+@dataclass
+class ResultsResult:
+    """What ``planner results`` wrote and found."""
+
+    out: Path
+    disclosure_path: Path
+    results_path: Path
+    discovery_path: Path
+    history_path: Path
+    results: pd.DataFrame
+    discovery: pd.DataFrame
+    history_rows: int
+    new_history_rows: int
+    workbooks: int
+    warnings: list[str] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        """Lines for the terminal."""
+        lines = [
+            f"Results: {len(self.results)} tasks from {self.workbooks} workbook(s) -> "
+            f"{self.disclosure_path}",
+            "  discovery by class (problems found / inspected):",
+        ]
+        for _, r in self.discovery.iterrows():
+            rate = f"{100 * r['discovery_rate']:.1f} %" if r["inspected"] else "-"
+            lines.append(f"    {r['risk_class']}: {r['problems']} / {r['inspected']} ({rate})"
+                         + (f", {r['not_inspected']} not inspectable" if r["not_inspected"]
+                            else ""))
+        lines.append(f"  results: {self.results_path}; discovery: {self.discovery_path}")
+        lines.append(f"  history: {self.history_path} ({self.history_rows} rows, "
+                     f"{self.new_history_rows} new) - use it as next quarter's [inputs] history")
+        return lines
+
+
+def import_results(
+    out: str | Path,
+    filled: Sequence[str | Path],
+    *,
+    scenario: Scenario | str | Path | None = None,
+    today: dt.date | None = None,
+    holidays: str | Path | None = None,
+    warn_days: int | None = None,
+    progress=None,
+) -> ResultsResult:
+    """Check filled field workbooks and, when they are all right, publish the results.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The plan's output folder (with ``export.json`` and ``tasks.csv``).
+    filled : sequence of path
+        The filled workbooks.
+    scenario : Scenario or path, optional
+        The plan's scenario; by default the one named in ``export.json`` or
+        ``draw-record.json``.
+    today : datetime.date, optional
+        The date the deadline is measured against (default: the real date).
+    holidays : path, optional
+        A holidays file (see :mod:`planner.common.workdays`); default ``[export] holidays``.
+    warn_days : int, optional
+        Warn when the deadline is this many working days away or less; default
+        ``[export] deadline_warning_days``.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    ResultsResult
+        The files written, the results, the discovery figures and the deadline warnings.
+
+    Raises
+    ------
+    InputError
+        With every problem of every workbook; nothing is written then.
+    ScenarioError
+        When the scenario cannot be found or is for another plan.
+    """
+    out = Path(out)
+    say = progress or (lambda _m: None)
+    today = today or dt.date.today()
+    plan = ExportedPlan.read(out)
+    scenario = _resolve_scenario(scenario, plan)
+    if warn_days is None:
+        warn_days = scenario.export.deadline_warning_days
+    holidays = holidays or scenario.export.holidays
+    calendar = read_holidays(holidays) if holidays else WorkCalendar()
+
+    say(f"reading {len(filled)} workbook(s)")
+    rows, problems = read_filled([Path(p) for p in filled])
+    say(f"checking {len(rows)} rows")
+    results, found = check_rows(rows, plan, today)
+    problems += found
+    if problems:
+        raise InputError(problems)
+
+    from planner.publish.disclosure import write_disclosure
+
+    results = plan.tasks.merge(results, on="task_id", how="left", validate="one_to_one")
+    created = dt.datetime.combine(max(results["completed"]), dt.time())
+    disclosure_path = out / "disclosure.xlsx"
+    write_disclosure(disclosure_path, results, plan.facts, plan.language, created=created)
+    results_path = out / "results.csv"
+    write_csv_atomic(results_path, _results_table(results))
+    discovery = discovery_table(results, _class_order(results, scenario))
+    discovery_path = out / "discovery.csv"
+    write_csv_atomic(discovery_path, discovery)
+    previous = read_previous_history(scenario)
+    new_rows = history_rows(results)
+    history = pd.concat([previous, new_rows], ignore_index=True).drop_duplicates(keep="first")
+    history_path = out / "history.csv"
+    write_csv_atomic(history_path, history)
+    warnings = deadline_warnings(results["completed"], today, calendar, warn_days)
+    return ResultsResult(
+        out=out, disclosure_path=disclosure_path, results_path=results_path,
+        discovery_path=discovery_path, history_path=history_path, results=results,
+        discovery=discovery, history_rows=len(history),
+        new_history_rows=len(history) - len(previous), workbooks=len(filled),
+        warnings=warnings,
+    )
+
+
+def _resolve_scenario(scenario: Scenario | str | Path | None, plan: ExportedPlan) -> Scenario:
+    """Return the scenario given, else the one export.json or draw-record.json names."""
+    if scenario is None:
+        refs = [plan.scenario_ref]
+        record = read_draw_record(plan.out).get("scenario")
+        refs.append(record.get("path") if isinstance(record, dict) else record)
+        for ref in refs:
+            if isinstance(ref, str) and ref and (plan.out / ref).is_file():
+                scenario = plan.out / ref
+                break
+        else:
+            raise ScenarioError(
+                "cannot find the plan's scenario from export.json or draw-record.json; "
+                "pass --scenario SCENARIO", file=str(plan.out))
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if scenario.plan.id != plan.facts.plan_id:
+        raise ScenarioError(
+            f"is for plan {scenario.plan.id!r}, but {plan.out} holds plan "
+            f"{plan.facts.plan_id!r}; pass the scenario of that plan", key="plan.id",
+            file=scenario.label)
+    return scenario
+
+
+@dataclass
+class FilledRow:
+    """One record row of a filled workbook: where it is and its cells by column key."""
+
+    workbook: str
+    sheet: str
+    row: int
+    cells: dict[str, object]
+
+    @property
+    def where(self) -> str:
+        """Workbook and sheet, as problems name them."""
+        return f"{self.workbook}, sheet {self.sheet!r}"
+
+
+def read_filled(paths: Sequence[Path]) -> tuple[list[FilledRow], list[Problem]]:
+    """Read the plan sheet of every filled workbook.
+
+    A plan sheet is a sheet whose first row holds the task id (抽查任务编号 / Task ID) and
+    result (检查结果 / Result) headers; other sheets (the hidden lists, the bureau's
+    summary) are skipped. Headers may be in either language; unknown columns are ignored.
+
+    Parameters
+    ----------
+    paths : sequence of pathlib.Path
+        The workbooks.
+
+    Returns
+    -------
+    tuple
+        The non-empty record rows, and the problems found (unreadable file, no plan sheet,
+        a plan or result column missing).
+    """
+    import openpyxl
+
+    keys = cat.header_keys({**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS})
+    rows: list[FilledRow] = []
+    problems: list[Problem] = []
+    for path in paths:
+        label = str(path)
+        if not path.is_file():
+            problems.append(Problem(label, "file not found"))
+            continue
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            problems.append(Problem(label, f"is not a readable XLSX workbook ({exc})"))
+            continue
+        try:
+            sheets = 0
+            for ws in wb.worksheets:
+                it = ws.iter_rows(values_only=True)
+                head = next(it, None) or ()
+                columns = {keys[str(h).strip().lower()]: i for i, h in enumerate(head)
+                           if h is not None and str(h).strip().lower() in keys}
+                if "task_id" not in columns or "result" not in columns:
+                    continue
+                sheets += 1
+                where = f"{label}, sheet {ws.title!r}"
+                missing = [k for k in (*CHECKED_PLAN_KEYS, *cat.RESULT_COLUMNS) if k not in columns]
+                for k in missing:
+                    problems.append(Problem(where, "column missing (deleted or renamed?); use "
+                                            "the workbook as exported", row=1,
+                                            column=_header(k, "zh")))
+                if missing:
+                    continue
+                for offset, values in enumerate(it):
+                    if not any(v not in (None, "") for v in values):
+                        continue
+                    cells = {k: (values[i] if i < len(values) else None)
+                             for k, i in columns.items()}
+                    rows.append(FilledRow(label, ws.title, offset + 2, cells))
+            if sheets == 0:
+                problems.append(Problem(label, "has no plan sheet (a first row with 抽查任务编号 "
+                                        "and 检查结果); pass the field workbooks as exported"))
+        finally:
+            wb.close()
+    return rows, problems
+
+
+def _header(key: str, language: str) -> str:
+    columns = {**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS}
+    return cat.header(columns, key, language)
+
+
+def cell_text(value: object) -> str:
+    """Return a cell as the text a person sees (whole numbers without .0, ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Read a completion date: a date cell, an Excel serial number, or text like 2026-02-03.
+
+    Parameters
+    ----------
+    value : object
+        The cell's value.
+
+    Returns
+    -------
+    datetime.date or None
+        The date, or None when it is not one.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    text = re.sub(r"\s+", "", str(value))
+    text = re.sub(r"(\d)[T ]?\d{1,2}:\d{2}(:\d{2})?$", r"\1", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def check_rows(
+    rows: list[FilledRow], plan: ExportedPlan, today: dt.date
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check filled rows against the plan; return the results and every problem.
+
+    Parameters
+    ----------
+    rows : list of FilledRow
+        The rows read by :func:`read_filled`.
+    plan : ExportedPlan
+        The exported plan.
+    today : datetime.date
+        No completion date may be later.
+
+    Returns
+    -------
+    tuple
+        A DataFrame (task_id, result, follow_up, completed, remark, outcome, source_workbook,
+        source_sheet, source_row) of the rows that name a planned task, and the problems.
+    """
+    tasks = plan.tasks.set_index("task_id", drop=False)
+    expected = plan_cells(tasks, plan.facts, plan.language)
+    expected = expected.apply(lambda c: c.str.strip())
+    lang = plan.language
+    facts = plan.facts
+    problems: list[Problem] = []
+    seen: dict[str, FilledRow] = {}
+    records = []
+    for r in rows:
+        def problem(message: str, key: str | None = None, value: object = None,
+                    r: FilledRow = r) -> None:
+            problems.append(Problem(
+                r.where, message, row=r.row, column=_header(key, lang) if key else None,
+                value=None if value is None else cell_text(value)))
+
+        task = cell_text(r.cells["task_id"])
+        if not task:
+            problem("row has no task id; rows may not be added to the plan", "task_id")
+            continue
+        if task not in tasks.index:
+            problem("task id is not in the plan (added row, or the id was changed)", "task_id",
+                    task)
+            continue
+        if task in seen:
+            first = seen[task]
+            problem(f"duplicate row: task {task} is already in {first.where}, row {first.row}",
+                    "task_id", task)
+            continue
+        seen[task] = r
+        want = expected.loc[task]
+        for key in CHECKED_PLAN_KEYS:
+            if key == "task_id":
+                continue
+            got = cell_text(r.cells[key])
+            if got != want[key]:
+                problem(f"plan column changed; the plan says {want[key]!r}", key, got or "(empty)")
+        result_cats = _check_categories(r.cells["result"], "result", problem, required=True)
+        follow_cats = _check_categories(r.cells["follow_up"], "follow_up", problem,
+                                        required=False)
+        completed = _check_date(r.cells["completed"], facts, today, problem)
+        remark = cell_text(r.cells["remark"])
+        _check_remark(remark, tasks.loc[task], problem)
+        records.append({
+            "task_id": task,
+            "result": cat.canonical_text(result_cats),
+            "follow_up": cat.canonical_text(follow_cats),
+            "completed": completed,
+            "remark": remark,
+            "outcome": cat.outcome(result_cats),
+            "source_workbook": Path(r.workbook).name,
+            "source_sheet": r.sheet,
+            "source_row": r.row,
+        })
+    for task in tasks.index[~tasks.index.isin(list(seen))]:
+        t = tasks.loc[task]
+        problems.append(Problem(
+            str(plan.out / t["workbook"]),
+            f"row missing: task {task} ({t['name']}) is in the plan but in none of the filled "
+            "workbooks; pass every team's workbook", column=_header("task_id", lang), value=task))
+    columns = ["task_id", "result", "follow_up", "completed", "remark", "outcome",
+               "source_workbook", "source_sheet", "source_row"]
+    return pd.DataFrame(records, columns=columns), problems
+
+
+def _check_categories(value: object, kind: str, problem, *, required: bool) -> list:
+    text = cell_text(value)
+    if not text:
+        if required:
+            problem("no result: choose 检查结果 from the drop-down list", kind)
+        return []
+    found, unknown = cat.parse_categories(text, kind)
+    what = "result category (检查结果)" if kind == "result" else "follow-up (后续处置)"
+    for part in unknown:
+        problem(f"unknown {what} {part!r}; choose from the drop-down list, several separated "
+                "by ；", kind, text)
+    return found
+
+
+def _check_date(value: object, facts: PlanFacts, today: dt.date, problem) -> dt.date | None:
+    if value in (None, ""):
+        problem("no completion date (检查完成日期)", "completed")
+        return None
+    day = parse_date(value)
+    if day is None:
+        problem("not a date; write it as YYYY-MM-DD", "completed", value)
+    elif not facts.start <= day <= facts.end:
+        problem(f"completion date outside the plan period {facts.start} to {facts.end}",
+                "completed", day)
+    elif day > today:
+        problem(f"completion date is after today ({today})", "completed", day)
+    return day
+
+
+def _check_remark(remark: str, task: pd.Series, problem) -> None:
+    """Check the remark, which is published: it may not name the team's inspectors."""
+    if not remark:
+        return
+    ids = [task["lead_id"], *[i for i in str(task["member_ids"]).split(ID_SEPARATOR) if i]]
+    names = [task["lead_name"], *[n for n in str(task["member_names"]).split(ID_SEPARATOR) if n]]
+    for word in [*ids, *names]:
+        if word and str(word) in remark:
+            problem(f"remark names inspector {word!r}; 备注 is published in the disclosure, so "
+                    "remove inspectors' personal data", "remark", remark)
+            return
+
+
+def _class_order(results: pd.DataFrame, scenario: Scenario) -> list[str]:
+    """Return the classes in the scheme's order (lowest risk first), then any other."""
+    present = set(results["risk_class"])
+    try:
+        ordered = [c for c in scenario.scheme().classes if c in present]
+    except ValueError:
+        ordered = []
+    return ordered + sorted(present - set(ordered))
+
+
+def discovery_table(results: pd.DataFrame, classes: list[str]) -> pd.DataFrame:
+    """Per-class discovery: inspected, problems found, rate, and not inspectable.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        With ``risk_class`` and ``outcome`` (problem / clean / not_inspected).
+    classes : list of str
+        The classes, in the order to list them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        risk_class, planned, inspected, problems, discovery_rate (problems / inspected),
+        not_inspected; and a last row ``total``.
+    """
+    table = pd.crosstab(results["risk_class"], results["outcome"])
+    table = table.reindex(index=classes, columns=["problem", "clean", "not_inspected"],
+                          fill_value=0)
+    frame = pd.DataFrame({
+        "risk_class": classes,
+        "planned": table.sum(axis=1).to_numpy(),
+        "inspected": (table["problem"] + table["clean"]).to_numpy(),
+        "problems": table["problem"].to_numpy(),
+        "not_inspected": table["not_inspected"].to_numpy(),
+    })
+    total = frame.drop(columns="risk_class").sum().to_dict()
+    frame = pd.concat([frame, pd.DataFrame([{"risk_class": "total", **total}])],
+                      ignore_index=True)
+    inspected = frame["inspected"].where(frame["inspected"] > 0)
+    frame["discovery_rate"] = (frame["problems"] / inspected).fillna(0.0).round(6)
+    return frame[["risk_class", "planned", "inspected", "problems", "discovery_rate",
+                  "not_inspected"]]
+
+
+def _results_table(results: pd.DataFrame) -> pd.DataFrame:
+    out = results[["task_id", "enterprise_id", "name", "district", "risk_class", "lead_id",
+                   "member_ids", "result", "follow_up", "completed", "remark", "outcome",
+                   "source_workbook", "source_sheet", "source_row"]].copy()
+    out["completed"] = out["completed"].map(lambda d: d.isoformat())
+    return out
+
+
+def history_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """One history row per inspected enterprise and inspector (lead and members).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        With ``enterprise_id``, ``lead_id``, ``member_ids``, ``completed``, ``result``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        enterprise_id, inspector_id, date (ISO), result (canonical Chinese categories).
+    """
+    team = (results["lead_id"] + ID_SEPARATOR + results["member_ids"]).str.split(ID_SEPARATOR)
+    frame = pd.DataFrame({
+        "enterprise_id": results["enterprise_id"],
+        "inspector_id": team,
+        "date": results["completed"].map(lambda d: d.isoformat()),
+        "result": results["result"],
+    }).explode("inspector_id")
+    frame = frame[frame["inspector_id"].astype(str) != ""]
+    return frame[list(HISTORY_COLUMNS)].reset_index(drop=True)
+
+
+def read_previous_history(scenario: Scenario) -> pd.DataFrame:
+    """Read the scenario's history input, reduced to the four history columns (as text).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan's scenario (``[inputs] history``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        enterprise_id, inspector_id, date, result; empty when the scenario has no history.
+    """
+    path = scenario.inputs.history
+    if path is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in HISTORY_COLUMNS})
+    frame = read_table(path, encoding=scenario.inputs.encoding, label=str(path))
+    frame, problems = schema.map_headers(frame, schema.HISTORY_COLUMNS, str(path))
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    frame["enterprise_id"] = frame["enterprise_id"].astype(str).str.strip().str.upper()
+    return frame[list(HISTORY_COLUMNS)].astype(str).reset_index(drop=True)
+
+
+def deadline_warnings(
+    completed: pd.Series, today: dt.date, calendar: WorkCalendar, warn_days: int
+) -> list[str]:
+    """Warn when results are due for publication within ``warn_days`` working days or overdue.
+
+    Each result is due ``DEADLINE_WORKING_DAYS`` (20) working days after its completion date
+    (SAMR order 49, art. 39).
+
+    Parameters
+    ----------
+    completed : pandas.Series
+        Completion dates (``datetime.date``).
+    today : datetime.date
+        The date to measure against.
+    calendar : WorkCalendar
+        Working days.
+    warn_days : int
+        How many working days ahead counts as "near".
+
+    Returns
+    -------
+    list of str
+        Zero, one or two warnings (overdue, due soon).
+    """
+    due = {d: calendar.add(d, DEADLINE_WORKING_DAYS) for d in sorted(set(completed))}
+    deadlines = completed.map(due)
+    warnings = []
+    overdue = deadlines[deadlines < today]
+    if len(overdue):
+        first = min(overdue)
+        warnings.append(
+            f"publication deadline passed for {len(overdue)} result(s): the earliest was due "
+            f"{first} ({DEADLINE_WORKING_DAYS} working days after completion, SAMR order 49 "
+            "art. 39); publish disclosure.xlsx now")
+    pending = deadlines[deadlines >= today]
+    if len(pending):
+        first = min(pending)
+        left = calendar.between(today, first)
+        if left <= warn_days:
+            warnings.append(
+                f"publication deadline near: {int((deadlines == first).sum())} result(s) due "
+                f"{first}, {left} working day(s) from {today}; publish disclosure.xlsx by then")
+    return warnings

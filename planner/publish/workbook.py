@@ -1,0 +1,434 @@
+"""Deterministic, formula-safe XLSX writing on top of XlsxWriter.
+
+Three promises hold for every workbook the planner writes:
+
+- **Byte-identical for the same content.** The document's created time is fixed (the caller
+  passes one derived from the plan, never the clock), XlsxWriter stamps every zip entry with
+  1980-01-01, and rows and sheets are written in a stable order.
+- **Text stays text.** Every text cell is written with ``write_string`` and the workbook is
+  opened with ``strings_to_formulas``, ``strings_to_numbers`` and ``strings_to_urls`` off, so a
+  name such as ``=HYPERLINK("http://x", "y")`` or ``+86 ...`` is stored as a string, never as a
+  formula. Control characters that XML cannot hold are dropped.
+- **Whole or not at all.** The workbook is written to a temporary file beside the target and
+  moved into place only when it has been closed successfully.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from planner.common.io import atomic_path
+
+MAX_CELL_CHARS = 32_767
+MAX_WIDTH = 60
+LINE_HEIGHT = 13.5  # points per line of 10-point text
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+@contextlib.contextmanager
+def deterministic_workbook(
+    target: str | Path,
+    *,
+    created: dt.datetime,
+    title: str = "",
+    subject: str = "",
+    author: str = "",
+    large: bool = False,
+) -> Iterator[xlsxwriter.Workbook]:
+    """Open an XlsxWriter workbook that is written reproducibly and moved into place whole.
+
+    Parameters
+    ----------
+    target : str or pathlib.Path
+        Where the finished ``.xlsx`` goes.
+    created : datetime.datetime
+        The document's created time (fixed by the caller, e.g. the plan's start date).
+    title, subject, author : str
+        Document properties.
+    large : bool
+        Use XlsxWriter's constant-memory mode (rows must then be written in order); otherwise
+        the workbook is assembled in memory, which is fastest for small files.
+
+    Yields
+    ------
+    xlsxwriter.Workbook
+        The open workbook; it is closed and moved into place when the block ends without error.
+    """
+    options = {
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "constant_memory": large,
+        "in_memory": not large,
+    }
+    with atomic_path(target) as tmp:
+        workbook = xlsxwriter.Workbook(str(tmp), options)
+        workbook.set_properties(
+            {"title": title, "subject": subject, "author": author, "created": created}
+        )
+        yield workbook
+        workbook.close()
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The cell formats of a planner workbook."""
+
+    header: object
+    text: object
+    number: object
+    decimal: object
+    date: object
+    fill_text: object
+    fill_date: object
+    title: object
+    key: object
+
+
+def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
+    """Create the formats every planner workbook uses.
+
+    Parameters
+    ----------
+    workbook : xlsxwriter.Workbook
+        The workbook.
+
+    Returns
+    -------
+    Styles
+        Locked header/text/number formats, and unlocked ``fill_*`` formats for the cells
+        field teams fill in (shaded so that they stand out).
+    """
+    base = {"font_name": "SimSun", "font_size": 10, "border": 1, "valign": "vcenter"}
+    fill = {**base, "locked": False, "bg_color": "#FFF2CC"}
+    return Styles(
+        header=workbook.add_format(
+            {**base, "bold": True, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"}
+        ),
+        text=workbook.add_format({**base, "text_wrap": True}),
+        number=workbook.add_format({**base, "num_format": "0"}),
+        decimal=workbook.add_format({**base, "num_format": "0.000000"}),
+        date=workbook.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        fill_text=workbook.add_format(fill),
+        fill_date=workbook.add_format({**fill, "num_format": "yyyy-mm-dd"}),
+        title=workbook.add_format({"font_name": "SimSun", "bold": True, "font_size": 14}),
+        key=workbook.add_format({**base, "bold": True}),
+    )
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Return the values as text that XLSX can hold: no XML control characters, not too long.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Any values; missing values become ``""``.
+
+    Returns
+    -------
+    pandas.Series
+        ``str`` values.
+    """
+    text = values.astype(object).where(values.notna(), "").astype(str)
+    cells = text.to_numpy(dtype=object)
+    joined = "\n".join(cells)  # one search over the column instead of one per cell
+    if _ILLEGAL_XML.search(joined):
+        text = text.str.replace(_ILLEGAL_XML, "", regex=True)
+    if len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
+        text = text.str.slice(0, MAX_CELL_CHARS)
+    return text
+
+
+def display_width(values: pd.Series) -> int:
+    """Return the widest value's width in Excel character units (CJK characters count 2).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text values.
+
+    Returns
+    -------
+    int
+        The largest display width (0 for an empty series).
+    """
+    if values.empty:
+        return 0
+    return int(text_widths(values).max())
+
+
+def text_widths(values: pd.Series) -> np.ndarray:
+    """Return each value's display width: characters, plus one more for each wide character.
+
+    A character of three or more UTF-8 bytes (CJK and full-width forms) counts as two
+    columns, one of two bytes as one and a half, ASCII as one.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text values.
+
+    Returns
+    -------
+    numpy.ndarray
+        One integer width per value.
+    """
+    codes, distinct = pd.factorize(np.array([str(v) for v in values.to_numpy(dtype=object)],
+                                            dtype=object))
+    texts = distinct.tolist()  # a column repeats its values (districts, dates): measure each once
+    chars = np.fromiter((len(s) for s in texts), dtype=np.int64, count=len(texts))
+    octets = np.fromiter((len(s.encode("utf-8")) for s in texts), dtype=np.int64,
+                         count=len(texts))
+    return (chars + (octets - chars) // 2)[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+def fit_widths(
+    headers: Sequence[str], columns: Sequence[pd.Series], caps: Sequence[float] | None = None
+) -> list[float]:
+    """Return column widths that fit the header and the widest value, up to a cap.
+
+    Text longer than its column's cap wraps (the text formats wrap), so that a sheet of
+    many columns still prints legibly on one page width.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        The header of each column.
+    columns : sequence of pandas.Series
+        The values of each column, as written.
+    caps : sequence of float, optional
+        The widest each column may be (default 60 for every column).
+
+    Returns
+    -------
+    list of float
+        One width per column.
+    """
+    return column_widths(headers, [text_widths(c) for c in columns], caps)
+
+
+def column_widths(
+    headers: Sequence[str], measured: Sequence[np.ndarray], caps: Sequence[float] | None = None
+) -> list[float]:
+    """Like :func:`fit_widths`, from each column's already measured text widths.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        The header of each column.
+    measured : sequence of numpy.ndarray
+        Each column's :func:`text_widths`.
+    caps : sequence of float, optional
+        The widest each column may be (default 60).
+
+    Returns
+    -------
+    list of float
+        One width per column.
+    """
+    caps = caps or [MAX_WIDTH] * len(headers)
+    widths = []
+    for head, values, cap in zip(headers, measured, caps, strict=True):
+        head_width = display_width(pd.Series([head]))
+        widest = int(values.max()) if len(values) else 0
+        widths.append(float(min(cap, max(head_width, widest) + 2)))
+    return widths
+
+
+def row_heights(measured: Sequence[np.ndarray], widths: Sequence[float]) -> np.ndarray:
+    """Return each row's height in points so that wrapped text shows whole.
+
+    Neither Excel nor LibreOffice reliably grows a row for wrapped text in a generated file,
+    so heights are set: one text line per ``width - 1`` character units of the widest cell.
+
+    Parameters
+    ----------
+    measured : sequence of numpy.ndarray
+        The :func:`text_widths` of each text column (all of the same length).
+    widths : sequence of float
+        Each column's width.
+
+    Returns
+    -------
+    numpy.ndarray
+        Heights in points (``LINE_HEIGHT`` per line, at least one line).
+    """
+    n = len(measured[0]) if measured else 0
+    lines = np.ones(n, dtype=np.int64)
+    for needed, width in zip(measured, widths, strict=True):
+        per_line = max(int(width) - 1, 1)
+        lines = np.maximum(lines, -(-needed // per_line))
+    return lines * LINE_HEIGHT + 3
+
+
+def write_header(ws: Worksheet, row: int, headers: Sequence[str], style) -> None:
+    """Write a header row of strings."""
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, style)
+
+
+def write_cells(
+    ws: Worksheet,
+    first_row: int,
+    columns: Sequence[pd.Series],
+    styles: Sequence[object],
+    kinds: Sequence[str],
+    heights: Sequence[float] | None = None,
+) -> int:
+    """Write a block of cells row by row (constant-memory safe).
+
+    Parameters
+    ----------
+    ws : Worksheet
+        The sheet.
+    first_row : int
+        Zero-based row of the first record.
+    columns : sequence of pandas.Series
+        The values of each column, all the same length.
+    styles : sequence
+        The format of each column.
+    kinds : sequence of str
+        ``"text"`` (written with ``write_string``, never a formula), ``"number"`` (a number,
+        blank when missing), ``"date"`` (a ``datetime.date``, blank when missing) or
+        ``"blank"`` (an empty, formatted cell, e.g. a cell to fill in) or ``"skip"``
+        (nothing written).
+    heights : sequence of float, optional
+        Each row's height in points; rows of one line keep the default height.
+
+    Returns
+    -------
+    int
+        The zero-based row after the last one written.
+    """
+    arrays = [np.asarray(c.to_numpy(dtype=object)) for c in columns]
+    n = len(arrays[0]) if arrays else 0
+    plan = list(zip(range(len(arrays)), arrays, styles, kinds, strict=True))
+    write_string = ws.write_string
+    write_number = ws.write_number
+    write_blank = ws.write_blank
+    write_datetime = ws.write_datetime
+    single = LINE_HEIGHT + 3
+    for i in range(n):
+        row = first_row + i
+        if heights is not None and heights[i] > single:
+            ws.set_row(row, float(heights[i]))
+        for col, values, style, kind in plan:
+            value = values[i]
+            if kind == "text":
+                if value:
+                    write_string(row, col, value, style)
+                else:
+                    write_blank(row, col, None, style)
+            elif kind == "number":
+                if value is None or (isinstance(value, float) and np.isnan(value)):
+                    write_blank(row, col, None, style)
+                else:
+                    write_number(row, col, value, style)
+            elif kind == "date":
+                if value is None or value is pd.NaT or value == "":
+                    write_blank(row, col, None, style)
+                else:
+                    write_datetime(row, col, _as_datetime(value), style)
+            elif kind == "blank":
+                write_blank(row, col, None, style)
+    return first_row + n
+
+
+def _as_datetime(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time())
+
+
+def setup_print(ws: Worksheet, *, header_rows: int = 1, header_text: str = "") -> None:
+    """Landscape A4, fit to one page wide, header rows repeated on every page, page numbers.
+
+    Parameters
+    ----------
+    ws : Worksheet
+        The sheet.
+    header_rows : int
+        How many rows at the top repeat on every printed page (0 for none).
+    header_text : str
+        Text printed at the top centre of each page (``&`` is escaped).
+    """
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+    if header_text:
+        ws.set_header("&C" + header_text.replace("&", "&&"))
+    ws.set_footer("&C&P / &N")
+
+
+def safe_filename(stem: str, *, max_length: int = 80) -> str:
+    r"""Return ``stem`` made safe as a file name on Windows, macOS and Linux.
+
+    Reserved characters (``<>:"/\|?*`` and control characters) become ``_``, trailing dots
+    and spaces are removed, reserved device names (``CON``, ``COM1`` ...) get a ``_`` prefix,
+    Unicode is NFC-normalised and the length is capped.
+
+    Parameters
+    ----------
+    stem : str
+        The wanted name, without extension.
+    max_length : int
+        Maximum length in characters.
+
+    Returns
+    -------
+    str
+        A non-empty safe name.
+    """
+    text = unicodedata.normalize("NFC", stem)
+    text = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text[:max_length].rstrip(". ")
+    if not text:
+        text = "_"
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = "_" + text
+    return text
+
+
+def unique_filenames(stems: Sequence[str], suffix: str = ".xlsx") -> list[str]:
+    """Make safe file names unique (case-insensitively, as Windows compares them).
+
+    Parameters
+    ----------
+    stems : sequence of str
+        Wanted names without extension, in a stable order.
+    suffix : str
+        The extension to add.
+
+    Returns
+    -------
+    list of str
+        Safe names; a name already taken gets ``-2``, ``-3`` ... in order of appearance.
+    """
+    taken: set[str] = set()
+    names = []
+    for stem in stems:
+        base = safe_filename(stem)
+        name, k = base, 1
+        while (name + suffix).lower() in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add((name + suffix).lower())
+        names.append(name + suffix)
+    return names

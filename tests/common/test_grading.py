@@ -1,0 +1,62 @@
+"""Grading schemes map grades and scores onto ordered risk classes."""
+
+import pandas as pd
+import pytest
+
+from planner.common.grading import get_scheme
+
+
+def classify(scheme, grades, scores=None):
+    s = get_scheme(scheme)
+    return s.classify(pd.Series(grades), None if scores is None else pd.Series(scores)).tolist()
+
+
+def test_abcd_accepts_suffixes_and_case():
+    assert classify("abcd", ["a", "B类", " c ", "D级", "X"]) == ["A", "B", "C", "D", None]
+
+
+def test_shenzhen_score_bands_and_direct_e():
+    grades = ["", "", "", "", "", "", "E"]
+    scores = ["751", "750", "671", "670", "555", "554", ""]
+    assert classify("shenzhen", grades, scores) == ["A+", "A", "A", "B", "C", "D", "E"]
+
+
+def test_three_color_in_three_spellings():
+    assert classify("three-color", ["绿", "yellow", "C", "红码"]) == ["green", "yellow", "red", "red"]
+
+
+def test_food_score_boundaries_take_the_lower_risk_class():
+    assert classify("food-score", ["", "", "", "", ""], ["0", "30", "45", "60", "60.5"]) == [
+        "A", "A", "B", "C", "D"]
+
+
+def test_points_12_has_twelve_ordered_levels():
+    scheme = get_scheme("points-12")
+    assert len(scheme.classes) == 12
+    assert scheme.classes[0] == "A1" and scheme.classes[-1] == "D3"
+    assert classify("points-12", ["B-2", "d3", "A类1"]) == ["B2", "D3", "A1"]
+
+
+def test_classes_are_ordered_lowest_risk_first():
+    assert get_scheme("shenzhen").rank("A+") == 0
+    assert get_scheme("shenzhen").rank("E") == 5
+
+
+def test_custom_table_with_aliases_and_bands():
+    scheme = get_scheme(
+        "custom",
+        classes=["low", "high"],
+        aliases={"低": "low", "高": "high"},
+        bands=[{"class": "low", "min": 0, "max": 50}, {"class": "high", "min": 50, "max": 100}],
+    )
+    out = scheme.classify(pd.Series(["低", "", ""]), pd.Series(["", "50", "50.1"])).tolist()
+    assert out == ["low", "low", "high"]
+
+
+def test_custom_table_errors():
+    with pytest.raises(ValueError, match="needs classes"):
+        get_scheme("custom")
+    with pytest.raises(ValueError, match="not in classes"):
+        get_scheme("custom", classes=["x"], aliases={"y": "z"})
+    with pytest.raises(ValueError, match="unknown grading scheme 'nope'"):
+        get_scheme("nope")
