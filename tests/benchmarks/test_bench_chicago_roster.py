@@ -17,13 +17,13 @@ import resource
 import time
 
 import pytest
-from test_assign_chicago import chicago_scenario, real_loads
 
 from planner.assign.check import check_plan
 from planner.assign.stage import assign_stage
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.assign import write_sample
+from tests.support.chicago import chicago_scenario, real_loads
 
 
 @pytest.mark.chicago
