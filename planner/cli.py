@@ -404,6 +404,50 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
         click.echo(line)
 
 
+@cli.command()
+@scenario_argument
+@click.option("--results", "results_files", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS_CSV",
+              help="A results.csv written by planner results (or a history.csv with "
+              "results); repeat for several.")
+@click.option("--events", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Events file: enterprise_id, date, event (a name in [regrade] events), "
+              "note.")
+@out_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Regrading date that locks are measured against "
+              "(default: the latest date of the results and events).")
+@click.option("--holidays", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Holidays file for the 10-working-day deadline (default [export] "
+              "holidays, else Monday-Friday).")
+@encoding_option
+@handle_errors
+def regrade(scenario: Path, results_files: tuple[Path, ...], events: Path | None, out: Path,
+            as_of, holidays: Path | None, encoding: str | None):
+    """Move enterprises between risk classes from results and events (进退级).
+
+    Applies the scenario's [regrade] rules (levels per result category and follow-up for
+    grade-only schemes, points for points schemes, events that add or send straight to a
+    class and lock it) and writes OUT/enterprises.csv (the new directory, same format and
+    encoding as the input), OUT/enterprises.applied.csv (records applied, so a second run
+    counts nothing twice), OUT/changes.csv (each rule fired, with file and row),
+    OUT/transitions.xlsx and .png, OUT/abnormal-operations.csv (经营异常名录 candidates and
+    their 10-working-day deadline) and OUT/unmatched.csv.
+
+    Example: planner regrade scenarios/yuhang-points-12-regrade.toml
+    --results scenarios/regrade-demo/results.csv --events scenarios/regrade-demo/events.csv
+    -o out/yuhang-regraded
+    """
+    from planner.regrade.stage import regrade_scenario
+
+    result = regrade_scenario(scenario, list(results_files), out, events=events,
+                              as_of=as_of.date() if as_of else None, encoding=encoding,
+                              holidays=holidays, progress=make_progress())
+    echo_warnings(result.warnings)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 def main() -> None:
     """Entry point of the ``planner`` console script."""
     cli(prog_name="planner")

@@ -13,6 +13,9 @@ food-score    A B C D                          grade, or 100-point risk score (2
                                                A 0-30, B 30-45, C 45-60, D >60 (a boundary
                                                score belongs to the lower-risk class)
 points-12     A1 A2 A3 B1 ... D3               grade (4 tiers x 3 levels, Yuhang)
+shaanxi-100   A B C D                          grade, or points (Shaanxi food producers start
+                                               at 100 points): A >= 100, B 80-99.x,
+                                               C 60-79.x, D < 60 (more points, lower risk)
 custom        as the scenario lists            grade, or score bands given in the scenario
 ============= ================================ ================================================
 
@@ -182,12 +185,27 @@ def _points_12() -> GradingScheme:
     return GradingScheme("points-12", classes, aliases=aliases)
 
 
+def _shaanxi_100() -> GradingScheme:
+    return GradingScheme(
+        "shaanxi-100",
+        ("A", "B", "C", "D"),
+        bands=(
+            Band("A", low=100, closed_low=True),
+            Band("B", low=80, high=100 - 1e-9, closed_low=True),
+            Band("C", low=60, high=80 - 1e-9, closed_low=True),
+            Band("D", high=60 - 1e-9),
+        ),
+        score_column="points",
+    )
+
+
 BUILTIN = {
     "abcd": _abcd,
     "shenzhen": _shenzhen,
     "three-color": _three_color,
     "food-score": _food_score,
     "points-12": _points_12,
+    "shaanxi-100": _shaanxi_100,
 }
 
 
@@ -204,7 +222,8 @@ def get_scheme(
     Parameters
     ----------
     name : str
-        One of ``abcd``, ``shenzhen``, ``three-color``, ``food-score``, ``points-12``, ``custom``.
+        One of ``abcd``, ``shenzhen``, ``three-color``, ``food-score``, ``points-12``,
+        ``shaanxi-100``, ``custom``.
     classes : sequence of str, optional
         Custom only: class labels, lowest risk first.
     aliases : mapping, optional

@@ -19,7 +19,8 @@ history.csv                the year before the plan: one row per team seat, offi
                            categories, problem rates rising with risk (A 2 % ... D 25 %)
 items.csv                  spot-check items (随机抽查事项清单) with their legal basis
 enterprises-<scheme>.csv   district preset only: the same directory graded for each other
-                           built-in scheme (shenzhen, three-color, food-score, points-12)
+                           built-in scheme (shenzhen, three-color, food-score, points-12,
+                           shaanxi-100)
 scenario.toml              a plan over those files (relative paths), written last
 ========================== =============================================================
 
@@ -349,7 +350,8 @@ def write_demo(
     if spec.variants:
         for scheme, frame in grade_variants(ent, rng["variants"]).items():
             name = f"enterprises-{scheme}"
-            headers = {**HEADERS["enterprises"], "score": SCORE_HEADERS.get(scheme, "")}
+            headers = {**HEADERS["enterprises"], "score": SCORE_HEADERS.get(scheme, ""),
+                       "points": "积分"}
             written[name] = _write_table(out / f"{name}.csv", frame, headers, say)
     say("writing scenario.toml")
     written["scenario"] = out / "scenario.toml"
@@ -895,6 +897,7 @@ def grade_variants(directory: Directory, rng: np.random.Generator) -> dict[str, 
     - ``three-color``: 绿 (A), 黄 (B), 红 (C and D).
     - ``food-score``: a 100-point 风险得分 risk score: A 0-30, B 31-45, C 46-60, D 61-100.
     - ``points-12``: A1-A3, B1-B3, ... by level within the class.
+    - ``shaanxi-100``: 积分 points, more is better: A 100-110, B 80-99, C 60-79, D 40-59.
 
     Parameters
     ----------
@@ -933,7 +936,11 @@ def grade_variants(directory: Directory, rng: np.random.Generator) -> dict[str, 
 
     level = rng.choice(3, size=n, p=[0.4, 0.35, 0.25]) + 1
     points = base.assign(risk_grade=np.array(CLASSES, dtype=object)[risk] + level.astype(str))
-    return {"shenzhen": shenzhen, "three-color": three, "food-score": food, "points-12": points}
+    sx_low, sx_high = np.array([100, 80, 60, 40]), np.array([110, 99, 79, 59])
+    shaanxi = base.drop(columns="risk_grade")
+    shaanxi.insert(at - 1, "points", rng.integers(sx_low[risk], sx_high[risk] + 1).astype(str))
+    return {"shenzhen": shenzhen, "three-color": three, "food-score": food, "points-12": points,
+            "shaanxi-100": shaanxi}
 
 
 # --- the scenario --------------------------------------------------------------------------------

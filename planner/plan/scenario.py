@@ -128,6 +128,21 @@ class SimulationSection:
 
 
 @dataclass(frozen=True)
+class RegradeSection:
+    """``[regrade]``: how results and events move enterprises between classes (进退级).
+
+    See :mod:`planner.regrade.rules` for the meaning of each key and its checks.
+    """
+
+    levels: dict[str, int] = field(default_factory=dict)
+    max_step: int | None = None
+    points: dict[str, float] = field(default_factory=dict)
+    points_min: float | None = None
+    points_max: float | None = None
+    events: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole plan as read from one TOML file."""
 
@@ -139,6 +154,7 @@ class Scenario:
     assignment: AssignmentSection = field(default_factory=AssignmentSection)
     export: ExportSection = field(default_factory=ExportSection)
     simulation: SimulationSection = field(default_factory=SimulationSection)
+    regrade: RegradeSection = field(default_factory=RegradeSection)
 
     @property
     def label(self) -> str:
@@ -167,6 +183,7 @@ SECTIONS: dict[str, type] = {
     "assignment": AssignmentSection,
     "export": ExportSection,
     "simulation": SimulationSection,
+    "regrade": RegradeSection,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "sampling.mode": ("ratios", "frequency", "budget"),
@@ -433,6 +450,9 @@ def _check_rules(s: Scenario, label: str) -> None:
     from planner.simulate.ratiosets import check_scenario_ratio_sets
 
     check_scenario_ratio_sets(s.simulation.ratio_sets, scheme, label)
+    from planner.regrade.rules import check_regrade_section
+
+    check_regrade_section(s.regrade, scheme, label)
 
 
 def _check_class_table(
