@@ -1,0 +1,320 @@
+"""``planner simulate --quarters N``: the multi-quarter loop on a scenario, table and chart.
+
+:func:`simulate_loop_scenario` builds :class:`~planner.simulate.loop.LoopSettings` from the
+scenario - the population per class (active enterprises of the directory, or
+``[simulation] population``), the problem rate per class (``[simulation] prevalence``, every
+class), the ratios (``[sampling] ratios``) and the regrading steps (``[regrade] levels`` of
+发现问题待后续处理 and 未发现问题, default +1 and -1, limited to ``max_step``; a points scheme
+moves one class either way) - runs the loop and writes ``loop.csv``, ``loop.xlsx`` and
+``loop.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.common.errors import ScenarioError
+from planner.common.io import atomic_path, write_csv_atomic
+from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
+
+HEADERS = {
+    "quarter": ("季度", "Quarter"),
+    "strategy": ("抽取方式", "Strategy"),
+    "inspections": ("检查户数", "Inspections"),
+    "found": ("发现问题户数", "Problems found"),
+    "discovery_rate": ("问题发现率", "Discovery rate"),
+    "share_found": ("发现违法主体占比", "Share of violators found"),
+    "compliant_inspected": ("检查守法主体户数", "Compliant enterprises inspected"),
+    "violators_in_top": ("高风险类别中违法主体占比", "Share of violators in the top classes"),
+}
+BOUNDS = {"low": ("下限", "low"), "high": ("上限", "high")}
+STRATEGY_ZH = {"risk-weighted": "按风险分类抽取", "uniform": "等比例随机抽取"}
+PANELS = ("discovery_rate", "share_found", "compliant_inspected", "violators_in_top")
+COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c"}
+REGRADE_RESULTS = ("发现问题待后续处理", "未发现问题")
+
+
+@dataclass
+class LoopRun:
+    """What ``planner simulate --quarters`` computed and wrote."""
+
+    scenario: Scenario
+    result: LoopResult
+    summary: pd.DataFrame
+    population_source: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def summary_lines(self) -> list[str]:
+        """Lines for the terminal: per quarter and strategy, the main figures."""
+        s = self.result.settings
+        lines = [
+            f"Loop: {s.quarters} quarter(s) x {s.reps:,} replications, "
+            f"{int(np.sum(s.population)):,} enterprises ({self.population_source}), "
+            f"regrading {'on' if s.regrade else 'off'} (problem {s.up:+d}, clean {s.down:+d}), "
+            f"drift {s.drift:g}, trend {s.trend:+g}",
+            "  quarter  strategy        inspections  found  rate    violators found  "
+            "compliant inspected  violators in top classes",
+        ]
+        for row in self.summary.itertuples():
+            lines.append(
+                f"  {row.quarter:>7}  {row.strategy:<14}  {row.inspections:>11,.0f}  "
+                f"{row.found:>5.0f}  {100 * row.discovery_rate:5.1f} %  "
+                f"{100 * row.share_found:14.1f} %  {row.compliant_inspected:>19,.0f}  "
+                f"{100 * row.violators_in_top:23.1f} %")
+        lines += [f"  {name}: {path}" for name, path in self.files.items()]
+        return lines
+
+
+def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, drift: float,
+                  trend: float, directory: pd.DataFrame | None) -> tuple[LoopSettings, str]:
+    """Build the loop's settings from a scenario.
+
+    Parameters
+    ----------
+    scn : Scenario
+        The scenario.
+    quarters, reps : int
+        Quarters and replications.
+    regrade : bool
+        Regrade after each quarter.
+    drift, trend : float
+        Hidden-type drift probability and rate trend per quarter.
+    directory : pandas.DataFrame, optional
+        The loaded directory (``risk_class``, ``active``), for the population.
+
+    Returns
+    -------
+    tuple
+        The settings and where the population came from.
+
+    Raises
+    ------
+    ScenarioError
+        When a class lacks a rate, or there is no population.
+    """
+    scheme = scn.scheme()
+    classes = list(scheme.classes)
+    rates = class_table(scn.simulation.prevalence, scheme)
+    missing = [c for c in classes if c not in rates]
+    if missing:
+        raise ScenarioError(
+            f"the loop needs a problem rate for every class; missing {', '.join(missing)}",
+            key="simulation.prevalence", file=scn.label)
+    if scn.simulation.population:
+        table = class_table(scn.simulation.population, scheme)
+        population = [int(table.get(c, 0)) for c in classes]
+        source = "[simulation] population"
+    elif directory is not None:
+        counts = directory.loc[directory["active"], "risk_class"].value_counts()
+        population = [int(counts.get(c, 0)) for c in classes]
+        source = "active enterprises in the directory"
+    else:
+        raise ScenarioError("no population: give [inputs] enterprises or [simulation] "
+                            "population", key="simulation.population", file=scn.label)
+    if not scn.sampling.ratios:
+        raise ScenarioError("the loop draws with [sampling] ratios; add them",
+                            key="sampling.ratios", file=scn.label)
+    ratios = class_table(scn.sampling.ratios, scheme)
+    up, down = 1, -1
+    if scn.regrade.levels:
+        from planner.regrade.rules import check_regrade_section
+
+        effects = check_regrade_section(scn.regrade, scheme, scn.label).category_effects
+        up = int(effects.get(REGRADE_RESULTS[0], up))
+        down = int(effects.get(REGRADE_RESULTS[1], down))
+        if scn.regrade.max_step is not None:
+            up = int(np.clip(up, -scn.regrade.max_step, scn.regrade.max_step))
+            down = int(np.clip(down, -scn.regrade.max_step, scn.regrade.max_step))
+    settings = LoopSettings(
+        classes=tuple(classes), population=np.array(population, dtype=np.int64),
+        prevalence=np.array([rates[c] for c in classes]),
+        ratios=np.array([ratios.get(c, 0.0) for c in classes]),
+        quarters=quarters, reps=reps, regrade=regrade, up=up, down=down, drift=drift,
+        trend=trend, seed=scn.plan.seed)
+    return settings, source
+
+
+def simulate_loop_scenario(
+    scenario: str | Path,
+    out: str | Path,
+    *,
+    quarters: int,
+    regrade: bool = True,
+    drift: float = 0.05,
+    trend: float = 0.0,
+    reps: int | None = None,
+    encoding: str | None = None,
+    progress=None,
+) -> LoopRun:
+    """Simulate ``quarters`` of draw -> inspection -> regrade and write the table and chart.
+
+    Parameters
+    ----------
+    scenario : str or pathlib.Path
+        The scenario.
+    out : str or pathlib.Path
+        Output folder.
+    quarters : int
+        Quarters to simulate (>= 1).
+    regrade : bool
+        Regrade after each quarter (False: the classes never change).
+    drift : float
+        Probability per quarter that an enterprise's hidden risk type moves one level.
+    trend : float
+        Relative change of every problem rate per quarter.
+    reps : int, optional
+        Replications (default ``[simulation] reps``).
+    encoding : str, optional
+        CSV encoding of the directory.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    LoopRun
+        The result and the files written.
+
+    Raises
+    ------
+    ScenarioError
+        For bad options or a scenario without rates, ratios or population.
+    """
+    scn = load_scenario(scenario)
+    if quarters < 1:
+        raise ScenarioError(f"--quarters must be >= 1, got {quarters}")
+    if not 0 <= drift <= 1:
+        raise ScenarioError(f"--drift must be between 0 and 1, got {drift}")
+    if trend <= -1:
+        raise ScenarioError(f"--trend must be above -1, got {trend}")
+    reps = reps if reps is not None else scn.simulation.reps
+    directory = None
+    if scn.inputs.enterprises is not None and not scn.simulation.population:
+        from planner.plan.inputs import load_inputs
+
+        directory = load_inputs(scn, encoding=encoding, progress=progress).enterprises
+    settings, source = loop_settings(scn, quarters=quarters, reps=reps, regrade=regrade,
+                                     drift=drift, trend=trend, directory=directory)
+    if progress:
+        progress(f"simulating {quarters} quarter(s) x {reps:,} replications")
+    result = simulate_loop(settings)
+    summary = result.summary(scn.simulation.interval)
+    run = LoopRun(scn, result, summary, source)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run.files = {"table": out / "loop.csv", "workbook": out / "loop.xlsx",
+                 "chart": out / "loop.png"}
+    write_csv_atomic(run.files["table"], summary.round(6))
+    write_loop_workbook(run, run.files["workbook"])
+    write_loop_chart(run, run.files["chart"])
+    return run
+
+
+def _columns(language: str) -> dict[str, str]:
+    col = 0 if language == "zh" else 1
+    names = {"quarter": HEADERS["quarter"][col], "strategy": HEADERS["strategy"][col]}
+    for metric in METRICS:
+        names[metric] = HEADERS[metric][col]
+        for bound, text in BOUNDS.items():
+            names[f"{metric}_{bound}"] = f"{HEADERS[metric][col]} ({text[col]})"
+    return names
+
+
+def write_loop_workbook(run: LoopRun, target: Path) -> None:
+    """Write ``loop.xlsx``: the per-quarter table and the settings, headers in the language."""
+    import xlsxwriter
+
+    language = run.scenario.export.language
+    table = run.summary.copy()
+    if language == "zh":
+        table["strategy"] = table["strategy"].map(STRATEGY_ZH)
+    names = _columns(language)
+    created = dt.datetime.combine(run.scenario.plan.start, dt.time())
+    s = run.result.settings
+    with atomic_path(target) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "in_memory": True})
+        wb.set_properties({"title": f"{run.scenario.plan.id} loop", "created": created})
+        head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
+                              "text_wrap": True, "font_size": 10})
+        fmt = {"pct": wb.add_format({"border": 1, "num_format": "0.0%", "font_size": 10}),
+               "num": wb.add_format({"border": 1, "num_format": "#,##0.0", "font_size": 10}),
+               "text": wb.add_format({"border": 1, "font_size": 10})}
+        ws = wb.add_worksheet("循环模拟" if language == "zh" else "Loop")
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.freeze_panes(1, 2)
+        for c, key in enumerate(table.columns):
+            ws.write_string(0, c, names[key], head)
+            ws.set_column(c, c, 14)
+            kind = ("pct" if key.split("_low")[0].split("_high")[0] in
+                    ("discovery_rate", "share_found", "violators_in_top") else "num")
+            for r, value in enumerate(table[key], start=1):
+                if isinstance(value, str):
+                    ws.write_string(r, c, value, fmt["text"])
+                else:
+                    ws.write_number(r, c, float(value), fmt[kind])
+        settings = wb.add_worksheet("设置" if language == "zh" else "Settings")
+        rows = [("classes", ", ".join(s.classes)),
+                ("population", ", ".join(str(int(v)) for v in s.population)),
+                ("prevalence", ", ".join(f"{v:g}" for v in s.prevalence)),
+                ("ratios", ", ".join(f"{v:g}" for v in s.ratios)),
+                ("quarters", str(s.quarters)), ("replications", str(s.reps)),
+                ("regrade", f"{s.regrade} (problem {s.up:+d}, clean {s.down:+d})"),
+                ("drift", f"{s.drift:g}"), ("trend", f"{s.trend:+g}"),
+                ("seed", s.seed), ("population source", run.population_source)]
+        settings.set_column(0, 0, 20)
+        settings.set_column(1, 1, 70)
+        for r, (key, value) in enumerate(rows):
+            settings.write_string(r, 0, key, head)
+            settings.write_string(r, 1, value, fmt["text"])
+        wb.close()
+
+
+def write_loop_chart(run: LoopRun, target: Path) -> None:
+    """Draw ``loop.png``: four panels against the quarter, both strategies, with intervals.
+
+    Labels are in English unless the language is Chinese and a font with Chinese glyphs is
+    installed. Fixed size and no software stamp, so the same table gives the same bytes.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from planner.regrade.report import cjk_font
+
+    font = cjk_font() if run.scenario.export.language == "zh" else None
+    col = 0 if font else 1
+    summary = run.summary
+    with matplotlib.rc_context({"font.family": font or "DejaVu Sans", "font.size": 9}):
+        fig = Figure(figsize=(11, 7.5), dpi=100)
+        FigureCanvasAgg(fig)
+        for i, metric in enumerate(PANELS):
+            ax = fig.add_subplot(2, 2, i + 1)
+            for strategy in STRATEGIES:
+                part = summary[summary["strategy"] == strategy]
+                label = STRATEGY_ZH[strategy] if col == 0 else strategy
+                ax.plot(part["quarter"], part[metric], marker="o", color=COLOURS[strategy],
+                        label=label)
+                ax.fill_between(part["quarter"], part[f"{metric}_low"], part[f"{metric}_high"],
+                                color=COLOURS[strategy], alpha=0.2, linewidth=0)
+            ax.set_title(HEADERS[metric][col], fontsize=10)
+            ax.set_xlabel(HEADERS["quarter"][col])
+            ax.set_xticks(sorted(summary["quarter"].unique()))
+            ax.grid(alpha=0.3)
+            if i == 0:
+                ax.legend(fontsize=9)
+        s = run.result.settings
+        interval = f"{100 * run.scenario.simulation.interval:g} %"
+        fig.suptitle(
+            f"{run.scenario.plan.id}: {s.quarters} quarters x {s.reps:,} replications, "
+            f"regrading {'on' if s.regrade else 'off'}, drift {s.drift:g} "
+            f"(bands: {interval} Monte-Carlo intervals)", fontsize=11, x=0.01, ha="left")
+        fig.tight_layout(rect=(0, 0, 1, 0.95))
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
