@@ -467,9 +467,9 @@ def regrade(scenario: Path, results_files: tuple[Path, ...], events: Path | None
     OUT/transitions.xlsx and .png, OUT/abnormal-operations.csv (经营异常名录 candidates and
     their 10-working-day deadline) and OUT/unmatched.csv.
 
-    Example: planner regrade scenarios/yuhang-points-12-regrade.toml
-    --results scenarios/regrade-demo/results.csv --events scenarios/regrade-demo/events.csv
-    -o out/yuhang-regraded
+    Example: planner regrade scenarios/yuhang-points-12.toml
+    --results scenarios/regrade-demo/yuhang-results.csv
+    --events scenarios/regrade-demo/events.csv -o out/yuhang-regraded
     """
     from planner.regrade.stage import regrade_scenario
 

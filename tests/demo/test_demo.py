@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 NAMES = ["enterprises", "inspectors", "avoidance", "history", "items",
          "enterprises-shenzhen", "enterprises-three-color", "enterprises-food-score",
-         "enterprises-points-12", "scenario"]
+         "enterprises-points-12", "enterprises-shaanxi-100", "scenario"]
 BAYANNUR = {"A": 0.73, "B": 0.19, "C": 0.05, "D": 0.03}
 OUTCOME = {c.zh: c.outcome for c in RESULTS}
 
@@ -237,6 +237,7 @@ def scenario_for(district: dict[str, Path], scheme: str, enterprises: str, ratio
         ("three-color", "green = 0.01", {"green": "A", "yellow": "B", "red": ("C", "D")}),
         ("food-score", "A = 0.01", {"A": "A", "B": "B", "C": "C", "D": "D"}),
         ("points-12", "A1 = 0.01", {f"{t}{k}": t for t in "ABCD" for k in (1, 2, 3)}),
+        ("shaanxi-100", "A = 0.01", {"A": "A", "B": "B", "C": "C", "D": "D"}),
     ],
 )
 def test_graded_variants_load_with_their_scheme(district, loaded, scheme, ratios, from_abcd):
