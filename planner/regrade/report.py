@@ -40,7 +40,8 @@ TEXT = {
     "moved": ("调整户数", "Enterprises moved"),
 }
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
+             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
+             "Noto Serif CJK SC", "Source Han Serif SC")
 
 
 def abnormal_candidates(records: list[Record], names: dict[str, str], calendar: WorkCalendar

@@ -58,7 +58,7 @@ def quarter_seed(seed: str, quarter: int) -> np.random.SeedSequence:
     """Return the root ``SeedSequence`` of one quarter of the loop (a fresh object each call).
 
     All the loop's randomness comes from here: quarter ``q``'s draws use children of this
-    sequence only, so any quarter can be recomputed on its own.
+    sequence only (see :func:`quarter_streams`), so any quarter can be recomputed on its own.
 
     Parameters
     ----------
@@ -74,6 +74,56 @@ def quarter_seed(seed: str, quarter: int) -> np.random.SeedSequence:
     """
     digest = hashlib.sha256(f"simulate-loop:{seed}".encode()).digest()
     return np.random.SeedSequence(int.from_bytes(digest, "big"), spawn_key=(quarter,))
+
+
+@dataclass(frozen=True)
+class QuarterStreams:
+    """The named random streams of one quarter.
+
+    Attributes
+    ----------
+    classes : list of numpy.random.SeedSequence
+        One per class: the violations of that class (as ``simulate_found`` uses them).
+    uniform : numpy.random.SeedSequence
+        The uniform draw's total found (as ``simulate_found`` uses it).
+    split, uniform_split, drift : numpy.random.SeedSequence
+        The split of the inspected over hidden types, of the uniform draw over cells, and
+        the drift of the hidden types.
+    """
+
+    classes: list[np.random.SeedSequence]
+    uniform: np.random.SeedSequence
+    split: np.random.SeedSequence
+    uniform_split: np.random.SeedSequence
+    drift: np.random.SeedSequence
+
+
+def quarter_streams(seed: str, quarter: int, n_classes: int) -> QuarterStreams:
+    """Derive every stream of one quarter from the plan's seed.
+
+    The first ``n_classes + 2`` children are spawned exactly as
+    :func:`planner.simulate.montecarlo.simulate_found` spawns them from the seed it is given
+    (rates, one per class, uniform), so that model run with :func:`quarter_seed` draws the
+    same numbers; three more children serve the loop alone.
+
+    Parameters
+    ----------
+    seed : str
+        The plan's seed.
+    quarter : int
+        0-based quarter.
+    n_classes : int
+        Classes of the scheme.
+
+    Returns
+    -------
+    QuarterStreams
+        The quarter's streams.
+    """
+    root = quarter_seed(seed, quarter)
+    shared = root.spawn(n_classes + 2)
+    split, uniform_split, drift = root.spawn(3)
+    return QuarterStreams(shared[1:-1], shared[-1], split, uniform_split, drift)
 
 
 @dataclass(frozen=True)
@@ -205,15 +255,13 @@ def simulate_loop(settings: LoopSettings) -> LoopResult:
     found_by_class = np.zeros((settings.quarters, reps, k), dtype=np.int64)
     violators_by_class = np.zeros((settings.quarters, reps, k), dtype=np.int64)
     for q in range(settings.quarters):
-        root = quarter_seed(settings.seed, q)
-        streams = root.spawn(k + 2)  # as montecarlo.simulate_found spawns them
-        split_stream, uniform_split_stream, drift_stream = root.spawn(3)
+        streams = quarter_streams(settings.seed, q, k)
         rates = settings.rates(q)
         weighted, uniform = tables
         n = settings.allocation(weighted.sum(axis=2))
         total = n.sum(axis=1)
 
-        inspected, violators = _world(weighted, n, rates, streams, split_stream)
+        inspected, violators = _world(weighted, n, rates, streams)
         found = violators[0]
         all_violators = violators[0] + violators[1]
         values[q, 0] = _metrics(total, found.sum(axis=(1, 2)), all_violators, top)
@@ -221,28 +269,28 @@ def simulate_loop(settings: LoopSettings) -> LoopResult:
         violators_by_class[q] = all_violators.sum(axis=2)
 
         u_n = settings.allocation(uniform.sum(axis=2))
-        _, u_violators = _world(uniform, u_n, rates, streams, split_stream)
+        _, u_violators = _world(uniform, u_n, rates, streams)
         u_all = u_violators[0] + u_violators[1]
-        u_inspected, u_found = _uniform_draw(uniform, u_all, total, streams[-1],
-                                             uniform_split_stream)
+        u_inspected, u_found = _uniform_draw(uniform, u_all, total, streams.uniform,
+                                             streams.uniform_split)
         values[q, 1] = _metrics(total, u_found.sum(axis=(1, 2)), u_all, top)
 
         if settings.regrade:
             tables = [_regrade(weighted, found, inspected - found, settings),
                       _regrade(uniform, u_found, u_inspected - u_found, settings)]
         if settings.drift > 0:
-            rng = np.random.Generator(np.random.PCG64(drift_stream))
+            rng = np.random.Generator(np.random.PCG64(streams.drift))
             tables = [_drift(t, settings.drift, rng) for t in tables]
     return LoopResult(settings, values, found_by_class, violators_by_class)
 
 
-def _world(table, n, rates, streams, split_stream):
+def _world(table, n, rates, streams: QuarterStreams):
     """Inspected per cell, and violators among the inspected ([0]) and the rest ([1])."""
     reps, k, _ = table.shape
-    inspected = _split(table, n, np.random.Generator(np.random.PCG64(split_stream)))
+    inspected = _split(table, n, np.random.Generator(np.random.PCG64(streams.split)))
     violators = np.empty((2, reps, k, table.shape[2]), dtype=np.int64)
     for c in range(k):
-        rng = np.random.Generator(np.random.PCG64(streams[1 + c]))
+        rng = np.random.Generator(np.random.PCG64(streams.classes[c]))
         stretches = np.stack([inspected[:, c], table[:, c] - inspected[:, c]])
         # Zero-sized cells draw nothing, so a class holding one type consumes its stream
         # exactly as simulate_found's two stretches (inspected, rest) do.

@@ -33,7 +33,8 @@ HEADERS = {
     "compliant_inspected": ("检查守法主体户数", "Compliant enterprises inspected"),
     "violators_in_top": ("高风险类别中违法主体占比", "Share of violators in the top classes"),
 }
-BOUNDS = {"low": ("下限", "low"), "high": ("上限", "high")}
+LONG_HEADERS = {"metric": ("指标", "Figure"), "mean": ("均值", "Mean"),
+                "low": ("区间下限", "Interval low"), "high": ("区间上限", "Interval high")}
 STRATEGY_ZH = {"risk-weighted": "按风险分类抽取", "uniform": "等比例随机抽取"}
 PANELS = ("discovery_rate", "share_found", "compliant_inspected", "violators_in_top")
 COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c"}
@@ -215,27 +216,17 @@ def simulate_loop_scenario(
     return run
 
 
-def _columns(language: str) -> dict[str, str]:
-    col = 0 if language == "zh" else 1
-    names = {"quarter": HEADERS["quarter"][col], "strategy": HEADERS["strategy"][col]}
-    for metric in METRICS:
-        names[metric] = HEADERS[metric][col]
-        for bound, text in BOUNDS.items():
-            names[f"{metric}_{bound}"] = f"{HEADERS[metric][col]} ({text[col]})"
-    return names
-
-
 def write_loop_workbook(run: LoopRun, target: Path) -> None:
     """Write ``loop.xlsx``: the per-quarter table and the settings, headers in the language."""
     import xlsxwriter
 
     language = run.scenario.export.language
-    table = run.summary.copy()
-    if language == "zh":
-        table["strategy"] = table["strategy"].map(STRATEGY_ZH)
-    names = _columns(language)
+    col = 0 if language == "zh" else 1
     created = dt.datetime.combine(run.scenario.plan.start, dt.time())
     s = run.result.settings
+    percent = {"discovery_rate", "share_found", "violators_in_top"}
+    headers = [HEADERS["quarter"][col], HEADERS["strategy"][col], LONG_HEADERS["metric"][col],
+               LONG_HEADERS["mean"][col], LONG_HEADERS["low"][col], LONG_HEADERS["high"][col]]
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "in_memory": True})
         wb.set_properties({"title": f"{run.scenario.plan.id} loop", "created": created})
@@ -244,21 +235,26 @@ def write_loop_workbook(run: LoopRun, target: Path) -> None:
         fmt = {"pct": wb.add_format({"border": 1, "num_format": "0.0%", "font_size": 10}),
                "num": wb.add_format({"border": 1, "num_format": "#,##0.0", "font_size": 10}),
                "text": wb.add_format({"border": 1, "font_size": 10})}
+        # One row per quarter, strategy and figure: six columns print legibly on A4.
         ws = wb.add_worksheet("循环模拟" if language == "zh" else "Loop")
-        ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
-        ws.freeze_panes(1, 2)
-        for c, key in enumerate(table.columns):
-            ws.write_string(0, c, names[key], head)
-            ws.set_column(c, c, 14)
-            kind = ("pct" if key.split("_low")[0].split("_high")[0] in
-                    ("discovery_rate", "share_found", "violators_in_top") else "num")
-            for r, value in enumerate(table[key], start=1):
-                if isinstance(value, str):
-                    ws.write_string(r, c, value, fmt["text"])
-                else:
-                    ws.write_number(r, c, float(value), fmt[kind])
+        ws.repeat_rows(0)
+        ws.freeze_panes(1, 0)
+        for c, (text, width) in enumerate(zip(headers, (8, 16, 34, 12, 12, 12), strict=True)):
+            ws.write_string(0, c, text, head)
+            ws.set_column(c, c, width)
+        r = 1
+        for row in run.summary.to_dict("records"):
+            strategy = STRATEGY_ZH[row["strategy"]] if col == 0 else row["strategy"]
+            for metric in METRICS:
+                kind = "pct" if metric in percent else "num"
+                ws.write_number(r, 0, row["quarter"], fmt["text"])
+                ws.write_string(r, 1, strategy, fmt["text"])
+                ws.write_string(r, 2, HEADERS[metric][col], fmt["text"])
+                for c, key in enumerate((metric, f"{metric}_low", f"{metric}_high"), start=3):
+                    ws.write_number(r, c, float(row[key]), fmt[kind])
+                r += 1
         settings = wb.add_worksheet("设置" if language == "zh" else "Settings")
         rows = [("classes", ", ".join(s.classes)),
                 ("population", ", ".join(str(int(v)) for v in s.population)),
@@ -311,10 +307,15 @@ def write_loop_chart(run: LoopRun, target: Path) -> None:
                 ax.legend(fontsize=9)
         s = run.result.settings
         interval = f"{100 * run.scenario.simulation.interval:g} %"
-        fig.suptitle(
-            f"{run.scenario.plan.id}: {s.quarters} quarters x {s.reps:,} replications, "
-            f"regrading {'on' if s.regrade else 'off'}, drift {s.drift:g} "
-            f"(bands: {interval} Monte-Carlo intervals)", fontsize=11, x=0.01, ha="left")
+        if col == 0:
+            heading = (f"{run.scenario.plan.id}：{s.quarters} 个季度 × {s.reps:,} 次重复，"
+                       f"{'按结果进退级' if s.regrade else '不进退级'}，风险漂移 {s.drift:g}"
+                       f"（阴影：{interval} 蒙特卡洛区间）")
+        else:
+            heading = (f"{run.scenario.plan.id}: {s.quarters} quarters x {s.reps:,} "
+                       f"replications, regrading {'on' if s.regrade else 'off'}, drift "
+                       f"{s.drift:g} (bands: {interval} Monte-Carlo intervals)")
+        fig.suptitle(heading, fontsize=11, x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0, 1, 0.95))
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})

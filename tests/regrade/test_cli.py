@@ -205,3 +205,12 @@ def test_english_headers_on_request(make_scenario, tmp_path):
     assert abnormal.columns[4] == "Listing decision due"
     ws = openpyxl.load_workbook(tmp_path / "out" / "transitions.xlsx").worksheets[0]
     assert (ws.title, ws["A3"].value) == ("Transitions", "Old class \\ new class")
+
+
+def test_a_wrong_rules_table_fails_before_any_work_naming_the_key(make_scenario, tmp_path):
+    scenario = make_scenario(extra='[regrade]\nlevels = { "发现问题" = 1 }\n')
+    r = regrade(scenario, "--results", tmp_path / "none.csv", "-o", tmp_path / "out")
+    assert r.exit_code == 2
+    assert ("scenario.toml: regrade.levels.发现问题: is neither an official result category "
+            "(检查结果) nor a follow-up action (后续处置)") in r.stderr
+    assert not (tmp_path / "out").exists()
