@@ -214,3 +214,11 @@ def test_a_wrong_rules_table_fails_before_any_work_naming_the_key(make_scenario,
     assert ("scenario.toml: regrade.levels.发现问题: is neither an official result category "
             "(检查结果) nor a follow-up action (后续处置)") in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_keeps_the_byte_order_mark_of_a_utf8_bom_csv(make_scenario, tmp_path):
+    scenario, ids, results, _ = setup(make_scenario, tmp_path, encoding="utf-8-sig")
+    assert (tmp_path / "enterprises.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert regrade(scenario, "--results", results, "-o", tmp_path / "out").exit_code == 0
+    written = (tmp_path / "out" / "enterprises.csv").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf") and written.count(b"\xef\xbb\xbf") == 1
