@@ -109,3 +109,51 @@ def test_cli_writes_table_workbook_and_chart(make_scenario, tmp_path):
     assert r.exit_code == 2
     assert ("bare.toml: simulation.prevalence: the loop needs a problem rate for every class; "
             "missing A, B, C, D") in r.stderr
+
+
+def _enterprise_level(s: LoopSettings, rng: np.random.Generator) -> np.ndarray:
+    """The same process simulated enterprise by enterprise: found per quarter and strategy."""
+    k = len(s.classes)
+    out = np.zeros((s.reps, s.quarters, 2))
+    for r in range(s.reps):
+        cls = [np.repeat(np.arange(k), s.population) for _ in range(2)]
+        kind = [c.copy() for c in cls]
+        for q in range(s.quarters):
+            rates = s.rates(q)
+            total = 0
+            for arm in range(2):
+                violates = rng.random(len(cls[arm])) < rates[kind[arm]]
+                if arm == 0:
+                    picked = np.zeros(len(cls[0]), dtype=bool)
+                    n = s.allocation(np.bincount(cls[0], minlength=k))
+                    total = n.sum()
+                    for c in range(k):
+                        members = np.flatnonzero(cls[0] == c)
+                        picked[rng.choice(members, n[c], replace=False)] = True
+                else:
+                    picked = np.zeros(len(cls[1]), dtype=bool)
+                    picked[rng.choice(len(cls[1]), total, replace=False)] = True
+                found = picked & violates
+                out[r, q, arm] = found.sum()
+                if s.regrade:
+                    step = np.where(found, s.up, np.where(picked, s.down, 0))
+                    cls[arm] = np.clip(cls[arm] + step, 0, k - 1)
+                moving = rng.random(len(kind[arm])) < s.drift
+                way = np.where(rng.random(len(kind[arm])) < 0.5, 1, -1)
+                kind[arm] = np.clip(kind[arm] + moving * way, 0, k - 1)
+    return out
+
+
+def test_counts_model_agrees_with_an_enterprise_by_enterprise_simulation():
+    s = settings(population=np.array([30, 20, 10]), prevalence=np.array([0.05, 0.2, 0.5]),
+                 ratios=np.array([0.2, 0.4, 1.0]), classes=("A", "B", "C"), quarters=3,
+                 reps=3000, drift=0.2)
+    counts = simulate_loop(s)
+    naive = _enterprise_level(settings(**{**s.__dict__, "reps": 1500}),
+                              np.random.default_rng(7))
+    for arm, strategy in enumerate(("risk-weighted", "uniform")):
+        model = counts.metric("found", strategy)
+        for q in range(s.quarters):
+            sample = naive[:, q, arm]
+            se = np.hypot(model[q].std() / np.sqrt(s.reps), sample.std() / np.sqrt(len(sample)))
+            assert abs(model[q].mean() - sample.mean()) < 4 * se, (strategy, q)
