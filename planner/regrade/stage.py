@@ -66,6 +66,7 @@ class RegradeResult:
     unmatched: pd.DataFrame
     abnormal: pd.DataFrame
     as_of: dt.date
+    language: str
     chart_language: str
     warnings: list[Problem] = field(default_factory=list)
 
@@ -80,7 +81,7 @@ class RegradeResult:
             f"  abnormal-operations candidates: {len(self.abnormal)}",
         ]
         lines += [f"  {name}: {path}" for name, path in self.files.items()]
-        if self.chart_language == "en" and self.files:
+        if self.chart_language != self.language and self.files:
             lines.append("  (transitions.png is in English: no font with Chinese glyphs is "
                          "installed)")
         return lines
@@ -225,9 +226,10 @@ def regrade_scenario(
     warnings = [Problem(r.source_file, "names no enterprise of the directory", row=r.source_row,
                         column="enterprise_id", value=r.enterprise_id, severity="warning")
                 for r in outcome.unmatched]
+    own = [w for w in inputs.warnings if Path(w.file).resolve() == directory_file.resolve()]
     return RegradeResult(out, files, outcome.changes, matrix, len(applied_keys & {
-        r.key for r in records}), outcome.skipped, unmatched, abnormal, as_of, drawn,
-        list(inputs.warnings) + warnings)
+        r.key for r in records}), outcome.skipped, unmatched, abnormal, as_of, language, drawn,
+        own + warnings)
 
 
 def _new_cells(directory: pd.DataFrame, outcome, rules, source):
