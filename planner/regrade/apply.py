@@ -223,9 +223,13 @@ def apply_records(
             if until > as_of and rank_of[cls] < rank_of[locked]:
                 cls = locked
                 if not targets and old_class[pos] != locked:  # else nothing new to report
-                        rows.append({"rule": "lock", "effect": f"kept at {locked}",
+                    rows.append({"rule": "lock", "effect": f"kept at {locked}",
                                  "note": f"locked until {until.isoformat()}",
                                  "source_file": "", "source_row": ""})
+            elif until <= as_of and cls != old_class[pos] and not rows:
+                rows.append({"rule": "lock", "effect": f"to {cls}",
+                             "note": f"lock at {locked} ended {until.isoformat()}",
+                             "source_file": "", "source_row": ""})
         new_class[pos] = cls
         for row in rows:
             row.setdefault("note", note)

@@ -136,6 +136,8 @@ def test_a_points_lock_holds_the_class_while_the_points_recover():
     ended = run(rules, directory("D", points=[95]), [], Ledger(first.ledger_rows),
                 as_of=dt.date(2028, 11, 2))
     assert ended.new_class.tolist() == ["B"]
+    assert ended.changes[["rule", "effect", "note"]].values.tolist() == [
+        ["lock", "to B", "lock at D ended 2028-11-02"]]
 
 
 def test_applied_records_are_skipped_and_unmatched_ones_reported():
