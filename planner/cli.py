@@ -126,12 +126,26 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @scenario_argument
 @out_option
 @encoding_option
+@click.option("--batch", "batch", type=int, default=None, metavar="K",
+              help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
     """Run the whole plan: validate, draw, assign and export.
 
+    With --batch K the scenario's [programme] plans its batch K into OUT/batch-K (a normal
+    plan folder that planner verify checks), taking the earlier batches in OUT, their
+    returned results and the full history into account.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Example: planner run scenarios/programme-food-2016.toml --batch 1 -o out/year
     """
+    if batch is not None:
+        from planner.programme.batch import run_batch
+
+        run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
+                  echo=click.echo, warn=echo_warnings)
+        return
     from planner.plan.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
