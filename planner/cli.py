@@ -421,3 +421,25 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
 def main() -> None:
     """Entry point of the ``planner`` console script."""
     cli(prog_name="planner")
+
+
+@cli.command()
+@scenario_argument
+@out_option
+@encoding_option
+@handle_errors
+def programme(scenario: Path, out: Path, encoding: str | None):
+    """Write the year's programme: batches, seeds, projected counts, the plan notice.
+
+    The scenario's [programme] table cuts the plan's year into batches; OUT receives
+    programme.json (each batch's dates, seed and projected count per class, the roster's
+    capacity per batch, conflicts between minimums and caps) and plan-notice.xlsx
+    (抽查计划公告). Plan each batch with planner run SCENARIO --batch K -o OUT.
+
+    Example: planner programme scenarios/programme-food-2016.toml -o out/food-2027
+    """
+    from planner.programme.annual import plan_programme, summary_lines
+
+    summary = plan_programme(scenario, out, encoding=encoding, progress=make_progress())
+    for line in summary_lines(summary, out):
+        click.echo(line)

@@ -210,7 +210,7 @@ def _covered(own: pd.DataFrame, since: int, until: int | None = None) -> set[str
 
 def _owed(scenario: Scenario, ent: pd.DataFrame, own: pd.DataFrame,
           rules: dict[str, Rule], year: int) -> np.ndarray:
-    owed = np.maximum(ent["target"] - ent["done"], 0).to_numpy(dtype=np.int64)
+    owed = np.maximum(ent["target"] - ent["done"], 0).to_numpy(dtype=np.int64, copy=True)
     for c, rule in rules.items():
         rows = (ent["risk_class"] == c).to_numpy()
         if rule.kind == CYCLE:

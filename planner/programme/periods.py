@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 from planner.plan.scenario import Scenario
 
+SEED_RULE = ('batch K draws with seed f"{plan.seed}/batch-{K}" (or [programme] batch_seeds[K-1]); '
+             'ticket = sha256(f"{batch seed}:{enterprise_id}") / 2**256, the n lowest per '
+             'stratum; the fractional part of a frequency: ticket under f"{plan.seed}/extra" '
+             '< fraction')
+
 
 @dataclass(frozen=True)
 class Batch:
