@@ -48,13 +48,16 @@ class Projection:
     conflicts : list of dict
         Minimum-versus-cap and minimum-versus-time conflicts before the first batch.
     unmet : list of dict
-        enterprise_id, risk_class, owed: what the projected year leaves undone.
+        enterprise_id, risk_class, owed: the minimums the projected year leaves undone.
+    end : Needs
+        The needs after the projected year (per class ``still_needed``).
     """
 
     batches: list[dict] = field(default_factory=list)
     classes: dict[str, dict] = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     unmet: list[dict] = field(default_factory=list)
+    end: object = None
 
 
 def batch_capacity(inspectors: pd.DataFrame, batch: Batch, team_size: int) -> dict:
@@ -133,13 +136,17 @@ def project(scenario: Scenario, inputs: Inputs, ledger: Ledger, batches: list[Ba
                                 "date": pd.Timestamp(batch.end), "task": batch.plan_id,
                                 "department": "", "planned": True})
         events = pd.concat([events, planned], ignore_index=True)
-    if needs is not None:
-        after = assess(scenario, inputs.enterprises, Ledger(events, ledger.history, [], []),
-                       batches, len(batches))
-        left = after.frame[np.minimum(after.frame["owed"], after.frame["room"]) > 0]
-        left = left[left["kind"] != "cycle"]
-        result.unmet = [{"enterprise_id": r.enterprise_id, "risk_class": r.risk_class,
-                         "owed": int(min(r.owed, r.room))} for r in left.itertuples()]
+    after = assess(scenario, inputs.enterprises, Ledger(events, ledger.history, [], []),
+                   batches, len(batches))
+    if needs is None:
+        result.classes = {c: {k: v[k] for k in ("kind", "value", "enterprises", "year_target",
+                                                "done")} for c, v in after.classes.items()}
+        result.conflicts = [c for c in after.conflicts if c["rule"] == "cap"]
+    result.end = after
+    left = after.frame[np.minimum(after.frame["owed"], after.frame["room"]) > 0]
+    left = left[left["kind"] == "minimum"]
+    result.unmet = [{"enterprise_id": r.enterprise_id, "risk_class": r.risk_class,
+                     "owed": int(min(r.owed, r.room))} for r in left.itertuples()]
     return result
 
 

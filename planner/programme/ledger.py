@@ -171,6 +171,7 @@ def build_ledger(history: pd.DataFrame, out: Path | None, batches: list[Batch],
     done = done[done["date"].notna()]
     done["planned"] = False
     events = pd.concat([done, *planned_parts], ignore_index=True)
+    events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
     events = events.drop_duplicates(["enterprise_id", "date"], keep="first")
     events = events.sort_values(["enterprise_id", "date"], kind="stable", ignore_index=True)
     history_rows = pd.concat([bureau, *returned_parts], ignore_index=True)

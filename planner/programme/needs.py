@@ -162,7 +162,7 @@ def assess(scenario: Scenario, enterprises: pd.DataFrame, ledger: Ledger,
     ent["room"] = np.maximum(caps_of(scenario, ent["risk_class"]) - ent["done_all"], 0)
     ent["target"] = _targets(scenario, ent, rules)
     ent["owed"] = _owed(scenario, ent, own, rules, year)
-    ent["last"] = ids.map(last)
+    ent["last"] = pd.to_datetime(last.reindex(ids.to_numpy()).to_numpy())
     earliest = (ent["last"] + gap).fillna(pd.Timestamp(batch.start))
     ent["not_before"] = earliest.clip(lower=pd.Timestamp(batch.start))
     ends = np.array([pd.Timestamp(b.end) for b in batches[number - 1:]], dtype="datetime64[ns]")

@@ -24,8 +24,8 @@ CAP = 4
 
 
 def _scenario(folder: Path) -> Path:
-    text = (ROOT / "scenarios" / "programme-food-2016.toml").read_text(encoding="utf-8")
-    text = text.replace('"../data/demo/', f'"{DEMO.as_posix()}/')
+    text = (ROOT / "scenarios" / "programme" / "food-2016.toml").read_text(encoding="utf-8")
+    text = text.replace("\"../../data/demo/", f"\"{DEMO.as_posix()}/")
     path = folder / "year.toml"
     path.write_text(text, encoding="utf-8")
     return path
