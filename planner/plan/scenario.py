@@ -498,6 +498,13 @@ def _check_programme(s: Scenario, label: str) -> None:
     if s.sampling.mode == "budget":
         raise ScenarioError("a programme plans from ratios or frequencies; mode 'budget' is "
                             "for single plans", key="sampling.mode", file=label)
+    if s.sampling.exclusion_days is not None:
+        raise ScenarioError("a programme spaces inspections with [programme] min_gap_days; "
+                            "remove exclusion_days", key="sampling.exclusion_days", file=label)
+    if s.sampling.inclusions is not None:
+        raise ScenarioError("a programme draws its must-inspect enterprises from the "
+                            "frequencies; plan a listed enterprise in a separate plan",
+                            key="sampling.inclusions", file=label)
 
 
 def _check_class_table(

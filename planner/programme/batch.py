@@ -38,8 +38,8 @@ from planner.programme.tomlfile import document
 def programme_batches(scenario: Scenario) -> list[Batch]:
     """Return the batches of a scenario, or raise when it has no ``[programme]`` table."""
     if scenario.programme is None:
-        raise ScenarioError("has no [programme] table (batches = N or batch_dates = [...])",
-                            key="programme", file=scenario.label)
+        raise ScenarioError("is not a programme: add a [programme] table (batches = N or "
+                            "batch_dates = [...])", file=scenario.label)
     return batches(scenario)
 
 
@@ -130,11 +130,11 @@ def batch_scenario_text(scenario: Scenario, needs: Needs, folder: Path, *,
         "assignment": dict(vars(scenario.assignment)),
         "export": dict(vars(scenario.export)),
     }
-    header = (f"Batch {b.number} of programme {plan.id}, {b.start} to {b.end}; written by\n"
-              f"planner run {scenario.path.name} --batch {b.number}. Candidates are the\n"
-              "enterprises that still need an inspection this year and may have one now (gap\n"
-              "and caps respected); due.csv lists those that must be inspected in this batch;\n"
-              "each ratio gives exactly this batch's count: ceil(ratio * candidates).")
+    header = (f"Batch {b.number} of programme {plan.id}, {b.start} to {b.end},\n"
+              f"written by planner run {scenario.path.name} --batch {b.number}.\n"
+              "candidates.csv: the enterprises that still need an inspection this year and may\n"
+              "have one now (gap and caps respected); due.csv: those that must be inspected in\n"
+              "this batch. Each ratio gives exactly this batch's count: ceil(ratio x candidates).")
     return document(tables, folder, header)
 
 

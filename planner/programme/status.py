@@ -105,6 +105,8 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
                  min(following, len(bs)))
     projection = project(sc, inputs, Ledger(ledger.events.copy(), ledger.history, [], []), bs,
                          following)
+    # Conflicts count the planned batches as done: a batch planned but not returned is not late.
+    ahead = assess(sc, inputs.enterprises, ledger, bs, min(following, len(bs)))
     planned = ledger.events[ledger.events["planned"]]
     classes = []
     for c, info in now.classes.items():
@@ -122,7 +124,7 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     at_risk = [{**u, "reason": "projection", "short": u["owed"]} for u in projection.unmet]
     at_risk += [{"enterprise_id": x["enterprise_id"], "risk_class": x["risk_class"],
                  "owed": x["owed"], "reason": x["rule"], "short": x["short"]}
-                for x in now.conflicts]
+                for x in ahead.conflicts if following <= len(bs) or x["rule"] == "cap"]
     at_risk.sort(key=lambda d: (d["enterprise_id"], d["reason"]))
     owed = now.frame[(now.frame["kind"] == MINIMUM) & (now.frame["owed"] > 0)]
     status = {

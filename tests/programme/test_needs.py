@@ -127,3 +127,38 @@ def test_the_annual_plan_spreads_each_class_over_the_batches(make_scenario, tmp_
         assert total == info["year_target"], c
     assert summary["unmet"] == []
     assert (tmp_path / "out" / "plan-notice.xlsx").is_file()
+
+
+def test_the_second_year_of_a_cycle_covers_everyone_left_including_new_registrations(
+        make_scenario):
+    ent = enterprises_frame(60)
+    a_ids = ent.loc[ent["risk_grade"] == "A", "enterprise_id"].tolist()
+    covered = a_ids[: len(a_ids) // 2]
+    history = pd.DataFrame({"enterprise_id": covered, "inspector_id": "",
+                            "date": "2027-05-10", "result": ""})
+    path = _year(make_scenario, "batches = 2\ncycle_start = 2027",
+                 mode=FREQ.format(table="A = 0.5, B = 1"), history=history, n=60)
+    path.write_text(path.read_text(encoding="utf-8").replace("2027-01-01", "2028-01-01")
+                    .replace("2027-12-31", "2028-12-31"), encoding="utf-8")
+    _, _, needs = _needs(path)
+    a = needs.classes["A"]
+    assert a["year_target"] == len(a_ids) - len(covered)  # the last year: all that is left
+    candidates = set(needs.frame.loc[needs.frame["candidate"]
+                                     & (needs.frame["risk_class"] == "A"), "enterprise_id"])
+    assert candidates == set(a_ids) - set(covered)
+
+
+def test_ratio_plans_spread_the_years_ratio_over_the_batches_without_repeats(make_scenario,
+                                                                            tmp_path):
+    from planner.programme.batch import run_batch
+
+    path = _year(make_scenario, "batches = 3", n=60)
+    out = tmp_path / "out"
+    samples = [pd.read_csv(run_batch(path, out, k, echo=lambda _l: None) / "sample.csv",
+                           dtype=str) for k in (1, 2, 3)]
+    drawn = pd.concat(samples, ignore_index=True)
+    assert not drawn["enterprise_id"].duplicated().any()
+    per_class = drawn.groupby("risk_class").size().to_dict()
+    active = enterprises_frame(60)["risk_grade"].value_counts()
+    for c, ratio in {"A": 0.1, "B": 0.2, "C": 0.5, "D": 1.0}.items():
+        assert per_class.get(c, 0) == math.ceil(Fraction(str(ratio)) * int(active[c])), c

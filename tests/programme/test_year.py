@@ -131,3 +131,17 @@ def test_a_batch_with_results_is_not_planned_again(year, tmp_path):
 
     with pytest.raises(InputError, match="the results of batch 2 are back"):
         run_batch(scenario, copy, 2, echo=lambda _l: None)
+
+
+def test_the_status_after_the_year_shows_every_minimum_met(year):
+    from planner.programme.annual import plan_programme
+    from planner.programme.status import programme_status
+
+    scenario, out, _ = year
+    plan_programme(scenario, out)
+    status = programme_status(out)
+    assert status["batches"] == {"returned": [1, 2, 3, 4], "planned": [], "next": None}
+    for row in status["classes"]:
+        assert row["owed"] == 0 and row["projected_owed"] == 0, row
+        assert row["share"] == 1.0, row
+    assert status["at_risk"] == [] and status["owed"] == []
