@@ -43,6 +43,8 @@ HEADERS = {
            "risk_class": "Class", "reason": "Reason", "short": "Short",
            "sheets": ("By class", "At risk", "Owed")},
 }
+KINDS = {"zh": {"minimum": "最低频次", "cycle": "周期全覆盖", "ratio": "抽查比例"},
+         "en": {"minimum": "minimum", "cycle": "coverage cycle", "ratio": "ratio"}}
 CLASS_COLUMNS = ("class", "kind", "value", "enterprises", "covered", "share", "done",
                  "planned", "owed", "projected_owed")
 
@@ -144,14 +146,18 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     return status
 
 
-def _sheet(wb, st, name: str, headers: list[str], rows: list[list]) -> None:
+def _sheet(wb, st, name: str, headers: list[str], rows: list[list], percent=()) -> None:
     ws = wb.add_worksheet(name)
+    share = wb.add_format({"font_name": "SimSun", "font_size": 10, "border": 1,
+                           "valign": "vcenter", "num_format": "0.0%"})
     for col, text in enumerate(headers):
         ws.write_string(0, col, text, st.header)
         ws.set_column(col, col, max(12, min(40, 2 * len(text) + 4)))
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            if col in percent:
+                ws.write_number(r, col, float(value), share)
+            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
                     value, bool):
                 ws.write_number(r, col, float(value), st.number if float(value).is_integer()
                                 else st.decimal)
@@ -181,8 +187,10 @@ def write_status_workbook(target: Path, status: dict, language: str,
     by_class, risk, owed = h["sheets"]
     with deterministic_workbook(target, created=created, title=by_class) as wb:
         st = make_styles(wb)
+        kinds = KINDS[language]
         _sheet(wb, st, by_class, [h[c] for c in CLASS_COLUMNS],
-               [[row[c] for c in CLASS_COLUMNS] for row in status["classes"]])
+               [[kinds.get(row[c], row[c]) if c == "kind" else row[c] for c in CLASS_COLUMNS]
+                for row in status["classes"]], percent=(CLASS_COLUMNS.index("share"),))
         _sheet(wb, st, risk, [h[c] for c in ("enterprise_id", "risk_class", "reason", "short")],
                [[r["enterprise_id"], r["risk_class"], r["reason"], r["short"]]
                 for r in status["at_risk"]])
