@@ -147,6 +147,9 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
                   echo=click.echo, warn=echo_warnings)
         return
     from planner.plan.pipeline import run_plan
+    from planner.programme.batch import refuse_whole_year
+
+    refuse_whole_year(scenario)
 
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
              warn=echo_warnings)

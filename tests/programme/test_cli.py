@@ -211,3 +211,11 @@ def test_the_status_names_the_enterprises_a_cap_leaves_short(tmp_path):
     wb = openpyxl.load_workbook(out / "status.xlsx")
     assert wb.sheetnames == ["分类进度", "未达标风险企业", "尚欠检查企业"]
     assert wb["未达标风险企业"].max_row == 1 + len(status["at_risk"])
+
+
+def test_run_without_a_batch_refuses_a_programme(tmp_path):
+    result = invoke("run", FOOD, "-o", tmp_path / "o")
+    assert result.exit_code == 2
+    assert f"{FOOD}: plans a programme of batches: plan one with planner run {FOOD} --batch K" \
+        in result.output
+    assert not (tmp_path / "o").exists()
