@@ -42,7 +42,8 @@ class Projection:
     Attributes
     ----------
     batches : list of dict
-        Per batch: number, dates, seed, plan id, counts and must-draws per class, capacity.
+        Per batch: number, dates, seed, plan id, counts and must-draws per class, counts per
+        stratum (as the batch's draw labels them), capacity.
     classes : dict
         Class -> kind, value, enterprises, year_target (as seen before the first batch).
     conflicts : list of dict
@@ -119,8 +120,9 @@ def project(scenario: Scenario, inputs: Inputs, ledger: Ledger, batches: list[Ba
                                                    "year_target", "done")}
                               for c, v in needs.classes.items()}
             result.conflicts = needs.conflicts
-        chosen = pick(needs)
+        chosen = pick(needs, scenario.sampling.spread_over)
         counts = chosen["risk_class"].value_counts()
+        strata = chosen["stratum"].value_counts()
         due = chosen.loc[chosen["must"], "risk_class"].value_counts()
         total = int(len(chosen))
         capacity = batch_capacity(inputs.inspectors, batch, scenario.assignment.team_size)
@@ -128,6 +130,7 @@ def project(scenario: Scenario, inputs: Inputs, ledger: Ledger, batches: list[Ba
             **batch.to_dict(),
             "counts": {c: int(counts.get(c, 0)) for c in needs.classes},
             "due": {c: int(due.get(c, 0)) for c in needs.classes},
+            "strata": {s: int(strata[s]) for s in sorted(strata.index) if strata[s]},
             "total": total,
             "capacity": capacity,
             "short": max(0, total - capacity["inspections"]),

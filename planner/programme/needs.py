@@ -62,7 +62,7 @@ class Needs:
         The batch about to be planned.
     frame : pandas.DataFrame
         One row per active enterprise of a class with a rule: enterprise_id, risk_class,
-        kind, target, done, done_all, room, owed, last, not_before, left, candidate, must.
+        district, kind, target, done, done_all, room, owed, last, not_before, left, candidate, must.
     classes : dict
         Class -> kind, enterprises, year_target, done, still_needed, quota (this batch's count,
         before the candidates bound it), candidates, must, count (this batch's count).
@@ -147,7 +147,7 @@ def assess(scenario: Scenario, enterprises: pd.DataFrame, ledger: Ledger,
     gap = pd.Timedelta(days=scenario.programme.min_gap_days)
     active = enterprises["active"].to_numpy(dtype=bool)
     ent = enterprises.loc[active & enterprises["risk_class"].isin(list(rules)).to_numpy(),
-                          ["enterprise_id", "risk_class"]].reset_index(drop=True)
+                          ["enterprise_id", "risk_class", "district"]].reset_index(drop=True)
     ent["kind"] = ent["risk_class"].map({c: r.kind for c, r in rules.items()})
 
     ev = ledger.events

@@ -16,7 +16,8 @@ from fractions import Fraction
 
 import pandas as pd
 
-from planner.draw import tickets
+from planner.draw import allocate, tickets
+from planner.draw.quotas import INCLUDED
 from planner.programme.needs import Needs
 
 
@@ -59,28 +60,40 @@ def class_counts(needs: Needs) -> dict[str, int]:
     return {c: v["count"] for c, v in needs.classes.items()}
 
 
-def pick(needs: Needs) -> pd.DataFrame:
-    """Choose the batch's enterprises as the ticket rule would: must-draws, then lowest tickets.
+def pick(needs: Needs, spread_over: str | None = None) -> pd.DataFrame:
+    """Choose the batch's enterprises as the batch's draw does: must-draws, then lowest tickets.
+
+    Strata follow :func:`planner.draw.quotas.stratum_labels`: the must-draws form
+    ``{class}/included``; the rest of a class is one stratum, or one per district with
+    ``spread_over = "district"`` (the count spread by largest remainder, as the draw does).
 
     Parameters
     ----------
     needs : Needs
         The needs before the batch.
+    spread_over : str, optional
+        ``[sampling] spread_over`` of the programme.
 
     Returns
     -------
     pandas.DataFrame
-        enterprise_id, risk_class, must, not_before of the chosen enterprises.
+        enterprise_id, risk_class, stratum, must, not_before of the chosen enterprises.
     """
+    columns = ["enterprise_id", "risk_class", "stratum", "must", "not_before"]
     frame = needs.frame[needs.frame["candidate"]].copy()
     frame["ticket"] = [tickets.ticket(needs.batch.seed, e) for e in frame["enterprise_id"]]
-    chosen = []
+    frame["stratum"] = frame["risk_class"].astype(str)
+    if spread_over == "district":
+        frame["stratum"] = frame["stratum"] + "/" + frame["district"].astype(str)
+    frame.loc[frame["must"], "stratum"] = frame["risk_class"].astype(str) + f"/{INCLUDED}"
+    chosen = [frame.iloc[:0][columns]]
     for c, info in needs.classes.items():
         rows = frame[frame["risk_class"] == c]
         must = rows[rows["must"]]
         rest = rows[~rows["must"]].sort_values(["ticket", "enterprise_id"], kind="stable")
-        chosen += [must, rest.head(max(0, info["count"] - len(must)))]
-    if not chosen:
-        return frame.iloc[:0][["enterprise_id", "risk_class", "must", "not_before"]]
-    out = pd.concat(chosen, ignore_index=True)
-    return out[["enterprise_id", "risk_class", "must", "not_before"]]
+        sizes = rest.groupby("stratum", sort=True).size().to_dict()
+        shares = allocate.spread(max(0, info["count"] - len(must)), sizes)
+        chosen.append(must[columns])
+        for stratum in sorted(shares):
+            chosen.append(rest[rest["stratum"] == stratum].head(shares[stratum])[columns])
+    return pd.concat(chosen, ignore_index=True)

@@ -219,3 +219,15 @@ def test_run_without_a_batch_refuses_a_programme(tmp_path):
     assert f"{FOOD}: plans a programme of batches: plan one with planner run {FOOD} --batch K" \
         in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_annual_plan_and_the_status_are_byte_identical_on_a_rerun(tmp_path):
+    digests = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert invoke("programme", FOOD, "-o", out).exit_code == 0
+        assert invoke("programme", "--status", out).exit_code == 0
+        digests.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert sorted(digests[0]) == ["plan-notice.xlsx", "programme.json", "status.json",
+                                  "status.png", "status.xlsx"]
+    assert digests[0] == digests[1]

@@ -162,3 +162,23 @@ def test_ratio_plans_spread_the_years_ratio_over_the_batches_without_repeats(mak
     active = enterprises_frame(60)["risk_grade"].value_counts()
     for c, ratio in {"A": 0.1, "B": 0.2, "C": 0.5, "D": 1.0}.items():
         assert per_class.get(c, 0) == math.ceil(Fraction(str(ratio)) * int(active[c])), c
+
+
+def test_the_projection_of_a_batch_is_the_batch_drawn(make_scenario, tmp_path):
+    from planner.programme.batch import batch_needs, run_batch
+
+    path = _year(make_scenario, "batches = 4\nmin_gap_days = 20",
+                 mode='spread_over = "district"\n' + FREQ.format(table="A = 1, B = 1.5, D = 3"),
+                 n=60)
+    out = tmp_path / "out"
+    for k in (1, 2):
+        scenario, inputs = load(path)
+        needs, _ = batch_needs(scenario, inputs, out, k)
+        projected = pick(needs, "district")
+        folder = run_batch(path, out, k, echo=lambda _l: None)
+        sample = pd.read_csv(folder / "sample.csv", dtype=str)
+        assert sorted(projected["enterprise_id"]) == sorted(sample["enterprise_id"])
+        assert (projected.groupby("stratum").size().to_dict()
+                == sample.groupby("stratum").size().to_dict())
+    assert any("/东区" in s for s in sample["stratum"])
+    assert any(s.endswith("/included") for s in sample["stratum"])  # batch 2 has must-draws
