@@ -5,7 +5,9 @@ Per class, the scenario's ``[sampling]`` gives the rule:
 - ``mode = "frequency"``, ``f >= 1``: a **minimum** per enterprise. Each active enterprise of
   the class is owed ``floor(f)`` inspections this year, plus one more when its ticket under the
   extra seed (:func:`planner.programme.periods.extra_seed`) is below the fractional part of
-  ``f``. Inspections are spaced at least ``min_gap_days`` apart.
+  ``f``. Inspections are spaced at least ``min_gap_days`` apart: an enterprise is a candidate
+  only in a batch that ends that long after its last inspection (whatever the task), from
+  ``not_before`` on.
 - ``mode = "frequency"``, ``0 < f < 1``: a **coverage cycle** of ``ceil(1/f)`` years from
   ``[programme] cycle_start``: every enterprise once in the cycle, no repeats. This year's
   share is ``ceil(not covered at the year's start / years left in the cycle)``; new

@@ -86,7 +86,6 @@ def write_notice(target: Path, scenario: Scenario, inputs: Inputs, projection) -
             ws.set_row(row, 13.5 * max(1, len(value) // 50 + 1))
             row += 1
         row += 1
-        header_row = row
         for col, key in enumerate(("batch", "start", "end", "batch_seed", "count")):
             ws.write_string(row, col, t[key], st.header)
         for b in projection.batches:
@@ -104,4 +103,3 @@ def write_notice(target: Path, scenario: Scenario, inputs: Inputs, projection) -
         setup_print(ws, header_rows=0, header_text=t["title"])
         ws.set_portrait()
         ws.print_area(0, 0, row, 4)
-        del header_row
