@@ -231,3 +231,15 @@ def test_the_annual_plan_and_the_status_are_byte_identical_on_a_rerun(tmp_path):
     assert sorted(digests[0]) == ["plan-notice.xlsx", "programme.json", "status.json",
                                   "status.png", "status.xlsx"]
     assert digests[0] == digests[1]
+
+
+def test_the_notice_in_english(tmp_path):
+    text = FOOD.read_text(encoding="utf-8").replace(
+        '"../../data/demo/', f'"{(ROOT / "data" / "demo").as_posix()}/')
+    path = tmp_path / "en.toml"
+    path.write_text(text + '\n[export]\nlanguage = "en"\n', encoding="utf-8")
+    assert invoke("programme", path, "-o", tmp_path / "o").exit_code == 0
+    ws = openpyxl.load_workbook(tmp_path / "o" / "plan-notice.xlsx").worksheets[0]
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert ws.title == "Plan notice"
+    assert {"Plan number", "Batch seed", "Inspections planned", "Total"} <= set(cells)
