@@ -126,13 +126,30 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @scenario_argument
 @out_option
 @encoding_option
+@click.option("--batch", "batch", type=int, default=None, metavar="K",
+              help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
     """Run the whole plan: validate, draw, assign and export.
 
+    With --batch K the scenario's [programme] plans its batch K into OUT/batch-K (a normal
+    plan folder that planner verify checks), taking the earlier batches in OUT, their
+    returned results and the full history into account.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
     """
+    if batch is not None:
+        from planner.programme.batch import run_batch
+
+        run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
+                  echo=click.echo, warn=echo_warnings)
+        return
     from planner.plan.pipeline import run_plan
+    from planner.programme.batch import refuse_whole_year
+
+    refuse_whole_year(scenario)
 
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
              warn=echo_warnings)
@@ -484,3 +501,49 @@ def regrade(scenario: Path, results_files: tuple[Path, ...], events: Path | None
 def main() -> None:
     """Entry point of the ``planner`` console script."""
     cli(prog_name="planner")
+
+
+@cli.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Programme folder for the annual plan (created if needed).")
+@click.option("--status", "status", type=click.Path(file_okay=False, path_type=Path),
+              default=None, metavar="OUT",
+              help="Report where the year in OUT stands instead of writing the annual plan.")
+@encoding_option
+@handle_errors
+def programme(scenario: Path | None, out: Path | None, status: Path | None,
+              encoding: str | None):
+    """Write the year's programme, or report where it stands.
+
+    The scenario's [programme] table cuts the plan's year into batches; OUT receives
+    programme.json (each batch's dates, seed and projected count per class, the roster's
+    capacity per batch, conflicts between minimums and caps) and plan-notice.xlsx
+    (抽查计划公告). Plan each batch with planner run SCENARIO --batch K -o OUT.
+
+    With --status OUT: per class the share inspected so far, the inspections still owed, the
+    projection to the end of the year and every enterprise at risk of missing its minimum
+    (status.json, status.xlsx, status.png in OUT); SCENARIO, when given, overrides the one
+    programme.json names.
+
+    Example: planner programme scenarios/programme/food-2016.toml -o out/food-2027
+
+    Example: planner programme --status out/food-2027
+    """
+    if status is not None:
+        if out is not None:
+            raise click.UsageError("give either -o OUT (write the annual plan) or --status OUT")
+        from planner.programme.status import programme_status, status_lines
+
+        report = programme_status(status, scenario=scenario, encoding=encoding,
+                                  progress=make_progress())
+        for line in status_lines(report, status):
+            click.echo(line)
+        return
+    if scenario is None or out is None:
+        raise click.UsageError("give SCENARIO and -o OUT (or --status OUT)")
+    from planner.programme.annual import plan_programme, summary_lines
+
+    summary = plan_programme(scenario, out, encoding=encoding, progress=make_progress())
+    for line in summary_lines(summary, out):
+        click.echo(line)

@@ -78,6 +78,8 @@ HISTORY_COLUMNS = (
     _c("inspector_id", "人员编号", required=False),
     _c("date", ("检查日期", "检查完成日期"), "inspection_date"),
     _c("result", "检查结果", required=False),
+    _c("department", ("检查部门", "部门"), required=False),
+    _c("task", ("抽查任务", "任务编号", "抽查任务编号"), required=False),
 )
 
 ITEM_COLUMNS = (

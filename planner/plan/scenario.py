@@ -143,6 +143,24 @@ class RegradeSection:
 
 
 @dataclass(frozen=True)
+class ProgrammeSection:
+    """``[programme]``: the year's batches (see :mod:`planner.programme`).
+
+    ``batches = N`` cuts ``[plan]`` start..end into N equal periods; ``batch_dates`` lists
+    each batch's first day instead (the first is ``plan.start``; each batch ends the day
+    before the next one starts). ``batch_seeds`` gives each batch its own public seed;
+    without it batch K's seed is ``f"{plan.seed}/batch-{K}"``.
+    """
+
+    batches: int | None = None
+    batch_dates: list[dt.date] = field(default_factory=list)
+    batch_seeds: list[str] = field(default_factory=list)
+    min_gap_days: int = 0
+    cap_per_enterprise: int | None = None
+    cycle_start: int | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole plan as read from one TOML file."""
 
@@ -155,6 +173,7 @@ class Scenario:
     export: ExportSection = field(default_factory=ExportSection)
     simulation: SimulationSection = field(default_factory=SimulationSection)
     regrade: RegradeSection = field(default_factory=RegradeSection)
+    programme: ProgrammeSection | None = None
 
     @property
     def label(self) -> str:
@@ -184,6 +203,7 @@ SECTIONS: dict[str, type] = {
     "export": ExportSection,
     "simulation": SimulationSection,
     "regrade": RegradeSection,
+    "programme": ProgrammeSection,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "sampling.mode": ("ratios", "frequency", "budget"),
@@ -262,6 +282,8 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         table = raw.get(name, {})
         if not isinstance(table, dict):
             raise ScenarioError(f"{name} must be a table [{name}]", file=label)
+        if name == "programme" and name not in raw:
+            continue
         sections[name] = _build(cls, table, name, base, label)
     scenario = Scenario(path=path, **sections)
     _check_rules(scenario, label)
@@ -453,6 +475,56 @@ def _check_rules(s: Scenario, label: str) -> None:
     from planner.regrade.rules import check_regrade_section
 
     check_regrade_section(s.regrade, scheme, label)
+    if s.programme is not None:
+        _check_programme(s, label)
+
+
+def _check_programme(s: Scenario, label: str) -> None:
+    """Rules of ``[programme]``: one way to cut the year, dates inside the plan, sane numbers."""
+    p = s.programme
+    if (p.batches is None) == (not p.batch_dates):
+        raise ScenarioError("give either batches = N or batch_dates = [...], not both or neither",
+                            key="programme.batches", file=label)
+    if p.batches is not None and not 1 <= p.batches <= (s.plan.end - s.plan.start).days + 1:
+        raise ScenarioError(f"must be between 1 and the plan's length in days, got {p.batches}",
+                            key="programme.batches", file=label)
+    if p.batch_dates:
+        if p.batch_dates[0] != s.plan.start:
+            raise ScenarioError(f"the first batch must start on plan.start {s.plan.start}, got "
+                                f"{p.batch_dates[0]}", key="programme.batch_dates[0]", file=label)
+        for i in range(1, len(p.batch_dates)):
+            if not p.batch_dates[i - 1] < p.batch_dates[i] <= s.plan.end:
+                raise ScenarioError("batch dates must increase and lie within the plan "
+                                    f"({s.plan.start} to {s.plan.end})",
+                                    key=f"programme.batch_dates[{i}]", file=label)
+    count = p.batches or len(p.batch_dates)
+    if p.batch_seeds and len(p.batch_seeds) != count:
+        raise ScenarioError(f"needs one seed per batch ({count}), got {len(p.batch_seeds)}",
+                            key="programme.batch_seeds", file=label)
+    if any(not seed.strip() for seed in p.batch_seeds):
+        raise ScenarioError("a batch seed is empty", key="programme.batch_seeds", file=label)
+    if p.min_gap_days < 0:
+        raise ScenarioError("must be >= 0", key="programme.min_gap_days", file=label)
+    if p.cap_per_enterprise is not None and p.cap_per_enterprise < 1:
+        raise ScenarioError("must be at least 1 inspection a year",
+                            key="programme.cap_per_enterprise", file=label)
+    if s.plan.start.year != s.plan.end.year:
+        raise ScenarioError("a programme plans one calendar year (caps and frequencies are per "
+                            "year); run one programme a year and set cycle_start for a "
+                            "multi-year coverage cycle", key="plan.end", file=label)
+    if p.cycle_start is not None and p.cycle_start > s.plan.start.year:
+        raise ScenarioError(f"the cycle cannot start after the plan's year {s.plan.start.year}",
+                            key="programme.cycle_start", file=label)
+    if s.sampling.mode == "budget":
+        raise ScenarioError("a programme plans from ratios or frequencies; mode 'budget' is "
+                            "for single plans", key="sampling.mode", file=label)
+    if s.sampling.exclusion_days is not None:
+        raise ScenarioError("a programme spaces inspections with [programme] min_gap_days; "
+                            "remove exclusion_days", key="sampling.exclusion_days", file=label)
+    if s.sampling.inclusions is not None:
+        raise ScenarioError("a programme draws its must-inspect enterprises from the "
+                            "frequencies; plan a listed enterprise in a separate plan",
+                            key="sampling.inclusions", file=label)
 
 
 def _check_class_table(

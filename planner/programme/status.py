@@ -1,0 +1,273 @@
+"""``planner programme --status OUT``: where the year stands.
+
+Per class: the enterprises, the share inspected at least once so far (returned results and
+the history; planned batches not yet returned are not counted as done), the inspections done,
+the inspections still owed (minimums), the batches planned but not returned, and the
+projection to the end of the year (the remaining batches planned in memory as
+``planner programme`` does). Then every enterprise at risk of missing its minimum: those the
+projection leaves short, and those a cap or the time left makes short now.
+
+Files: ``status.json``, ``status.xlsx`` (sheets per class, at risk, owed) and ``status.png``
+(done, planned and still owed per class). Internal: they show risk classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.common.errors import InputError
+from planner.common.io import atomic_path, write_text_atomic
+from planner.plan.pipeline import load
+from planner.programme import files
+from planner.programme.annual import project
+from planner.programme.batch import programme_batches
+from planner.programme.ledger import Ledger, build_ledger
+from planner.programme.needs import MINIMUM, assess
+from planner.publish.workbook import deterministic_workbook, make_styles, setup_print
+
+HEADERS = {
+    "zh": {"class": "风险类别", "kind": "规则", "value": "频次/比例", "enterprises": "企业数",
+           "covered": "已检查企业数", "share": "覆盖率", "done": "已完成检查",
+           "planned": "已计划未反馈", "owed": "尚欠检查", "projected_owed": "年末预计尚欠",
+           "enterprise_id": "统一社会信用代码", "risk_class": "风险类别", "reason": "原因",
+           "short": "缺口", "sheets": ("分类进度", "未达标风险企业", "尚欠检查企业")},
+    "en": {"class": "Class", "kind": "Rule", "value": "Frequency/ratio",
+           "enterprises": "Enterprises", "covered": "Inspected so far", "share": "Share",
+           "done": "Inspections done", "planned": "Planned, not returned", "owed": "Still owed",
+           "projected_owed": "Owed at year end (projected)", "enterprise_id": "Credit code",
+           "risk_class": "Class", "reason": "Reason", "short": "Short",
+           "sheets": ("By class", "At risk", "Owed")},
+}
+KINDS = {"zh": {"minimum": "最低频次", "cycle": "周期全覆盖", "ratio": "抽查比例"},
+         "en": {"minimum": "minimum", "cycle": "coverage cycle", "ratio": "ratio"}}
+CLASS_COLUMNS = ("class", "kind", "value", "enterprises", "covered", "share", "done",
+                 "planned", "owed", "projected_owed")
+
+
+def read_programme(out: Path) -> dict:
+    """Read ``programme.json`` of a programme folder.
+
+    Raises
+    ------
+    InputError
+        When the folder holds no annual plan.
+    """
+    path = Path(out) / files.PROGRAMME_JSON
+    if not path.is_file():
+        raise InputError(f"no annual plan here; write it first with planner programme SCENARIO "
+                         f"-o {out}", file=str(path))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not a readable annual plan: {exc}", file=str(path)) from None
+
+
+def programme_status(out: str | Path, *, scenario: str | Path | None = None,
+                     encoding: str | None = None, progress=None) -> dict:
+    """Report where the year stands and write ``status.json``, ``status.xlsx``, ``status.png``.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The programme folder (with ``programme.json`` and the batch folders).
+    scenario : str or pathlib.Path, optional
+        The programme's scenario, when it is no longer where ``programme.json`` says.
+    encoding : str, optional
+        CSV encoding of the inputs.
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    dict
+        The content of ``status.json``.
+
+    Raises
+    ------
+    InputError
+        When ``out`` holds no annual plan, or an input or batch file is wrong.
+    ScenarioError
+        When the scenario cannot be read.
+    """
+    out = Path(out)
+    plan = read_programme(out)
+    path = Path(scenario) if scenario else out / plan["scenario"]["path"]
+    sc, inputs = load(path, encoding=encoding, progress=progress)
+    bs = programme_batches(sc)
+    ledger = build_ledger(inputs.history, out, bs, len(bs) + 1)
+    following = next((b.number for b in bs if b.number not in ledger.returned + ledger.planned),
+                     len(bs) + 1)
+    real = ledger.events[~ledger.events["planned"]]
+    now = assess(sc, inputs.enterprises, Ledger(real, ledger.history, [], []), bs,
+                 min(following, len(bs)))
+    projection = project(sc, inputs, Ledger(ledger.events.copy(), ledger.history, [], []), bs,
+                         following)
+    # Conflicts count the planned batches as done: a batch planned but not returned is not late.
+    ahead = assess(sc, inputs.enterprises, ledger, bs, min(following, len(bs)))
+    planned = ledger.events[ledger.events["planned"]]
+    classes = []
+    for c, info in now.classes.items():
+        rows = now.frame[now.frame["risk_class"] == c]
+        covered = int((rows["done"] > 0).sum())
+        in_class = planned["enterprise_id"].isin(set(rows["enterprise_id"]))
+        classes.append({
+            "class": c, "kind": info["kind"], "value": info["value"],
+            "enterprises": info["enterprises"], "covered": covered,
+            "share": round(covered / info["enterprises"], 4) if info["enterprises"] else 0.0,
+            "done": int(rows["done"].sum()), "planned": int(in_class.sum()),
+            "owed": info["still_needed"],
+            "projected_owed": projection.end.classes[c]["still_needed"],
+        })
+    at_risk = [{**u, "reason": "projection", "short": u["owed"]} for u in projection.unmet]
+    at_risk += [{"enterprise_id": x["enterprise_id"], "risk_class": x["risk_class"],
+                 "owed": x["owed"], "reason": x["rule"], "short": x["short"]}
+                for x in ahead.conflicts if following <= len(bs) or x["rule"] == "cap"]
+    at_risk.sort(key=lambda d: (d["enterprise_id"], d["reason"]))
+    owed = now.frame[(now.frame["kind"] == MINIMUM) & (now.frame["owed"] > 0)]
+    status = {
+        "programme": plan["programme"]["id"],
+        "batches": {"returned": ledger.returned, "planned": ledger.planned,
+                    "next": following if following <= len(bs) else None},
+        "classes": classes,
+        "at_risk": at_risk,
+        "owed": [{"enterprise_id": r.enterprise_id, "risk_class": r.risk_class,
+                  "owed": int(r.owed)} for r in owed.itertuples()],
+    }
+    write_text_atomic(out / files.STATUS_JSON,
+                      json.dumps(status, ensure_ascii=False, indent=2) + "\n")
+    created = dt.datetime.combine(sc.plan.start, dt.time())
+    write_status_workbook(out / files.STATUS_XLSX, status, sc.export.language, created)
+    write_status_chart(out / files.STATUS_PNG, status)
+    return status
+
+
+def _sheet(wb, st, name: str, headers: list[str], rows: list[list], percent=()) -> None:
+    ws = wb.add_worksheet(name)
+    share = wb.add_format({"font_name": "SimSun", "font_size": 10, "border": 1,
+                           "valign": "vcenter", "num_format": "0.0%"})
+    for col, text in enumerate(headers):
+        ws.write_string(0, col, text, st.header)
+        ws.set_column(col, col, max(12, min(40, 2 * len(text) + 4)))
+    for r, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            if col in percent:
+                ws.write_number(r, col, float(value), share)
+            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, bool):
+                ws.write_number(r, col, float(value), st.number if float(value).is_integer()
+                                else st.decimal)
+            else:
+                ws.write_string(r, col, str(value), st.text)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    setup_print(ws, header_text=name)
+
+
+def write_status_workbook(target: Path, status: dict, language: str,
+                          created: dt.datetime) -> None:
+    """Write ``status.xlsx``: per class, the enterprises at risk, and what each still owes.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The workbook.
+    status : dict
+        From :func:`programme_status`.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The document's created time (fixed, for byte-identical files).
+    """
+    h = HEADERS[language]
+    by_class, risk, owed = h["sheets"]
+    with deterministic_workbook(target, created=created, title=by_class) as wb:
+        st = make_styles(wb)
+        kinds = KINDS[language]
+        _sheet(wb, st, by_class, [h[c] for c in CLASS_COLUMNS],
+               [[kinds.get(row[c], row[c]) if c == "kind" else row[c] for c in CLASS_COLUMNS]
+                for row in status["classes"]], percent=(CLASS_COLUMNS.index("share"),))
+        _sheet(wb, st, risk, [h[c] for c in ("enterprise_id", "risk_class", "reason", "short")],
+               [[r["enterprise_id"], r["risk_class"], r["reason"], r["short"]]
+                for r in status["at_risk"]])
+        _sheet(wb, st, owed, [h[c] for c in ("enterprise_id", "risk_class", "owed")],
+               [[r["enterprise_id"], r["risk_class"], r["owed"]] for r in status["owed"]])
+
+
+def write_status_chart(target: Path, status: dict) -> None:
+    """Draw ``status.png``: per class, inspections done, planned and still owed (ASCII text).
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The PNG.
+    status : dict
+        From :func:`programme_status`.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    frame = pd.DataFrame(status["classes"])
+    labels = [c if c.isascii() else f"class {i + 1}" for i, c in enumerate(frame["class"])]
+    x = np.arange(len(frame))
+    with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 10}):
+        fig = Figure(figsize=(8, 4.5), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.bar(x, frame["done"], color="#1f5fa8", label="done")
+        ax.bar(x, frame["planned"], bottom=frame["done"], color="#8fb3de",
+               label="planned, not returned")
+        ax.bar(x, frame["owed"] - frame["planned"].clip(upper=frame["owed"]),
+               bottom=frame["done"] + frame["planned"], color="#d9822b",
+               label="still to plan")
+        for i, short in enumerate(frame["projected_owed"]):
+            if short:
+                ax.annotate(f"{short} short at year end", (x[i], 0), ha="center",
+                            va="bottom", color="#b00000", fontsize=9)
+        ax.set_xticks(x, labels)
+        ax.set_ylabel("inspections")
+        ax.set_title(f"Programme {status['programme']}: inspections by class"
+                     if status["programme"].isascii() else "Programme: inspections by class",
+                     loc="left")
+        ax.legend(frameon=False, fontsize=9)
+        fig.tight_layout()
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+
+
+def status_lines(status: dict, out: Path) -> list[str]:
+    """Render the status for a terminal.
+
+    Parameters
+    ----------
+    status : dict
+        From :func:`programme_status`.
+    out : pathlib.Path
+        The programme folder.
+
+    Returns
+    -------
+    list of str
+        Lines.
+    """
+    b = status["batches"]
+    lines = [f"Programme {status['programme']}: batches returned {b['returned'] or 'none'}, "
+             f"planned {b['planned'] or 'none'}, next {b['next'] or 'none'}",
+             f"  {'class':<7}{'rule':<14}{'covered':>14}{'done':>7}{'planned':>9}"
+             f"{'owed':>7}{'owed at end':>13}"]
+    for r in status["classes"]:
+        lines.append(f"  {r['class']:<7}{r['kind'] + ' ' + r['value']:<14}"
+                     f"{r['covered']:>6}/{r['enterprises']:<4}{r['share']:>4.0%}{r['done']:>7}"
+                     f"{r['planned']:>9}{r['owed']:>7}{r['projected_owed']:>13}")
+    lines.append(f"At risk of missing the minimum: {len(status['at_risk'])} enterprise(s)")
+    for r in status["at_risk"][:20]:
+        lines.append(f"  {r['enterprise_id']} (class {r['risk_class']}): {r['reason']}, "
+                     f"{r['short']} short")
+    lines.append(f"Wrote {out / files.STATUS_JSON}, {out / files.STATUS_XLSX}, "
+                 f"{out / files.STATUS_PNG}")
+    return lines
