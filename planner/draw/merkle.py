@@ -1,4 +1,4 @@
-"""A Merkle tree over the eligible (stratum, enterprise id) pairs, and membership proofs.
+r"""A Merkle tree over the eligible (stratum, enterprise id) pairs, and membership proofs.
 
 The commitment (:mod:`planner.draw.commit`) publishes the root of this tree before the seed
 exists; an enterprise's path to the root later proves its stratum without the list being
@@ -8,7 +8,7 @@ published. The rules, written so that any language can recompute them:
   ``S2``, and the canonical id: stripped, upper case), UTF-8 encoded;
 - leaves are in *canonical order*: by stratum number (S1, S2, ... S10), then by enterprise id
   in code-point (for credit codes: ASCII) order;
-- a leaf hashes to ``sha256(b"\\x00" + leaf)``, two nodes to ``sha256(b"\\x01" + left + right)``
+- a leaf hashes to ``sha256(b"\x00" + leaf)``, two nodes to ``sha256(b"\x01" + left + right)``
   (raw 32-byte digests; the prefixes keep leaves and nodes apart);
 - each level pairs its nodes left to right; an odd last node moves up unchanged;
 - the root of no leaves is ``sha256(b"")``.

@@ -27,8 +27,8 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
 from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.draw import record as rec
-from planner.draw.commit import check_draw
 from planner.draw import tickets
+from planner.draw.commit import check_draw
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.plan.inputs import Inputs

@@ -37,14 +37,14 @@ class PlanSection:
     id: str
     name: str
     authority: str
+    seed: str | None = None
     start: dt.date
     end: dt.date
-    seed: str | None = None
-    seed_source: str | None = None
     task_id: str | None = None
     task_name: str | None = None
     check_type: str = "不定向"
     items: list[str] = field(default_factory=list)
+    seed_source: str | None = None
 
 
 @dataclass(frozen=True)
