@@ -144,3 +144,26 @@ def test_weighted_draws_cannot_be_committed(tmp_path):
     scenario, inputs = load(plan.scenario)
     with pytest.raises(ScenarioError, match="remove weight_by to commit"):
         commit_stage(scenario, inputs, plan.out)
+
+
+def test_run_and_simulate_without_a_seed_say_what_is_missing(tmp_path):
+    plan = write_plan(tmp_path)
+    result = run("run", plan.scenario, "-o", plan.out)
+    assert result.exit_code == 2
+    assert "plan.seed: required key is missing: the draw needs the seed" in result.output
+    assert not (plan.out / "sample.csv").exists()
+    result = run("simulate", plan.scenario, "-o", tmp_path / "sim")
+    assert result.exit_code == 2
+    assert "plan.seed: required key is missing: the simulation's replications come from" in result.output
+
+
+def test_publishing_twice_gives_the_same_bytes(tmp_path):
+    from tests.support.public import committed_draw
+
+    plan = committed_draw(tmp_path, replace=1)
+    invoke("publish", plan.out, "-o", tmp_path / "p1")
+    invoke("publish", plan.out, "-o", tmp_path / "p2")
+    invoke("publish", plan.out, "-o", tmp_path / "p2")  # an existing bundle is replaced whole
+    first = {p.name: p.read_bytes() for p in (tmp_path / "p1").iterdir()}
+    assert first == {p.name: p.read_bytes() for p in (tmp_path / "p2").iterdir()}
+    assert len(first) == 4
