@@ -143,7 +143,8 @@ def build_commitment(scenario: Scenario, quotas, pool, hashes: dict[str, str],
              for s, v in quotas.strata.items()),
             key=lambda row: merkle.label_number(row["label"])),
         "eligible": len(pairs),
-        "merkle": {"root": merkle.root(pairs), "leaves": len(pairs), **merkle.RULES},
+        "merkle": {"root": merkle.root(pairs, ordered=True), "leaves": len(pairs),
+                   **merkle.RULES},
         "classes": "public" if classes_public else "private",
     }
     if classes_public:

@@ -70,7 +70,8 @@ def canonical_order(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     list of (str, str)
         Sorted by stratum number, then id.
     """
-    return sorted(pairs, key=lambda p: (label_number(p[0]), p[1]))
+    numbers = {label: label_number(label) for label in {p[0] for p in pairs}}
+    return sorted(pairs, key=lambda p: (numbers[p[0]], p[1]))
 
 
 def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
@@ -99,20 +100,22 @@ def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     return out
 
 
-def root(pairs: Sequence[tuple[str, str]]) -> str:
+def root(pairs: Sequence[tuple[str, str]], *, ordered: bool = False) -> str:
     """Return the hex Merkle root of (stratum, enterprise id) pairs (sorted here first).
 
     Parameters
     ----------
     pairs : sequence of (str, str)
         Neutral stratum label and canonical enterprise id, in any order.
+    ordered : bool
+        The pairs are already in canonical order (:func:`canonical_order`); skips sorting.
 
     Returns
     -------
     str
         64 hex digits.
     """
-    leaves = [leaf_hash(s, e) for s, e in canonical_order(pairs)]
+    leaves = [leaf_hash(s, e) for s, e in (pairs if ordered else canonical_order(pairs))]
     return levels(leaves)[-1][0].hex()
 
 
