@@ -11,7 +11,7 @@ import os
 import pytest
 
 from planner.publish.verifier import render_verifier
-from tests.support.browser import dump_dom, find_chromium, verdict
+from tests.support.browser import DevTools, dump_dom, find_chromium, verdict
 from tests.support.public import committed_draw, invoke
 
 pytestmark = pytest.mark.browser
@@ -166,3 +166,33 @@ def test_the_eligible_list_recomputes_the_whole_draw(browser, bundle, tmp_path):
     assert any(i.startswith("list.csv: its Merkle root is ") for i in items)
     assert any(i.startswith(f"list.csv: stratum {victim['stratum']} has ") for i in items)
     assert any(i.startswith(f"list.csv: {victim['enterprise_id']} is drawn in ") for i in items)
+
+
+def test_files_chosen_in_the_file_picker_are_checked(browser, bundle, tmp_path):
+    """A person opens the published page and picks a proof, the eligible list and a notice."""
+    plan, public = bundle
+    eid = plan.enterprises["enterprise_id"][0]
+    proof = plan.out / "proofs" / f"proof-{eid}.json"
+    outcome = json.loads(proof.read_text(encoding="utf-8"))["outcome"]
+    tools = DevTools(browser, public / "verify.html")
+    try:
+        first = tools.wait_for("document.getElementById('verdict').className")
+        assert first == "ok"
+        tools.choose_files("#files", [proof, plan.out / "eligible-audit.csv",
+                                      public / "commitment.json", public / "task-notice.xlsx"])
+        tools.wait_for("document.getElementById('loaded').children.length === 4")
+        text = tools.wait_for("(t => t.includes('whole draw recomputed') && t)"
+                              "(document.getElementById('verdict').textContent)")
+        assert text.startswith("verified"), text
+        assert f"proof of {eid}: {outcome}" in text
+        assert "task-notice.xlsx: not checked here" in text
+        # a forged eligible list chosen next turns the verdict
+        forged = tmp_path / "forged.csv"
+        lines = (plan.out / "eligible-audit.csv").read_text(encoding="utf-8").splitlines()
+        forged.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+        tools.choose_files("#files", [forged])
+        text = tools.wait_for("(t => t.startsWith('not verified') && t)"
+                              "(document.getElementById('verdict').textContent)")
+        assert "forged.csv: its Merkle root is " in text
+    finally:
+        tools.close()
