@@ -62,8 +62,8 @@ def test_draw_needs_the_seed_and_takes_it_from_the_option(tmp_path):
     invoke("commit", plan.scenario, "-o", plan.out)
     result = run("draw", plan.scenario, "-o", plan.out)
     assert result.exit_code == 2
-    assert ("plan.seed: required key is missing: the draw needs the seed; set [plan] seed or "
-            "pass --seed") in result.output
+    assert ("plan.seed: required key is missing: the draw needs the seed; set [plan] seed, or "
+            "pass --seed to planner draw") in result.output
     assert not (plan.out / "sample.csv").exists()
     invoke("draw", plan.scenario, "-o", plan.out, "--seed", SEED)
     record = json.loads((plan.out / "draw-record.json").read_text(encoding="utf-8"))
@@ -152,6 +152,11 @@ def test_run_and_simulate_without_a_seed_say_what_is_missing(tmp_path):
     assert result.exit_code == 2
     assert "plan.seed: required key is missing: the draw needs the seed" in result.output
     assert not (plan.out / "sample.csv").exists()
+    invoke("commit", plan.scenario, "-o", plan.out)
+    invoke("draw", plan.scenario, "-o", plan.out, "--seed", SEED)
+    before = (plan.out / "sample.csv").read_bytes()
+    assert "Export:" in invoke("run", plan.scenario, "-o", plan.out)  # the seed of the draw
+    assert (plan.out / "sample.csv").read_bytes() == before
     result = run("simulate", plan.scenario, "-o", tmp_path / "sim")
     assert result.exit_code == 2
     assert "plan.seed: required key is missing: the simulation's replications come from" in result.output

@@ -142,3 +142,16 @@ def test_proof_of_an_enterprise_that_was_not_eligible(tmp_path):
     proof = build_proof(plan.out, eid)
     assert proof["enterprise_id"] == eid.upper()
     assert proof["merkle"]["leaf"] == f"{proof['stratum']}:{eid.upper()}"
+
+
+def test_a_replacement_reason_that_names_an_inspector_is_withheld(tmp_path):
+    plan = committed_draw(tmp_path, replace=0)
+    sample = pd.read_csv(plan.out / "sample.csv", dtype=str)
+    invoke("draw", plan.scenario, "-o", plan.out, "--replace", sample["enterprise_id"][0],
+           "--reason", "检查员2 reports it closed")
+    invoke("assign", plan.scenario, "-o", plan.out)
+    invoke("export", plan.scenario, "-o", plan.out)
+    output = invoke("publish", plan.out, "-o", tmp_path / "public")
+    assert "withheld: replacement 1 reason (names '检查员2')" in output
+    doc = json.loads((tmp_path / "public" / "draw-record-public.json").read_text(encoding="utf-8"))
+    assert doc["replacements"][0]["reason"] == WITHHELD
