@@ -155,3 +155,15 @@ def test_a_replacement_reason_that_names_an_inspector_is_withheld(tmp_path):
     assert "withheld: replacement 1 reason (names '检查员2')" in output
     doc = json.loads((tmp_path / "public" / "draw-record-public.json").read_text(encoding="utf-8"))
     assert doc["replacements"][0]["reason"] == WITHHELD
+
+
+def test_publish_bundle_as_a_library_call(tmp_path):
+    from planner.publish.bundle import publish_bundle
+
+    plan = committed_draw(tmp_path, replace=0)
+    add_results(plan, tmp_path, remark=lambda t: "P003 在场" if t.endswith("1") else "")
+    result = publish_bundle(plan.out, tmp_path / "public")
+    assert result.files == ["commitment.json", "draw-record-public.json", "task-notice.xlsx",
+                            "result-notice.xlsx", "verify.html"]
+    assert result.withheld and all(w.endswith("(names 'P003')") for w in result.withheld)
+    assert result.summary_lines()[0].startswith(f"Published 5 files to {tmp_path / 'public'}")
