@@ -39,7 +39,7 @@ def bundle(tmp_path_factory):
     return plan, public
 
 
-def page_with(tmp_path, public, record=None, attachments=None, seed=None):
+def page_with(tmp_path, public, record=None, attachments=None):
     """A verify.html for the bundle, its record edited (as a forger would) and files attached."""
     doc = json.loads((public / "draw-record-public.json").read_text(encoding="utf-8"))
     if record:
@@ -196,3 +196,35 @@ def test_files_chosen_in_the_file_picker_are_checked(browser, bundle, tmp_path):
         assert "forged.csv: its Merkle root is " in text
     finally:
         tools.close()
+
+
+def test_a_replacement_that_skipped_the_next_ticket(browser, bundle, tmp_path):
+    """A forger swaps the replacement for a later enterprise and recomputes its ticket: the page
+    alone cannot tell, the eligible list can."""
+    import hashlib
+
+    plan, public = bundle
+    doc = json.loads((public / "draw-record-public.json").read_text(encoding="utf-8"))
+    rep = doc["replacements"][0]
+    audit = (plan.out / "eligible-audit.csv").read_text(encoding="utf-8").splitlines()[1:]
+    taken = {d["enterprise_id"] for d in doc["drawn"]} | {rep["replaced_by"]}
+    digest = lambda e: hashlib.sha256(f"{doc['seed']}:{e}".encode()).hexdigest()  # noqa: E731
+    later = sorted((digest(e), e) for e, s in (line.split(",") for line in audit)
+                   if s == rep["stratum"] and e not in taken and digest(e) > digest(rep["replaced_by"]))
+    d, other = later[0]
+
+    def forge(doc):
+        r = doc["replacements"][0]
+        honest = r["replaced_by"]
+        r.update(replaced_by=other, digest=d, ticket=repr(int(d, 16) / 2**256))
+        for s in doc["sample"]:
+            if s["enterprise_id"] == honest:
+                s.update(enterprise_id=other, ticket=r["ticket"])
+    text, _ = check(browser, page_with(tmp_path, public, forge))
+    assert text.startswith("verified"), text
+    text, items = check(browser, page_with(
+        tmp_path, public, forge,
+        attachments=[("eligible-audit.csv", (plan.out / "eligible-audit.csv").read_text())]))
+    assert text.startswith("not verified (验证未通过): 1 difference(s)"), text
+    assert items[0] == (f"eligible-audit.csv: replacement 1 should take {rep['replaced_by']}, "
+                        f"the record says {other}")
