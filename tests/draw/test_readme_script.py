@@ -1,6 +1,7 @@
 """The README's scripts recompute a published draw and check a proof: the docs cannot drift."""
 
 import csv
+import hashlib
 import json
 import re
 import subprocess
@@ -42,6 +43,15 @@ def published(out):
         rows = list(csv.DictReader(fh))
     return sorted(f"{r['enterprise_id']},{labels[r['stratum']]},{r['ticket']},{r['rank']}"
                   for r in rows)
+
+
+def proof_of(plan, eid):
+    invoke("proof", plan.out, eid)
+    return json.loads((plan.out / "proofs" / f"proof-{eid}.json").read_text(encoding="utf-8"))
+
+
+def digest_of(seed, eid):
+    return hashlib.sha256(f"{seed}:{eid}".encode()).hexdigest()
 
 
 def test_the_readme_states_the_ticket_formula():
@@ -105,6 +115,23 @@ def test_the_proof_script_checks_drawn_replaced_and_spared_enterprises(tmp_path)
         done = run_script(tmp_path, "Commit, draw, publish", public, proof)
         assert done.stdout.strip().endswith(ending), done.stdout
         assert done.stdout.startswith(f"{eid}: stratum S")
+    # a record whose replacement passed over the next enterprise fails that enterprise's proof
+    bundle_path = public / "draw-record-public.json"
+    doc = json.loads(bundle_path.read_text(encoding="utf-8"))
+    stratum = doc["replacements"][0]["stratum"]
+    taken = {d["enterprise_id"] for d in doc["drawn"]} | {replaced["replaced_by"]}
+    audit = pd.read_csv(plan.out / "eligible-audit.csv", dtype=str)
+    candidates = audit[(audit["stratum"] == stratum) & ~audit["enterprise_id"].isin(taken)]
+    honest = proof_of(plan, replaced["replaced_by"])
+    later = next(e for e in candidates["enterprise_id"]
+                 if digest_of(doc["seed"], e) > honest["digest"])
+    doc["replacements"][0]["replaced_by"] = later
+    bundle_path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    forged = tmp_path / "forged-proof.json"
+    forged.write_text(json.dumps(dict(honest, outcome="not drawn", replacements=[])), encoding="utf-8")
+    done = run_script(tmp_path, "Commit, draw, publish", public, forged, check=False)
+    assert done.returncode != 0
+    assert "a replacement passed this enterprise over" in done.stderr
     # a proof that claims another stratum does not lead to the committed root
     data = json.loads(proof.read_text(encoding="utf-8"))
     data["stratum"] = "S1" if data["stratum"] != "S1" else "S2"

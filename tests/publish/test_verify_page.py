@@ -228,3 +228,12 @@ def test_a_replacement_that_skipped_the_next_ticket(browser, bundle, tmp_path):
     assert text.startswith("not verified (验证未通过): 1 difference(s)"), text
     assert items[0] == (f"eligible-audit.csv: replacement 1 should take {rep['replaced_by']}, "
                         f"the record says {other}")
+    # the passed-over enterprise's proof, even forged to agree with the record, shows it
+    invoke("proof", plan.out, rep["replaced_by"])
+    proof = json.loads((plan.out / "proofs" / f"proof-{rep['replaced_by']}.json").read_text())
+    proof.update(outcome="not drawn", replacements=[])
+    text, items = check(browser, page_with(tmp_path, public, forge,
+                                           attachments=[("proof.json", json.dumps(proof))]))
+    assert text.startswith("not verified (验证未通过): 1 difference(s)"), text
+    assert items[0] == (f"proof of {rep['replaced_by']}: its ticket is below that of {other}, "
+                        "which replacement 1 took instead")
