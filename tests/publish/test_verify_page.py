@@ -237,3 +237,17 @@ def test_a_replacement_that_skipped_the_next_ticket(browser, bundle, tmp_path):
     assert text.startswith("not verified (验证未通过): 1 difference(s)"), text
     assert items[0] == (f"proof of {rep['replaced_by']}: its ticket is below that of {other}, "
                         "which replacement 1 took instead")
+
+
+def test_published_text_cannot_break_out_of_the_page(browser, bundle, tmp_path):
+    _, public = bundle
+    hostile = '</script><script>document.title="owned"</script><b>x</b>'
+
+    def reason(doc):
+        doc["replacements"][0]["reason"] = hostile
+    page = page_with(tmp_path, public, reason)
+    dom = dump_dom(browser, page)
+    text, items = verdict(dom)
+    assert text.startswith("verified"), text
+    assert "owned" not in dom.split("<body")[0]
+    assert "&lt;/script&gt;&lt;script&gt;document.title" in dom  # shown as text in the table
