@@ -167,9 +167,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
 @click.option("--scale-down", is_flag=True,
               help="When the roster cannot staff the allocation, draw fewer from the "
               'lowest-risk classes first (as [sampling] on_short_capacity = "scale-down").')
+@click.option("--seed", default=None, metavar="TEXT",
+              help="The public seed, when the scenario does not name it ([plan] seed); "
+              "e.g. the lottery numbers that [plan] seed_source announced.")
 @handle_errors
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
-         reason: str | None, scale_down: bool):
+         reason: str | None, scale_down: bool, seed: str | None):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
@@ -179,12 +182,17 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     With --replace and --reason, the draw already in OUT is kept and the named enterprises
     are replaced by the next-lowest tickets of their strata; the record says why.
 
+    When OUT holds a commitment (planner commit), the draw refuses, naming each difference,
+    unless the inputs still give the committed eligible list.
+
     Example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
+
+    Committed example: planner draw plan.toml -o out/q1 --seed 3-8-1
 
     Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
     """
-    from planner.draw.stage import draw_stage, replace_stage, with_scale_down
+    from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
     from planner.plan.pipeline import load
 
     if (replace_ids is None) != (reason is None):
@@ -193,8 +201,12 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
+    loaded = with_seed(loaded, seed)
     echo_warnings(inputs.warnings)
     if replace_ids is not None:
+        from planner.draw.stage import seed_from_record
+
+        loaded = seed_from_record(loaded, out)
         ids = [i.strip() for i in replace_ids.split(",")]
         result = replace_stage(loaded, inputs, out, ids, reason, progress=make_progress())
     else:
@@ -494,6 +506,84 @@ def regrade(scenario: Path, results_files: tuple[Path, ...], events: Path | None
                               as_of=as_of.date() if as_of else None, encoding=encoding,
                               holidays=holidays, progress=make_progress())
     echo_warnings(result.warnings)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@scenario_argument
+@out_option
+@encoding_option
+@handle_errors
+def commit(scenario: Path, out: Path, encoding: str | None):
+    """Fix the eligible list before the seed exists: write OUT/commitment.json.
+
+    Run it before the seed is drawn, with [plan] seed_source saying how the seed will be
+    produced and no [plan] seed. Writes OUT/commitment.json (publish it at once: the plan,
+    the SHA-256 of every input, each stratum's eligible and drawn counts under neutral
+    labels S1, S2, ..., and the Merkle root of the eligible (stratum, enterprise) pairs),
+    and, kept private, OUT/commitment-key.json (what each label stands for) and
+    OUT/eligible-audit.csv (the eligible list for auditors). planner draw into OUT then
+    refuses inputs that no longer give this list.
+
+    Example: planner commit scenarios/committed-draw.toml -o out/q1
+    """
+    from planner.draw.commit import commit_stage, commit_summary
+    from planner.plan.pipeline import load
+
+    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    echo_warnings(inputs.warnings)
+    commitment = commit_stage(loaded, inputs, out, progress=make_progress())
+    for line in commit_summary(commitment, out):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("enterprise_id")
+@click.option("-o", "--output", "target", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the proof (default: OUT/proofs/proof-ID.json).")
+@handle_errors
+def proof(out: Path, enterprise_id: str, target: Path | None):
+    """Write the proof of why an enterprise was drawn, or why not.
+
+    The proof holds the enterprise's stratum (neutral label), ticket, digest and rank, its
+    stratum's eligible and drawn counts and threshold ticket, the replacements that touched
+    it, and its Merkle path to the committed root. Check it in verify.html (file picker)
+    or with the README's script.
+
+    Example: planner proof out/q1 91150802MA0Q4XXXXX
+    """
+    from planner.draw.proof import write_proof
+
+    path = write_proof(out, enterprise_id, target)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    click.echo(f"{data['enterprise_id']}: {data['outcome']} (stratum {data['stratum']}, rank "
+               f"{data['rank']} of {data['stratum_eligible']}, {data['stratum_drawn']} drawn)")
+    click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--public", "public", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The bundle folder to write (replaced whole).")
+@handle_errors
+def publish(out: Path, public: Path):
+    """Write the public bundle (一公开) of the committed plan in OUT.
+
+    PUBLIC gets the task notice (抽查任务公告), the result notice (抽查结果公告) once results
+    exist, commitment.json, draw-record-public.json (seed and its source, counts per
+    stratum under neutral labels, each drawn enterprise with ticket and rank, replacements
+    and reasons) and verify.html, which checks the draw in a browser, offline. No risk
+    class, no inspector data; free text only when it passes the privacy check.
+
+    Example: planner publish out/q1 -o out/q1-public
+    """
+    from planner.publish.bundle import publish_bundle
+
+    result = publish_bundle(out, public, progress=make_progress())
     for line in result.summary_lines():
         click.echo(line)
 

@@ -245,6 +245,9 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         When ``sample.csv`` does not fit the inputs, or the separate-pairs file is bad.
     """
     out = Path(out)
+    from planner.draw.stage import seed_from_record
+
+    scenario = seed_from_record(scenario, out)
     if not (out / SAMPLE_NAME).is_file():
         from planner.draw.stage import draw_stage
 
@@ -372,6 +375,9 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     InfeasiblePlanError
         With every reason found, in data terms.
     """
+    from planner.draw.stage import require_seed
+
+    require_seed(scenario)
     rules = rules_of(scenario)
     seed = scenario.plan.seed
     directory = inputs.enterprises[["enterprise_id", "name", "district", "station"]]

@@ -199,6 +199,7 @@ def build_record(draw, out: Path) -> dict[str, Any]:
                 original["ticket"], original["digest"], strict=True)
         ],
         "replacements": [dict(r) for r in draw.replacements],
+        **({"commitment": draw.commitment} if draw.commitment else {}),
     }
 
 

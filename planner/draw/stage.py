@@ -28,6 +28,7 @@ from planner.common.errors import InputError, Problem, ScenarioError, Verificati
 from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.draw import record as rec
 from planner.draw import tickets
+from planner.draw.commit import check_draw
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.plan.inputs import Inputs
@@ -75,6 +76,7 @@ class Draw:
     replacements: list[dict] = field(default_factory=list)
     scenario_sha256: str = ""
     pool_sha256: str = ""
+    commitment: dict | None = None
 
     def ticket_rule(self) -> str:
         """Return the selection rule, as written in the record."""
@@ -148,6 +150,60 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     InfeasiblePlanError
         When the roster cannot staff the allocation (and scaling down is off).
     """
+    require_seed(scenario)
+    ent = inputs.enterprises
+    elig, quotas, pool, files, hashes = eligible_strata(scenario, inputs, progress=progress)
+    keep = elig.eligible
+    if progress:
+        progress(f"draw: tickets for {len(pool):,} eligible enterprises")
+    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
+    key = None
+    if scenario.sampling.weight_by:
+        weights = _weights(ent, keep, scenario, inputs)
+        exact = [tickets.hex_to_ticket(h) for h in tickets.words_to_hex(
+            pool[list(tickets.WORDS)].to_numpy())]
+        pool[WEIGHT_KEY] = tickets.weighted_key(np.array(exact), weights)
+        key = WEIGHT_KEY
+    if progress:
+        progress("draw: n lowest tickets per stratum")
+    pool = tickets.order_pool(pool, key)
+    limit = tickets.quota_of(pool["stratum"], quotas.quota())
+    draw = Draw(scenario, elig, quotas, pool, pool.iloc[:0], files, hashes,
+                names=ent["name"].to_numpy(dtype=object),
+                scenario_sha256=sha256_file(scenario.path))
+    draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
+    return draw
+
+
+def eligible_strata(scenario: Scenario, inputs: Inputs, *, progress=None):
+    """Return what the draw fixes before the seed: eligibility, quotas and the strata.
+
+    Nothing here depends on the seed, so ``planner commit`` can fix it before the seed exists.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (its seed is not used).
+    inputs : Inputs
+        Validated inputs of the same scenario.
+    progress : callable, optional
+        Called with a short text before each step.
+
+    Returns
+    -------
+    tuple
+        ``(eligibility, quotas, pool, files, hashes)``: the pool holds every eligible
+        enterprise with ``enterprise_id``, ``risk_class``, ``risk_rank``, ``src`` and
+        ``stratum``; files and hashes map each input (the inclusion list too) to its path
+        and SHA-256.
+
+    Raises
+    ------
+    InputError
+        When the inclusion list is wrong.
+    InfeasiblePlanError
+        When the roster cannot staff the allocation (and scaling down is off).
+    """
     ent = inputs.enterprises
     files = dict(inputs.files)
     hashes = dict(inputs.hashes)
@@ -169,25 +225,84 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     capacity = roster_capacity(inputs.inspectors, scenario.assignment.team_size)
     quotas = plan_quotas(pool, scenario, capacity, elig.mandatory_classes)
     pool = pool.drop(columns=["district", "listed"])
-    if progress:
-        progress(f"draw: tickets for {len(pool):,} eligible enterprises")
-    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
-    key = None
-    if scenario.sampling.weight_by:
-        weights = _weights(ent, keep, scenario, inputs)
-        exact = [tickets.hex_to_ticket(h) for h in tickets.words_to_hex(
-            pool[list(tickets.WORDS)].to_numpy())]
-        pool[WEIGHT_KEY] = tickets.weighted_key(np.array(exact), weights)
-        key = WEIGHT_KEY
-    if progress:
-        progress("draw: n lowest tickets per stratum")
-    pool = tickets.order_pool(pool, key)
-    limit = tickets.quota_of(pool["stratum"], quotas.quota())
-    draw = Draw(scenario, elig, quotas, pool, pool.iloc[:0], files, hashes,
-                names=ent["name"].to_numpy(dtype=object),
-                scenario_sha256=sha256_file(scenario.path))
-    draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
-    return draw
+    return elig, quotas, pool, files, hashes
+
+
+def with_seed(scenario: Scenario, seed: str | None) -> Scenario:
+    """Return the scenario with ``[plan] seed`` set to ``seed`` (``None``: unchanged).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    seed : str or None
+        The seed given on the command line (``--seed``).
+
+    Returns
+    -------
+    Scenario
+        The plan with that seed.
+
+    Raises
+    ------
+    ScenarioError
+        When the seed is blank, or the scenario already names a different seed.
+    """
+    if seed is None:
+        return scenario
+    if not seed.strip():
+        raise ScenarioError("--seed must not be empty", key="plan.seed", file=scenario.label)
+    if scenario.plan.seed is not None and scenario.plan.seed != seed:
+        raise ScenarioError(
+            f"the scenario says seed {scenario.plan.seed!r} but --seed gives {seed!r}; "
+            "give the seed in one place", key="plan.seed", file=scenario.label)
+    return replace(scenario, plan=replace(scenario.plan, seed=seed))
+
+
+def seed_from_record(scenario: Scenario, out: Path) -> Scenario:
+    """Return the scenario with the seed of the draw in ``out`` when it names none itself.
+
+    ``planner draw --seed S`` leaves the scenario without a seed; the later stages take it
+    from ``out/draw-record.json``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    out : pathlib.Path
+        The output folder.
+
+    Returns
+    -------
+    Scenario
+        The plan with a seed where the record has one.
+    """
+    if scenario.plan.seed is not None:
+        return scenario
+    previous = _previous_record(Path(out))
+    if previous and isinstance(previous.get("seed"), str):
+        return with_seed(scenario, previous["seed"])
+    return scenario
+
+
+def require_seed(scenario: Scenario) -> None:
+    """Raise when the scenario has no seed yet (``planner commit`` runs without one).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+
+    Raises
+    ------
+    ScenarioError
+        When ``[plan] seed`` is not set.
+    """
+    if scenario.plan.seed is None:
+        raise ScenarioError(
+            "required key is missing: the draw needs the seed; set [plan] seed, or pass "
+            "--seed to planner draw (planner commit is the only step that runs without it)",
+            key="plan.seed", file=scenario.label)
 
 
 def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):
@@ -350,6 +465,7 @@ def draw_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) 
     """
     out = Path(out)
     draw = compute_draw(scenario, inputs, progress=progress)
+    draw.commitment = check_draw(draw, out)
     carried = dropped = 0
     previous = _previous_record(out)
     if previous and previous.get("replacements"):
@@ -413,6 +529,7 @@ def replace_stage(
         raise InputError("--reason: say why, e.g. --reason '已注销 (deregistered)'",
                          file="--reason")
     draw = compute_draw(scenario, inputs, progress=progress)
+    draw.commitment = check_draw(draw, out)
     if not _same_original(draw, previous):
         raise VerificationError(
             f"the draw in {out} no longer follows from the scenario and inputs, so it cannot "

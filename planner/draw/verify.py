@@ -25,6 +25,7 @@ from planner import __version__
 from planner.common.errors import InputError, PlannerError, VerificationError
 from planner.common.io import read_table, sha256_file
 from planner.draw import record as rec
+from planner.draw.commit import chain_differences
 from planner.draw.record import draw_parameters, scenario_with_parameters
 from planner.draw.stage import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
 from planner.plan.inputs import load_inputs
@@ -48,7 +49,13 @@ class Verified:
                  f"follow from the inputs, whose SHA-256 are as recorded")
         if d.replacements:
             first += f" ({len(d.replacements)} replacement(s) checked)"
-        return [first] + [f"note: {x}" for x in self.notes]
+        lines = [first]
+        if d.commitment:
+            lines.append(f"chain: commitment {d.commitment['sha256']} (Merkle root "
+                         f"{d.commitment['merkle_root']}) -> seed {d.scenario.plan.seed!r} "
+                         f"from {d.commitment['seed_source']!r} -> draw -> replacements: "
+                         "the inputs still give the committed list and counts")
+        return lines + [f"note: {x}" for x in self.notes]
 
 
 def verify_draw(
@@ -96,10 +103,12 @@ def verify_draw(
     differences += _row_differences(draw.original, recorded, "the record's draw")
     differences += _sample_differences(draw, out)
     differences += _pool_differences(draw, record, out)
+    differences += chain_differences(draw, record, out)
     if differences:
         raise VerificationError(
             f"the draw in {out} does not follow from its record and the inputs "
             f"({len(differences)} difference(s))", differences)
+    draw.commitment = record.get("commitment")
     return Verified(out, draw, _notes(record, sc, path))
 
 

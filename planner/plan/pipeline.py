@@ -71,7 +71,10 @@ def run_plan(
     warn : callable, optional
         Called with the list of input warnings (problems that do not stop the run).
     """
+    from planner.draw.stage import seed_from_record
+
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
+    scenario = seed_from_record(scenario, Path(out))  # after planner draw --seed
     if warn is not None:
         warn(inputs.warnings)
     echo(format_summary(summarise(inputs)))

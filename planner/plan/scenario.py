@@ -26,20 +26,25 @@ from planner.common.errors import ScenarioError
 RatioTable = dict[str, float]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanSection:
-    """``[plan]``: the plan's identity and period."""
+    """``[plan]``: the plan's identity and period.
+
+    ``seed`` may be left out until the seed exists (``planner commit`` runs before it);
+    ``seed_source`` says how the seed will be produced (e.g. a public lottery draw).
+    """
 
     id: str
     name: str
     authority: str
-    seed: str
+    seed: str | None = None
     start: dt.date
     end: dt.date
     task_id: str | None = None
     task_name: str | None = None
     check_type: str = "不定向"
     items: list[str] = field(default_factory=list)
+    seed_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,18 @@ class ProgrammeSection:
 
 
 @dataclass(frozen=True)
+class PublishSection:
+    """``[publish]``: what the public bundle (``planner publish``) may show.
+
+    ``classes = "public"`` when the scheme's grades are public (e.g. Minhang's 三色码): the
+    bundle then names the stratum of each drawn enterprise; by default it shows only neutral
+    labels (S1, S2, ...).
+    """
+
+    classes: str = "private"
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole plan as read from one TOML file."""
 
@@ -174,6 +191,7 @@ class Scenario:
     simulation: SimulationSection = field(default_factory=SimulationSection)
     regrade: RegradeSection = field(default_factory=RegradeSection)
     programme: ProgrammeSection | None = None
+    publish: PublishSection = field(default_factory=PublishSection)
 
     @property
     def label(self) -> str:
@@ -204,6 +222,7 @@ SECTIONS: dict[str, type] = {
     "simulation": SimulationSection,
     "regrade": RegradeSection,
     "programme": ProgrammeSection,
+    "publish": PublishSection,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "sampling.mode": ("ratios", "frequency", "budget"),
@@ -214,6 +233,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "export.split_by": ("team", "district", "none"),
     "plan.check_type": ("不定向", "定向"),
     "simulation.prior": ("jeffreys", "uniform"),
+    "publish.classes": ("private", "public"),
 }
 
 
@@ -383,7 +403,7 @@ def _check_rules(s: Scenario, label: str) -> None:
         raise ScenarioError(
             f"end {s.plan.end} is before start {s.plan.start}", key="plan.end", file=label
         )
-    if not s.plan.seed.strip():
+    if s.plan.seed is not None and not s.plan.seed.strip():
         raise ScenarioError("seed must not be empty: publish a seed string", key="plan.seed", file=label)
     try:
         scheme = s.scheme()

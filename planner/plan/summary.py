@@ -90,7 +90,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     insp = summary["inspectors"]
     classes = list(ent["by_class"])
     lines = [
-        f"Plan {plan['id']}: {plan['name']} ({plan['start']} to {plan['end']}), seed {plan['seed']!r}",
+        f"Plan {plan['id']}: {plan['name']} ({plan['start']} to {plan['end']}), "
+        + (f"seed {plan['seed']!r}" if plan["seed"] is not None else "no seed yet (commit first)"),
         f"Grading scheme: {summary['scheme']}",
         f"Enterprises: {ent['total']} ({ent['active']} active, {ent['inactive']} inactive)",
         "  by class:    " + "  ".join(f"{c} {n}" for c, n in ent["by_class"].items()),

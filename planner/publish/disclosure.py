@@ -162,3 +162,49 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
         ws.set_column(col, col, width)
     setup_print(ws, header_rows=0, header_text=f"{facts.plan_name} {L('sheet_task')}")
     ws.repeat_rows(header_row)
+
+
+def write_task_notice(path: Path, tasks: pd.DataFrame, facts: PlanFacts, language: str, *,
+                      created: dt.datetime) -> None:
+    """Write the task notice (抽查任务公告) alone, e.g. for the public bundle before results.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write.
+    tasks : pandas.DataFrame
+        One row per task with ``name``, ``enterprise_id``, ``registration_authority``.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The fixed document time.
+    """
+    with deterministic_workbook(path, created=created, title=cat.label("sheet_task", language),
+                                subject=facts.plan_id, author=facts.authority,
+                                large=len(tasks) > 5_000) as wb:
+        _write_task_notice(wb, make_styles(wb), tasks, facts, language)
+
+
+def write_result_notice(path: Path, results: pd.DataFrame, facts: PlanFacts, language: str, *,
+                        created: dt.datetime) -> None:
+    """Write the result notice (抽查结果公告) alone (see :func:`write_disclosure` for columns).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write.
+    results : pandas.DataFrame
+        As for :func:`write_disclosure`.
+    facts : PlanFacts
+        The plan's facts.
+    language : str
+        ``"zh"`` or ``"en"``.
+    created : datetime.datetime
+        The fixed document time.
+    """
+    with deterministic_workbook(path, created=created, title=cat.label("sheet_notice", language),
+                                subject=facts.plan_id, author=facts.authority,
+                                large=len(results) > 5_000) as wb:
+        _write_result_notice(wb, make_styles(wb), results, facts, language)

@@ -129,8 +129,11 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     ScenarioError
         When ``[plan] items`` names an unknown item code.
     """
+    from planner.draw.stage import seed_from_record
+
     started = time.perf_counter()
     out = Path(out)
+    scenario = seed_from_record(scenario, out)
     say = progress or (lambda _m: None)
     hint = "run the draw and assignment first: planner run SCENARIO -o OUT"
     sample = read_stage_table(out, "sample.csv", SAMPLE_COLUMNS, hint)

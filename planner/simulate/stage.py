@@ -220,6 +220,12 @@ def simulate_scenario(
     from planner.simulate.report import write_outputs
 
     scn = load_scenario(scenario)
+    if scn.plan.seed is None:
+        raise ScenarioError(
+            "required key is missing: the simulation's replications come from [plan] seed; "
+            "a plan still to be committed has none yet, so simulate with a copy of the "
+            "scenario that names any seed (it does not change the later draw)",
+            key="plan.seed", file=scn.label)
     scheme = scn.scheme()
     classes = list(scheme.classes)
     sim = scn.simulation

@@ -34,7 +34,12 @@ def test_scenario_validates_draws_and_verifies(path, tmp_path):
     result = runner.invoke(cli, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    result = runner.invoke(cli, ["draw", str(path), "-o", str(out)])
+    seed = []
+    if scenario.plan.seed is None:  # a committed plan: commit first, then draw with a seed
+        result = runner.invoke(cli, ["commit", str(path), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        seed = ["--seed", "3-8-1"]
+    result = runner.invoke(cli, ["draw", str(path), "-o", str(out), *seed])
     assert result.exit_code == 0, result.output
     with open(out / "sample.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -1,0 +1,155 @@
+"""Open a page in headless Chromium and read the verdict of ``verify.html`` from its DOM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """The browser to use: ``$CHROMIUM``, else the first candidate on the PATH."""
+    explicit = os.environ.get("CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).is_file() else shutil.which(explicit)
+    return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
+
+
+def dump_dom(browser: str, page: Path) -> str:
+    """The page's DOM after its scripts ran (no network, a throw-away profile)."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        done = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+             "--dump-dom", page.resolve().as_uri()],
+            capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    if done.returncode != 0 or "<html" not in done.stdout:
+        raise RuntimeError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done.stdout
+
+
+class _Verdict(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.parts: list[str] = []
+        self.items: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+            if tag == "li":
+                self.items.append("")
+        elif dict(attrs).get("id") == "verdict":
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+            if self.items and self.depth >= 3:
+                self.items[-1] += data
+
+
+def verdict(dom: str) -> tuple[str, list[str]]:
+    """The verdict element's text and its list items (differences, then notes)."""
+    parser = _Verdict()
+    parser.feed(dom)
+    return "".join(parser.parts).strip(), parser.items
+
+
+class DevTools:
+    """Drive a headless Chromium over ``--remote-debugging-pipe`` (the DevTools protocol).
+
+    Used to choose files in the page's file picker as a person would (``DOM.setFileInputFiles``
+    fires the same ``change`` event), then read the verdict.
+    """
+
+    def __init__(self, browser: str, page: Path):
+        self.profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+        cmd_r, self.cmd_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+
+        def wire():  # the browser reads commands on fd 3 and answers on fd 4
+            os.dup2(cmd_r, 3)
+            os.dup2(resp_w, 4)
+
+        self.proc = subprocess.Popen(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={self.profile.name}", "--remote-debugging-pipe",
+             page.resolve().as_uri()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=wire, close_fds=False)
+        os.close(cmd_r)
+        os.close(resp_w)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+        targets = self.call("Target.getTargets")["targetInfos"]
+        page_id = next(t["targetId"] for t in targets if t["type"] == "page")
+        self.session = self.call("Target.attachToTarget", targetId=page_id,
+                                 flatten=True)["sessionId"]
+
+    def call(self, method: str, **params):
+        """Send one command and return its result (events in between are skipped)."""
+        import json
+
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self.cmd_w, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self.buffer:
+                chunk = os.read(self.resp_r, 65536)
+                if not chunk:
+                    raise RuntimeError("chromium closed the DevTools pipe")
+                self.buffer += chunk
+            raw, self.buffer = self.buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the page (promises awaited)."""
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
+                           returnByValue=True)
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30.0):
+        """Poll a JavaScript expression until it is truthy; return its value."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.1)
+        raise TimeoutError(expression)
+
+    def choose_files(self, selector: str, paths: list[Path]) -> None:
+        """Choose ``paths`` in the file input ``selector``, as a person would."""
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+        self.call("DOM.setFileInputFiles", nodeId=node, files=[str(p.resolve()) for p in paths])
+
+    def close(self) -> None:
+        """End the browser and remove its profile."""
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        os.close(self.cmd_w)
+        os.close(self.resp_r)
+        self.profile.cleanup()
