@@ -1,7 +1,7 @@
 """Official result and follow-up categories, and the headers of every workbook, in two languages.
 
 The result categories (检查结果) and follow-up actions (后续处置) are those of the Zhejiang
-platform (DESIGN section 1). The canonical form of a category is its Chinese text: that is what
+spot-check platform. The canonical form of a category is its Chinese text: that is what
 ``results.csv`` and the history file hold, whatever the workbooks' language. A cell may hold
 several categories separated by ``；`` (or ``;``, ``、`` or a line break); either language's
 spelling is accepted when reading.
@@ -185,7 +185,7 @@ BUREAU_COLUMNS: dict[str, tuple[str, str]] = {
     "ticket": ("抽签随机数", "Ticket"),
     "workbook": ("现场工作簿", "Field workbook"),
 }
-# The public result notice (抽查结果公告), DESIGN section 1.
+# The public result notice (抽查结果公告): public fields only, never the risk class.
 NOTICE_COLUMNS: dict[str, tuple[str, str]] = {
     "seq": ("序号", "No."),
     "plan_id": ("抽查计划编号", "Plan ID"),

@@ -1,4 +1,4 @@
-"""The publicly verifiable ticket and the per-stratum "n lowest" selection (DESIGN section 4).
+"""The publicly verifiable ticket and the per-stratum "n lowest" selection (the first random of 双随机).
 
 Each enterprise gets the ticket::
 

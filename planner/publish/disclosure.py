@@ -8,8 +8,8 @@ Two sheets, headers in the export's language:
   from/to, inspecting authority and number of enterprises, then the name list (序号, 市场主体名称,
   统一社会信用代码, 登记机关).
 
-The workbook holds no risk class and no inspector data: those are internal (DESIGN section 1),
-and only the columns above are ever written. Text is written as text (never a formula), the
+The workbook holds no risk class and no inspector data: both are internal and never
+published, and only the columns above are ever written. Text is written as text (never a formula), the
 file whole or not at all, byte-identical for the same results.
 """
 
