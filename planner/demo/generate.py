@@ -27,8 +27,9 @@ Every station has at least two certified, available, lead-capable inspectors and
 at least two stations, so cross-station avoidance (所所交叉) can always staff a team. Names,
 places and people are invented; the credit codes pass GB 32100-2015 but belong to no one.
 
-All randomness comes from one :class:`numpy.random.SeedSequence` made from the SHA-256 of the
-seed string, split into one stream per file, so the same preset and seed give byte-identical
+All randomness comes from the ``demo`` streams of :mod:`planner.common.randomness` (children of
+one :class:`numpy.random.SeedSequence` made from the SHA-256 of the seed string), one stream per
+file, so the same preset and seed give byte-identical
 files. Generation is vectorised: the megacity preset (2.23 million enterprises) takes well
 under a minute.
 """
@@ -36,7 +37,6 @@ under a minute.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common import uscc
+from planner.common import randomness, uscc
 from planner.common.io import atomic_path, write_text_atomic
 
 PLAN_START = dt.date(2026, 10, 1)
@@ -324,8 +324,7 @@ def write_demo(
     """
     spec = _preset(preset)
     say = progress or (lambda _message: None)
-    children = seed_sequence(seed).spawn(len(STREAMS))
-    rng = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
+    rng = {name: randomness.generator(seed, "demo", i) for i, name in enumerate(STREAMS)}
     out = Path(out)
 
     places = make_places(spec, rng["places"])
@@ -371,7 +370,7 @@ def seed_sequence(seed: str) -> np.random.SeedSequence:
     numpy.random.SeedSequence
         The root of every random stream of the demo data.
     """
-    return np.random.SeedSequence(int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16))
+    return randomness.seed_sequence(seed, "demo")
 
 
 def _preset(name: str) -> Preset:
