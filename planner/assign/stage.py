@@ -703,15 +703,21 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         if attempt(label, sub, whole):
             report.repaired += len(left)
             return None
-    if len(arc_e) <= WHOLE_UNIT_ARCS:
-        return [f"{len(left)} teams hold a pair of inspectors who must not team "
-                f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs "
-                "apart within the capacities: add inspectors or drop pairs"]
-    return [f"{len(left)} teams hold a pair of inspectors who must not team "
-            f"(separate_pairs); no re-staffing of them and {min(len(others), 10 * NEIGHBOURHOOD)} "
-            f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
-            f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "
-            "drop pairs or partition the plan"]
+    return [_unrepaired_reason(len(left), len(separate), min(len(others), 10 * NEIGHBOURHOOD),
+                               len(arc_e))]
+
+
+def _unrepaired_reason(teams: int, pairs: int, neighbours: int, arcs: int) -> str:
+    """Say why the pair repair failed: no plan exists, or the unit is too large to prove it."""
+    if arcs <= WHOLE_UNIT_ARCS:
+        return (f"{teams} teams hold a pair of inspectors who must not team "
+                f"(separate_pairs), and no plan of the unit keeps all {pairs} pairs "
+                "apart within the capacities: add inspectors or drop pairs")
+    return (f"{teams} teams hold a pair of inspectors who must not team "
+            f"(separate_pairs); no re-staffing of them and {neighbours} "
+            f"neighbouring teams keeps all {pairs} pairs apart, and the unit's "
+            f"{arcs:,} candidate pairs are too many to search whole: add inspectors, "
+            "drop pairs or partition the plan")
 
 
 def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_classes,
