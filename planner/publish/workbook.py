@@ -28,6 +28,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from planner.common.columns import Column
 from planner.common.io import atomic_path
 
 MAX_CELL_CHARS = 32_767
@@ -374,6 +375,112 @@ def setup_print(ws: Worksheet, *, header_rows: int = 1, header_text: str = "") -
     if header_text:
         ws.set_header("&C" + header_text.replace("&", "&&"))
     ws.set_footer("&C&P / &N")
+
+
+# How each column kind is written (see write_cells) and with which style of Styles.
+_WRITE_KIND = {"text": "text", "number": "number", "date": "date", "fill": "blank",
+               "fill_date": "blank"}
+_STYLE_OF_KIND = {"text": "text", "number": "number", "date": "date", "fill": "fill_text",
+                  "fill_date": "fill_date"}
+
+
+def write_table(
+    ws: Worksheet,
+    columns: Sequence[Column],
+    values: Sequence[pd.Series],
+    language: str,
+    styles: Styles,
+    *,
+    first_row: int = 0,
+    measured: Sequence[np.ndarray | None] | None = None,
+    min_widths: Sequence[float] | None = None,
+    header_height: float | None = 30,
+    wrap_rows: bool = True,
+    fill_cells: bool = True,
+    freeze_columns: int | None = 0,
+    autofilter: bool = True,
+    print_title: str | None = None,
+) -> list[float]:
+    """Write one table sheet: widths, header, cells, frozen header, filter and print set-up.
+
+    Every table people read (the plan sheet of ``plan.xlsx`` and of the field workbooks, the
+    result notice and the task notice's name list) is written by this function from its
+    columns' one declaration (:mod:`planner.common.columns`).
+
+    Parameters
+    ----------
+    ws : Worksheet
+        The sheet.
+    columns : sequence of Column
+        The table's columns, in order.
+    values : sequence of pandas.Series
+        Each column's values, all the same length (ignored for ``fill`` columns).
+    language : str
+        ``"zh"`` or ``"en"``: the headers' language.
+    styles : Styles
+        The workbook's formats (:func:`make_styles`).
+    first_row : int
+        Zero-based row of the header.
+    measured : sequence, optional
+        Each column's :func:`text_widths`, where already measured (None entries: measure).
+    min_widths : sequence of float, optional
+        The narrowest each column may be (e.g. to hold a key-value block above the table).
+    header_height : float, optional
+        The header row's height in points (None: the default).
+    wrap_rows : bool
+        Set row heights so that wrapped text shows whole (:func:`row_heights`).
+    fill_cells : bool
+        Write the ``fill`` columns' shaded empty cells (field workbooks); otherwise leave them
+        empty.
+    freeze_columns : int, optional
+        Freeze the header and this many columns (None: freeze nothing).
+    autofilter : bool
+        Put a filter on the header.
+    print_title : str, optional
+        Set up printing (:func:`setup_print`) with this page header, the header row repeated
+        on every page (None: no print set-up).
+
+    Returns
+    -------
+    list of float
+        The column widths.
+    """
+    headers = [c.header(language) for c in columns]
+    n = len(values[0]) if values else 0
+    kinds = [_WRITE_KIND[c.kind] for c in columns]
+    if not fill_cells:
+        kinds = ["skip" if k == "blank" else k for k in kinds]
+    cell_styles = [getattr(styles, _STYLE_OF_KIND[c.kind]) for c in columns]
+    sizes = []
+    for i, (column, series) in enumerate(zip(columns, values, strict=True)):
+        if column.kind in ("fill", "fill_date"):
+            sizes.append(np.zeros(0, dtype=np.int64))
+        elif measured is not None and measured[i] is not None:
+            sizes.append(measured[i])
+        else:
+            sizes.append(text_widths(series))
+    widths = column_widths(headers, sizes, [c.cap for c in columns])
+    widths = [c.cap if c.fixed else w for c, w in zip(columns, widths, strict=True)]
+    if min_widths is not None:
+        widths = [max(w, m) for w, m in zip(widths, min_widths, strict=True)]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    heights = None
+    if wrap_rows:
+        text = [i for i, c in enumerate(columns) if c.kind == "text"]
+        heights = row_heights([sizes[i] for i in text], [widths[i] for i in text])
+    if header_height is not None:
+        ws.set_row(first_row, header_height)
+    write_header(ws, first_row, headers, styles.header)
+    write_cells(ws, first_row + 1, values, cell_styles, kinds, heights)
+    if freeze_columns is not None:
+        ws.freeze_panes(first_row + 1, freeze_columns)
+    if autofilter:
+        ws.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+    if print_title is not None:
+        setup_print(ws, header_rows=0, header_text=print_title)
+        ws.repeat_rows(first_row)
+    return widths
 
 
 def safe_filename(stem: str, *, max_length: int = 80) -> str:

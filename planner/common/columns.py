@@ -1,0 +1,141 @@
+"""The columns of every table sheet people read, each declared once.
+
+A :class:`Column` holds everything a sheet needs to know about one column: the key code uses,
+the Chinese (default) and English headers, the kind of cell, and the widest the column may
+be in Excel character units (longer text wraps, and rows grow to show it). One function,
+:func:`planner.publish.workbook.write_table`, writes any of these tables: widths, header,
+cells, frozen panes, filter and print set-up.
+
+==================  ===============================================  ======================
+table               sheet                                            written by
+==================  ===============================================  ======================
+:data:`PLAN`        检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
+:data:`RESULT`      the columns field teams fill in (same sheet)     planner.publish.export
+:data:`BUREAU`      internal columns of plan.xlsx's plan sheet only  planner.publish.export
+:data:`NOTICE`      抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
+:data:`NAME_LIST`   抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
+==================  ===============================================  ======================
+
+Kinds: ``text`` (a string, never a formula), ``number``, ``date``, ``fill`` and
+``fill_date`` (empty, shaded, unlocked cells for field teams to fill in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet.
+
+    Attributes
+    ----------
+    key : str
+        The name code uses (and ``tasks.csv`` / ``results.csv`` columns).
+    zh, en : str
+        The header in Chinese and in English.
+    kind : str
+        ``text``, ``number``, ``date``, ``fill`` or ``fill_date`` (see the module).
+    cap : float
+        The widest the column may be (Excel character units); the column fits its header and
+        widest value up to this.
+    fixed : bool
+        The width is ``cap`` whatever the content (the columns to fill in).
+    """
+
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"
+    cap: float = 60.0
+    fixed: bool = False
+
+    def header(self, language: str) -> str:
+        """Return the header in ``language`` (``"zh"`` or ``"en"``)."""
+        return self.zh if language == "zh" else self.en
+
+
+# The plan columns, as the bureau's plan sheet and every field workbook show them. Caps are
+# chosen so that the text wraps rather than running off the printed page.
+PLAN: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 6),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 16),
+    Column("name", "企业名称", "Enterprise name", "text", 22),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
+    Column("address", "地址", "Address", "text", 22),
+    Column("district", "所属区域", "District", "text", 10),
+    Column("items", "抽查事项", "Inspection items", "text", 24),
+    Column("team", "检查组", "Team", "text", 8),
+    Column("lead", "主检人员", "Lead inspector", "text", 14),
+    Column("members", "检查人员", "Inspectors", "text", 14),
+    Column("period", "计划检查期间", "Planned period", "text", 13),
+)
+# The columns field teams fill in, after the plan columns.
+RESULT: tuple[Column, ...] = (
+    Column("result", "检查结果", "Result", "fill", 24, fixed=True),
+    Column("follow_up", "后续处置", "Follow-up", "fill", 14, fixed=True),
+    Column("completed", "检查完成日期", "Completion date", "fill_date", 14, fixed=True),
+    Column("remark", "备注", "Remarks", "fill", 18, fixed=True),
+)
+# Internal columns of the bureau's plan sheet only (never in field or public workbooks).
+BUREAU: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text", 10),
+    Column("stratum", "抽样分层", "Stratum", "text", 12),
+    Column("ticket", "抽签随机数", "Ticket", "text", 24),
+    Column("workbook", "现场工作簿", "Field workbook", "text", 30),
+)
+# The public result notice (抽查结果公告): public fields only, never the risk class.
+NOTICE: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 6),
+    Column("plan_id", "抽查计划编号", "Plan ID", "text", 16),
+    Column("plan_name", "抽查计划名称", "Plan name", "text", 24),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 16),
+    Column("task_name", "抽查任务名称", "Task name", "text", 24),
+    Column("check_type", "抽查类型", "Check type", "text", 10),
+    Column("authority", "检查机关", "Inspecting authority", "text", 20),
+    Column("name", "抽查市场主体名称", "Market entity name", "text", 26),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
+    Column("completed", "检查完成日期", "Completion date", "date", 12),
+    Column("result", "检查结果", "Result", "text", 26),
+    Column("remark", "备注", "Remarks", "text", 24),
+)
+# The task notice's name list (抽查任务公告 名单).
+NAME_LIST: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 8),
+    Column("name", "市场主体名称", "Market entity name", "text", 40),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
+    Column("registration_authority", "登记机关", "Registration authority", "text", 30),
+)
+
+
+def headers(columns: tuple[Column, ...]) -> dict[str, tuple[str, str]]:
+    """Return key -> (Chinese header, English header) of a table, in order.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        A table of this module.
+
+    Returns
+    -------
+    dict
+        The headers by key.
+    """
+    return {c.key: (c.zh, c.en) for c in columns}
+
+
+def by_key(columns: tuple[Column, ...]) -> dict[str, Column]:
+    """Return key -> column of a table.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        A table of this module.
+
+    Returns
+    -------
+    dict
+        The columns by key.
+    """
+    return {c.key: c for c in columns}
