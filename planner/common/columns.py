@@ -16,8 +16,11 @@ table               sheet                                            written by
 :data:`NAME_LIST`   抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
 ==================  ===============================================  ======================
 
+The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
+
 Kinds: ``text`` (a string, never a formula), ``number``, ``date``, ``fill`` and
-``fill_date`` (empty, shaded, unlocked cells for field teams to fill in).
+``fill_date`` (empty, shaded, unlocked cells for field teams to fill in), and the figures
+``int`` (``#,##0``), ``dec`` (``#,##0.0``) and ``pct`` (``0.0%``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ class Column:
     zh, en : str
         The header in Chinese and in English.
     kind : str
-        ``text``, ``number``, ``date``, ``fill`` or ``fill_date`` (see the module).
+        ``text``, ``number``, ``date``, ``fill``, ``fill_date``, ``int``, ``dec`` or ``pct``
+        (see the module).
     cap : float
         The widest the column may be (Excel character units); the column fits its header and
         widest value up to this.
@@ -106,6 +110,64 @@ NAME_LIST: tuple[Column, ...] = (
     Column("name", "市场主体名称", "Market entity name", "text", 40),
     Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
     Column("registration_authority", "登记机关", "Registration authority", "text", 30),
+)
+
+# simulation.xlsx: one row per ratio set and strategy (比较汇总 / Summary).
+SIM_SUMMARY: tuple[Column, ...] = (
+    Column("ratio_set", "比例方案", "Ratio set", "text"),
+    Column("strategy", "抽取方式", "Strategy", "text"),
+    Column("ratios", "各类抽查比例", "Ratios applied", "text"),
+    Column("inspections", "检查户数", "Inspections", "int"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+    Column("found_mean", "模拟平均发现户数", "Simulated mean found", "dec"),
+    Column("found_low", "发现户数区间下限", "Found, interval low", "int"),
+    Column("found_high", "发现户数区间上限", "Found, interval high", "int"),
+    Column("discovery_rate", "问题发现率", "Discovery rate", "pct"),
+    Column("discovery_rate_low", "发现率区间下限", "Discovery rate, low", "pct"),
+    Column("discovery_rate_high", "发现率区间上限", "Discovery rate, high", "pct"),
+    Column("share_of_violators_found", "违法主体查出比例", "Share of violators found", "pct"),
+    Column("compliant_inspected", "无问题主体受检户数", "Compliant enterprises inspected", "dec"),
+    Column("expected_violators", "预期违法主体总数", "Expected violators in all", "dec"),
+    Column("gain_over_uniform", "较不分类随机增减", "Gain over uniform", "pct"),
+)
+# simulation.xlsx: per ratio set, strategy and class (分类明细 / By class).
+SIM_BY_CLASS: tuple[Column, ...] = (
+    Column("ratio_set", "比例方案", "Ratio set", "text"),
+    Column("strategy", "抽取方式", "Strategy", "text"),
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("inspections", "检查户数(期望)", "Inspections (expected)", "dec"),
+    Column("ratio", "抽查比例", "Ratio", "pct"),
+    Column("prevalence", "问题发生率", "Problem rate", "pct"),
+    Column("expected_violators", "预期违法主体数", "Expected violators", "dec"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+    Column("compliant_inspected", "无问题主体受检户数", "Compliant enterprises inspected", "dec"),
+)
+# simulation.xlsx: the problem rate of each class (问题发生率 / Problem rates).
+SIM_RATES: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("population_source", "户数来源", "Enterprises from", "text"),
+    Column("inspections", "历史检查次数", "Past inspections", "int"),
+    Column("problems", "发现问题次数", "Problems found", "int"),
+    Column("observed_rate", "历史发现率", "Observed rate", "pct"),
+    Column("mean", "采用发生率", "Rate used", "pct"),
+    Column("low", "区间下限", "Interval low", "pct"),
+    Column("high", "区间上限", "Interval high", "pct"),
+    Column("alpha", "Beta后验α", "Beta posterior alpha", "dec"),
+    Column("beta", "Beta后验β", "Beta posterior beta", "dec"),
+    Column("rate_source", "发生率来源", "Rate from", "text"),
+)
+# simulation.xlsx: the optimised allocation (优化建议 / Recommendation, --optimise).
+SIM_RECOMMENDATION: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("floor", "最低比例", "Floor", "pct"),
+    Column("cap", "最高比例", "Cap", "pct"),
+    Column("inspections", "检查户数", "Inspections", "int"),
+    Column("ratio", "建议抽查比例", "Recommended ratio", "text"),
+    Column("prevalence", "问题发生率", "Problem rate", "pct"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
 )
 
 

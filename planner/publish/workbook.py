@@ -16,6 +16,7 @@ Three promises hold for every workbook the planner writes:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -97,6 +98,9 @@ class Styles:
     fill_date: object
     title: object
     key: object
+    count: object = None
+    one_decimal: object = None
+    percent: object = None
 
 
 def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
@@ -127,6 +131,31 @@ def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
         fill_date=workbook.add_format({**fill, "num_format": "yyyy-mm-dd"}),
         title=workbook.add_format({"font_name": "SimSun", "bold": True, "font_size": 14}),
         key=workbook.add_format({**base, "bold": True}),
+    )
+
+
+def figure_styles(workbook: xlsxwriter.Workbook, styles: Styles) -> Styles:
+    """Return ``styles`` with the formats of figures: counts, one decimal, percentages.
+
+    Parameters
+    ----------
+    workbook : xlsxwriter.Workbook
+        The workbook.
+    styles : Styles
+        Its formats (:func:`make_styles`).
+
+    Returns
+    -------
+    Styles
+        The same formats plus ``count`` (``#,##0``), ``one_decimal`` (``#,##0.0``) and
+        ``percent`` (``0.0%``), for the ``int``, ``dec`` and ``pct`` column kinds.
+    """
+    base = {"font_name": "SimSun", "font_size": 10, "border": 1, "valign": "vcenter"}
+    return dataclasses.replace(
+        styles,
+        count=workbook.add_format({**base, "num_format": "#,##0"}),
+        one_decimal=workbook.add_format({**base, "num_format": "#,##0.0"}),
+        percent=workbook.add_format({**base, "num_format": "0.0%"}),
     )
 
 
@@ -379,9 +408,10 @@ def setup_print(ws: Worksheet, *, header_rows: int = 1, header_text: str = "") -
 
 # How each column kind is written (see write_cells) and with which style of Styles.
 _WRITE_KIND = {"text": "text", "number": "number", "date": "date", "fill": "blank",
-               "fill_date": "blank"}
+               "fill_date": "blank", "int": "number", "dec": "number", "pct": "number"}
 _STYLE_OF_KIND = {"text": "text", "number": "number", "date": "date", "fill": "fill_text",
-                  "fill_date": "fill_date"}
+                  "fill_date": "fill_date", "int": "count", "dec": "one_decimal",
+                  "pct": "percent"}
 
 
 def write_table(
