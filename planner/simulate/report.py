@@ -101,23 +101,34 @@ def write_outputs(result, out: Path, *, progress=None) -> dict[str, Path]:
     write_workbook(result, files["workbook"])
     if progress:
         progress("drawing simulation.png")
-    write_chart(result.comparison.summary, files["chart"], title=chart_title(result),
-                footnote=chart_footnote(result), interval=result.interval)
+    language = result.scenario.export.language
+    write_chart(result.comparison.summary, files["chart"], title=chart_title(result, language),
+                footnote=chart_footnote(result, language), interval=result.interval,
+                language=language)
     return files
 
 
-def chart_title(result) -> str:
+def chart_title(result, language: str = "en") -> str:
     """Return the chart's title: the plan id, replications and seed."""
     plan = result.scenario.plan
+    if language == "zh":
+        return (f"问题发现率模拟 - 抽查计划 {plan.id}"
+                f"（{result.reps:,} 次重复，随机种子 {plan.seed!r}）")
     return (f"Discovery-rate simulation - plan {plan.id} "
             f"({result.reps:,} replications, seed {plan.seed!r})")
 
 
-def chart_footnote(result) -> str:
+def chart_footnote(result, language: str = "en") -> str:
     """Return the chart's footnote: each class's population and problem rate used."""
     parts = []
     for cls, row in result.rates.iterrows():
-        parts.append(f"{cls}: {int(row['population']):,} enterprises, rate {row['mean']:.1%}")
+        if language == "zh":
+            parts.append(f"{cls}：{int(row['population']):,} 户，发生率 {row['mean']:.1%}")
+        else:
+            parts.append(f"{cls}: {int(row['population']):,} enterprises, rate {row['mean']:.1%}")
+    if language == "zh":
+        return (f"{'；'.join(parts)}。区间：{result.interval * 100:g} %（蒙特卡罗模拟）。"
+                "不分类随机 = 不分风险分类抽取同样的总数；优化分配 = 同样的总数按预期发现问题最多分配。")
     source = "; ".join(parts)
     return (f"{source}. Intervals: {result.interval * 100:g} % (Monte-Carlo). "
             "Uniform = same total drawn without regard to class; optimised = same total "
