@@ -61,26 +61,27 @@ class Column:
 
 
 # The plan columns, as the bureau's plan sheet and every field workbook show them. Caps are
-# chosen so that the text wraps rather than running off the printed page.
+# chosen so that the printed columns fit one A4 landscape width at >= 90 % (text >= 9 pt):
+# longer text wraps, and rows grow to show it.
 PLAN: tuple[Column, ...] = (
     Column("seq", "序号", "No.", "number", 6),
-    Column("task_id", "抽查任务编号", "Task ID", "text", 16),
-    Column("name", "企业名称", "Enterprise name", "text", 22),
-    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
-    Column("address", "地址", "Address", "text", 22),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 13),
+    Column("name", "企业名称", "Enterprise name", "text", 16),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 22),
+    Column("address", "地址", "Address", "text", 14),
     Column("district", "所属区域", "District", "text", 10),
-    Column("items", "抽查事项", "Inspection items", "text", 24),
+    Column("items", "抽查事项", "Inspection items", "text", 18),
     Column("team", "检查组", "Team", "text", 8),
     Column("lead", "主检人员", "Lead inspector", "text", 14),
-    Column("members", "检查人员", "Inspectors", "text", 14),
+    Column("members", "检查人员", "Inspectors", "text", 12),
     Column("period", "计划检查期间", "Planned period", "text", 13),
 )
 # The columns field teams fill in, after the plan columns.
 RESULT: tuple[Column, ...] = (
-    Column("result", "检查结果", "Result", "fill", 24, fixed=True),
-    Column("follow_up", "后续处置", "Follow-up", "fill", 14, fixed=True),
-    Column("completed", "检查完成日期", "Completion date", "fill_date", 14, fixed=True),
-    Column("remark", "备注", "Remarks", "fill", 18, fixed=True),
+    Column("result", "检查结果", "Result", "fill", 14, fixed=True),
+    Column("follow_up", "后续处置", "Follow-up", "fill", 12, fixed=True),
+    Column("completed", "检查完成日期", "Completion date", "fill_date", 12, fixed=True),
+    Column("remark", "备注", "Remarks", "fill", 12, fixed=True),
 )
 # Internal columns of the bureau's plan sheet only (never in field or public workbooks).
 BUREAU: tuple[Column, ...] = (
@@ -89,27 +90,28 @@ BUREAU: tuple[Column, ...] = (
     Column("ticket", "抽签随机数", "Ticket", "text", 24),
     Column("workbook", "现场工作簿", "Field workbook", "text", 30),
 )
-# The public result notice (抽查结果公告): public fields only, never the risk class.
+# The public result notice (抽查结果公告): public fields only, never the risk class. The caps
+# add up to one A4 landscape width at >= 90 %.
 NOTICE: tuple[Column, ...] = (
     Column("seq", "序号", "No.", "number", 6),
-    Column("plan_id", "抽查计划编号", "Plan ID", "text", 16),
-    Column("plan_name", "抽查计划名称", "Plan name", "text", 24),
-    Column("task_id", "抽查任务编号", "Task ID", "text", 16),
-    Column("task_name", "抽查任务名称", "Task name", "text", 24),
-    Column("check_type", "抽查类型", "Check type", "text", 10),
-    Column("authority", "检查机关", "Inspecting authority", "text", 20),
-    Column("name", "抽查市场主体名称", "Market entity name", "text", 26),
-    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
+    Column("plan_id", "抽查计划编号", "Plan ID", "text", 10),
+    Column("plan_name", "抽查计划名称", "Plan name", "text", 12),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 10),
+    Column("task_name", "抽查任务名称", "Task name", "text", 12),
+    Column("check_type", "抽查类型", "Check type", "text", 8),
+    Column("authority", "检查机关", "Inspecting authority", "text", 10),
+    Column("name", "抽查市场主体名称", "Market entity name", "text", 16),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 22),
     Column("completed", "检查完成日期", "Completion date", "date", 12),
-    Column("result", "检查结果", "Result", "text", 26),
-    Column("remark", "备注", "Remarks", "text", 24),
+    Column("result", "检查结果", "Result", "text", 14),
+    Column("remark", "备注", "Remarks", "text", 11),
 )
 # The task notice's name list (抽查任务公告 名单).
 NAME_LIST: tuple[Column, ...] = (
     Column("seq", "序号", "No.", "number", 8),
     Column("name", "市场主体名称", "Market entity name", "text", 40),
     Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
-    Column("registration_authority", "登记机关", "Registration authority", "text", 30),
+    Column("registration_authority", "登记机关", "Registration authority", "text", 32),
 )
 
 # simulation.xlsx: one row per ratio set and strategy (比较汇总 / Summary).

@@ -28,6 +28,7 @@ from planner.publish.workbook import (
     deterministic_workbook,
     make_styles,
     text_widths,
+    write_pairs,
     write_table,
 )
 
@@ -111,13 +112,10 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
     row = 0
     ws.write_string(row, 0, f"{facts.plan_name} {L('sheet_task')}", styles.title)
     row += 2
-    for key, value in block:
-        ws.write_string(row, 0, L(key), styles.key)
-        ws.write_string(row, 1, clean_text(pd.Series([value])).iloc[0], styles.text)
-        row += 1
-    ws.write_string(row, 0, L("count"), styles.key)
-    ws.write_number(row, 1, len(results), styles.number)
-    row += 2
+    name_width = columns.NAME_LIST[1].cap
+    pairs = [(L(key), value) for key, value in block] + [(L("count"), len(results))]
+    row = write_pairs(ws, row, pairs, styles, name_width)
+    row += 1
     ws.write_string(row, 0, L("name_list"), styles.key)
     row += 1
     values = [pd.Series(range(1, len(results) + 1), index=results.index, dtype=object)]
@@ -125,6 +123,6 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
     # Columns A and B also hold the key-value block above the name list.
     label_width = max(len(L(k)) * 2 + 2 for k, _ in block)
     write_table(ws, columns.NAME_LIST, values, language, styles, first_row=row,
-                min_widths=[label_width, 40.0, 0.0, 0.0], header_height=None, wrap_rows=False,
+                min_widths=[label_width, name_width, 0.0, 0.0], header_height=None,
                 freeze_columns=None, autofilter=False,
                 print_title=f"{facts.plan_name} {L('sheet_task')}")

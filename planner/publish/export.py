@@ -51,14 +51,21 @@ from planner.publish.workbook import (
     clean_text,
     deterministic_workbook,
     make_styles,
+    row_heights,
     setup_print,
     text_widths,
     write_cells,
     write_header,
+    write_pairs,
     write_table,
 )
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
+# Plan columns a field workbook prints once in its page header, not in every row, when they
+# are the same on every row (a team's workbook: its district, team number, lead and period).
+PRINT_IN_HEADER = ("district", "team", "lead", "period")
+# The summary sheet's columns: labels, values (a SHA-256 is 64 characters), then counts.
+SUMMARY_WIDTHS = (22.0, 66.0, 10.0)
 ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 # Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
 LARGE_ROWS = 5_000
@@ -360,7 +367,7 @@ def write_plan_sheet_book(
         styles = make_styles(wb)
         ws = wb.add_worksheet(cat.label("sheet_plan", language))
         _write_plan_sheet(ws, rows, facts, language, styles, protect=True, extra={},
-                          print_title=f"{facts.plan_id} {title}", measured=measured)
+                          print_title=f"{facts.plan_id} {facts.plan_name}", measured=measured)
         _write_lists_sheet(wb, language)
 
 
@@ -373,6 +380,13 @@ def _write_plan_sheet(
 
     ``extra`` holds the values of the bureau's internal columns (:data:`columns.BUREAU`
     keys), for ``plan.xlsx`` only.
+
+    What prints (on A4 at >= 9 pt, :func:`planner.publish.workbook.write_table`): in
+    ``plan.xlsx`` the plan columns but the planned period (the same on every row, printed in
+    the page header), not the empty result columns nor the internal ones; in a field
+    workbook the plan and result columns, less those of :data:`PRINT_IN_HEADER` that are the
+    same on every row (its district, team, lead, period): those are hidden and printed once
+    in the page header instead.
     """
     bureau = columns.by_key(columns.BUREAU)
     table = [*columns.PLAN, *columns.RESULT, *(bureau[k] for k in extra)]
@@ -387,8 +401,16 @@ def _write_plan_sheet(
     sizes = [measured[c.key].to_numpy() if c.key in measured else None for c in table]
     # Field sheets get shaded, unlocked cells to fill in; the bureau's sheet is not
     # protected, so its result columns are left empty (and the file smaller).
+    if protect:
+        same = [k for k in PRINT_IN_HEADER if n and rows[k].nunique() == 1]
+        print_keys = {c.key for c in (*columns.PLAN, *columns.RESULT)} - set(same)
+        in_header = [str(rows[k].iloc[0]) for k in same]
+    else:
+        print_keys = {c.key for c in columns.PLAN} - {"period"}
+        in_header = [facts.period(language)]
     write_table(ws, table, values, language, styles, measured=sizes, fill_cells=protect,
-                freeze_columns=3, print_title=print_title)
+                freeze_columns=3, print_title=" ".join([print_title, *in_header]),
+                print_keys=print_keys)
     first_result = len(columns.PLAN)
     _add_validations(ws, language, facts, first_result, max(n, 1))
     if protect:
@@ -522,10 +544,8 @@ def _write_summary_sheet(
         ("items", facts.items_text()), ("scope", facts.scope),
         ("version", f"planner {__version__}"),
     ]
-    for key, value in facts_rows:
-        ws.write_string(row, 0, L(key), styles.key)
-        ws.write_string(row, 1, clean_text(pd.Series([value])).iloc[0], styles.text)
-        row += 1
+    row = write_pairs(ws, row, [(L(key), value) for key, value in facts_rows], styles,
+                      SUMMARY_WIDTHS[1])
     row += 1
     ws.write_string(row, 0, L("input_hashes"), styles.key)
     row += 1
@@ -575,17 +595,19 @@ def _write_summary_sheet(
                     L("as_lead"), L("as_member"), L("total")]
     write_header(ws, row, load_headers, styles.header)
     row += 1
+    widths = [*SUMMARY_WIDTHS, *[SUMMARY_WIDTHS[2]] * max(len(classes) - 1, 4)]
+    text_keys = ("inspector_id", "name", "department", "station")
+    heights = row_heights([text_widths(loads[c]) for c in text_keys], widths[:4])
     write_cells(
         ws, row,
-        [loads[c] for c in ("inspector_id", "name", "department", "station", "as_lead",
-                            "as_member", "total")],
+        [loads[c] for c in (*text_keys, "as_lead", "as_member", "total")],
         [styles.text] * 4 + [styles.number] * 3,
         ["text"] * 4 + ["number"] * 3,
+        heights,
     )
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 66)
-    ws.set_column(2, 2 + max(len(classes), 5), 12)
-    setup_print(ws, header_rows=0, header_text=f"{facts.plan_id} {facts.plan_name}")
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    setup_print(ws, widths, header_rows=0, header_text=f"{facts.plan_id} {facts.plan_name}")
 
 
 def inspector_loads(tasks: pd.DataFrame, inspectors: pd.DataFrame) -> pd.DataFrame:
