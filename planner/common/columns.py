@@ -99,7 +99,7 @@ NOTICE: tuple[Column, ...] = (
     Column("task_id", "抽查任务编号", "Task ID", "text", 10),
     Column("task_name", "抽查任务名称", "Task name", "text", 12),
     Column("check_type", "抽查类型", "Check type", "text", 8),
-    Column("authority", "检查机关", "Inspecting authority", "text", 10),
+    Column("authority", "检查机关", "Inspecting authority", "text", 11),
     Column("name", "抽查市场主体名称", "Market entity name", "text", 16),
     Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 22),
     Column("completed", "检查完成日期", "Completion date", "date", 12),

@@ -497,7 +497,8 @@ def setup_print(
         if repeat_columns:
             ws.repeat_columns(0, repeat_columns - 1)
     if header_text:
-        ws.set_header("&C" + header_text.replace("&", "&&"))
+        # Excel drops a page header longer than 255 characters: shorten it instead.
+        ws.set_header(("&C" + header_text.replace("&", "&&"))[:255].rstrip("&"))
     ws.set_footer("&C&P / &N")
     return layout
 

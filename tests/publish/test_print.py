@@ -142,3 +142,17 @@ def test_field_workbook_prints_its_constant_columns_in_the_page_header(workbooks
     assert period in ws.oddHeader.center.text
     for name in ("检查结果", "后续处置", "检查完成日期", "备注", "企业名称", "统一社会信用代码"):
         assert headers[name] in _printed_columns(ws)
+
+
+def test_column_caps_keep_every_printed_table_on_one_page_width():
+    # Widths never exceed their caps, so caps that fit guarantee every plan fits.
+    from planner.common import columns
+    from planner.publish.export import PRINT_IN_HEADER
+    from planner.publish.workbook import print_layout
+
+    field = [c.cap for c in (*columns.PLAN, *columns.RESULT) if c.key not in PRINT_IN_HEADER]
+    plan = [c.cap for c in columns.PLAN if c.key != "period"]
+    notice = [c.cap for c in columns.NOTICE]
+    for caps in (field, plan, notice):
+        layout = print_layout(caps)
+        assert layout.fits and layout.text_points >= 9, (caps, layout)
