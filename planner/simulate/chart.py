@@ -29,6 +29,7 @@ LABEL_CHARS = 40
 DPI = 100
 # The CJK font shipped by the mplfonts package (SIL Open Font License), by file name.
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "planner Noto Sans CJK SC"
 # Every label of the chart, in English and Chinese.
 TEXT = {
     "en": {
@@ -89,10 +90,15 @@ def _font_context(language: str) -> dict:
         return {"font.family": "DejaVu Sans", "font.size": 9}
     from matplotlib import font_manager
 
-    path = cjk_font_path()
-    font_manager.fontManager.addfont(str(path))
-    name = font_manager.FontProperties(fname=str(path)).get_name()
-    return {"font.family": name, "font.size": 9, "axes.unicode_minus": False}
+    # Registered under a name of its own: a system font of the same family name (Noto Sans
+    # CJK SC is common on Linux) must never be picked instead, or the PNG would depend on
+    # the machine.
+    manager = font_manager.fontManager
+    if not any(entry.name == CJK_FAMILY for entry in manager.ttflist):
+        manager.ttflist.append(font_manager.FontEntry(
+            fname=str(cjk_font_path()), name=CJK_FAMILY, style="normal", variant="normal",
+            weight=400, stretch="normal", size="scalable"))
+    return {"font.family": CJK_FAMILY, "font.size": 9, "axes.unicode_minus": False}
 
 
 def _label(name: str, index: int, language: str = "en") -> str:

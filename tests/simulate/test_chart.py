@@ -50,12 +50,17 @@ def test_chinese_text_does_not_break_the_chart(tmp_path):
 
 
 def test_chinese_chart_uses_the_bundled_cjk_font_and_is_reproducible(tmp_path):
+    from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from planner.simulate.chart import TEXT, cjk_font_path
+    from planner.simulate.chart import TEXT, _font_context, cjk_font_path
 
     font = cjk_font_path()
     assert "mplfonts" in font.parts  # the dependency's file, not one found on the system
+    family = _font_context("zh")["font.family"]
+    found = font_manager.findfont(font_manager.FontProperties(family=family),
+                                  fallback_to_default=False)
+    assert found == str(font)
     charmap = FT2Font(str(font)).get_charmap()
     for label in TEXT["zh"].values():
         missing = [ch for ch in label if not ch.isascii() and ord(ch) not in charmap]
