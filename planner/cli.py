@@ -55,6 +55,17 @@ def scenario_argument(func):
     return click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))(func)
 
 
+def with_ticket_formula(func):
+    r"""Put the ticket formula, generated from the code that computes tickets, into the help.
+
+    The formula stands in a paragraph of its own that click prints unwrapped (a "\b" block).
+    """
+    from planner.common.randomness import ticket_formula
+
+    func.__doc__ = func.__doc__.replace("TICKET_FORMULA", "\b\n      " + ticket_formula())
+    return func
+
+
 def encoding_option(func):
     """Add ``--encoding``: force the CSV encoding instead of detecting it."""
     return click.option(
@@ -171,13 +182,17 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
               help="The public seed, when the scenario does not name it ([plan] seed); "
               "e.g. the lottery numbers that [plan] seed_source announced.")
 @handle_errors
+@with_ticket_formula
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
          reason: str | None, scale_down: bool, seed: str | None):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
-    ticket is int(sha256(f"{seed}:{enterprise_id}").hexdigest(), 16) / 2**256, so anyone
-    with the seed and the directory can recompute the draw (planner verify OUT).
+    ticket, its id stripped and upper case, is
+
+      TICKET_FORMULA
+
+    so anyone with the seed and the directory can recompute the draw (planner verify OUT).
 
     With --replace and --reason, the draw already in OUT is kept and the named enterprises
     are replaced by the next-lowest tickets of their strata; the record says why.

@@ -104,7 +104,8 @@ def scenario_path_from_record(out: Path) -> Path:
     raise ScenarioError("names no scenario; pass --scenario PATH", file=str(path))
 
 
-def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
+# Being split into one function per rule in a table; until then it is the one exception to C901.
+def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:  # noqa: C901
     """Check ``out/assignments.csv`` against every rule of the scenario.
 
     Parameters

@@ -59,6 +59,7 @@ from planner.assign import candidates as cand
 from planner.assign import explain, sidecp, thinning
 from planner.assign.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
 from planner.assign.slots import slot_tree
+from planner.common import randomness
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.common.parallel import fork_pool, worker_count
@@ -515,8 +516,8 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     n_e = len(cands.enterprises)
     n_i = len(cands.inspectors)
     th = thinning.thin(cands.mask, cands.cls, tree, rules.max_pair_probability,
-                       thinning.rng_for(seed, "assign", unit, "thin"),
-                       thinning.rng_for(seed, "assign", unit, "costs"), RANDOM_COST_RANGE)
+                       randomness.generator(seed, "thin", unit),
+                       randomness.generator(seed, "costs", unit), RANDOM_COST_RANGE)
     cls = cands.cls.astype(np.int64)
     capacity = cands.inspectors["capacity"].to_numpy(dtype=np.int64)
     n_admitted = int(th.admitted.sum())
@@ -582,7 +583,7 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         report.load_min = int(loads[active].min()) if active.any() else 0
         report.load_max = int(loads.max())
     leads = choose_leads(teams, cands.inspectors["cls"].to_numpy(), tree.lead_classes,
-                         thinning.rng_for(seed, "assign", unit, "leads"), n_i)
+                         randomness.generator(seed, "leads", unit), n_i)
     return teams, leads, report, loads
 
 
@@ -693,7 +694,7 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
     near = np.unique(arc_i[is_conflict[arc_e]])
     uses_near = np.zeros(n_e, dtype=bool)
     uses_near[team_e[np.isin(team_i, near)]] = True
-    order = thinning.rng_for(seed, "assign", unit, "repair").permutation(n_e)
+    order = randomness.generator(seed, "repair", unit).permutation(n_e)
     others = order[uses_near[order] & ~is_conflict[order]]
     rounds = [("with neighbouring teams", others[:NEIGHBOURHOOD], False),
               ("with more neighbouring teams", others[:10 * NEIGHBOURHOOD], False)]
@@ -708,15 +709,21 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         if attempt(label, sub, whole):
             report.repaired += len(left)
             return None
-    if len(arc_e) <= WHOLE_UNIT_ARCS:
-        return [f"{len(left)} teams hold a pair of inspectors who must not team "
-                f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs "
-                "apart within the capacities: add inspectors or drop pairs"]
-    return [f"{len(left)} teams hold a pair of inspectors who must not team "
-            f"(separate_pairs); no re-staffing of them and {min(len(others), 10 * NEIGHBOURHOOD)} "
-            f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
-            f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "
-            "drop pairs or partition the plan"]
+    return [_unrepaired_reason(len(left), len(separate), min(len(others), 10 * NEIGHBOURHOOD),
+                               len(arc_e))]
+
+
+def _unrepaired_reason(teams: int, pairs: int, neighbours: int, arcs: int) -> str:
+    """Say why the pair repair failed: no plan exists, or the unit is too large to prove it."""
+    if arcs <= WHOLE_UNIT_ARCS:
+        return (f"{teams} teams hold a pair of inspectors who must not team "
+                f"(separate_pairs), and no plan of the unit keeps all {pairs} pairs "
+                "apart within the capacities: add inspectors or drop pairs")
+    return (f"{teams} teams hold a pair of inspectors who must not team "
+            f"(separate_pairs); no re-staffing of them and {neighbours} "
+            f"neighbouring teams keeps all {pairs} pairs apart, and the unit's "
+            f"{arcs:,} candidate pairs are too many to search whole: add inspectors, "
+            "drop pairs or partition the plan")
 
 
 def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_classes,
@@ -830,8 +837,7 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
         "loads": {"inspectors": int(len(loads)), "min": int(loads.min()) if len(loads) else 0,
                   "max": int(loads.max()) if len(loads) else 0, "spread": _spread(loads)},
         "randomness": {
-            "streams": "numpy PCG64 seeded by SeedSequence(int(sha256(f'{seed}:assign:{unit}:"
-                       "{purpose}'))) for purpose in thin, costs, leads, repair",
+            "streams": randomness.assign_streams_description(),
             "thinning": f"systematic sampling, width floor(q * {thinning.SCALE}) of "
                         f"{thinning.SCALE}",
             "working_set": thinning.WORKING_SET,

@@ -26,7 +26,6 @@ Both sets only ever shrink the admitted set, so the bound above holds in every c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,26 +35,6 @@ from planner.assign.slots import SlotTree
 
 SCALE = 1_000_000
 WORKING_SET = 24
-
-
-def rng_for(seed: str, *labels: str) -> np.random.Generator:
-    """Return a Generator for one purpose, derived from the plan seed and labels.
-
-    Parameters
-    ----------
-    seed : str
-        The plan's public seed.
-    *labels : str
-        What the stream is for (e.g. ``"assign"``, the unit name, ``"costs"``).
-
-    Returns
-    -------
-    numpy.random.Generator
-        A PCG64 generator; the same seed and labels give the same stream.
-    """
-    text = ":".join((seed, *labels))
-    entropy = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
-    return np.random.default_rng(np.random.SeedSequence(entropy))
 
 
 def quantised(q: float | None) -> int:

@@ -1,7 +1,7 @@
 """Official result and follow-up categories, and the headers of every workbook, in two languages.
 
 The result categories (检查结果) and follow-up actions (后续处置) are those of the Zhejiang
-platform (DESIGN section 1). The canonical form of a category is its Chinese text: that is what
+spot-check platform. The canonical form of a category is its Chinese text: that is what
 ``results.csv`` and the history file hold, whatever the workbooks' language. A cell may hold
 several categories separated by ``；`` (or ``;``, ``、`` or a line break); either language's
 spelling is accepted when reading.
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from planner.common import columns
 
 
 @dataclass(frozen=True)
@@ -157,56 +159,16 @@ def outcome(categories: list[Category]) -> str:
     return ""
 
 
-# Column key -> (Chinese header, English header). The keys are what code uses; the headers
-# are what people see. Plan columns first, then the columns field teams fill in.
-PLAN_COLUMNS: dict[str, tuple[str, str]] = {
-    "seq": ("序号", "No."),
-    "task_id": ("抽查任务编号", "Task ID"),
-    "name": ("企业名称", "Enterprise name"),
-    "enterprise_id": ("统一社会信用代码", "Unified social credit code"),
-    "address": ("地址", "Address"),
-    "district": ("所属区域", "District"),
-    "items": ("抽查事项", "Inspection items"),
-    "team": ("检查组", "Team"),
-    "lead": ("主检人员", "Lead inspector"),
-    "members": ("检查人员", "Inspectors"),
-    "period": ("计划检查期间", "Planned period"),
-}
-RESULT_COLUMNS: dict[str, tuple[str, str]] = {
-    "result": ("检查结果", "Result"),
-    "follow_up": ("后续处置", "Follow-up"),
-    "completed": ("检查完成日期", "Completion date"),
-    "remark": ("备注", "Remarks"),
-}
+# Column key -> (Chinese header, English header) of each table sheet, from the one declaration
+# of its columns in planner.common.columns (kinds and widths are there too).
+PLAN_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.PLAN)
+RESULT_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.RESULT)
 # Internal columns of the bureau's plan sheet only (never in field or public workbooks).
-BUREAU_COLUMNS: dict[str, tuple[str, str]] = {
-    "risk_class": ("风险分类", "Risk class"),
-    "stratum": ("抽样分层", "Stratum"),
-    "ticket": ("抽签随机数", "Ticket"),
-    "workbook": ("现场工作簿", "Field workbook"),
-}
-# The public result notice (抽查结果公告), DESIGN section 1.
-NOTICE_COLUMNS: dict[str, tuple[str, str]] = {
-    "seq": ("序号", "No."),
-    "plan_id": ("抽查计划编号", "Plan ID"),
-    "plan_name": ("抽查计划名称", "Plan name"),
-    "task_id": ("抽查任务编号", "Task ID"),
-    "task_name": ("抽查任务名称", "Task name"),
-    "check_type": ("抽查类型", "Check type"),
-    "authority": ("检查机关", "Inspecting authority"),
-    "name": ("抽查市场主体名称", "Market entity name"),
-    "enterprise_id": ("统一社会信用代码", "Unified social credit code"),
-    "completed": ("检查完成日期", "Completion date"),
-    "result": ("检查结果", "Result"),
-    "remark": ("备注", "Remarks"),
-}
+BUREAU_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.BUREAU)
+# The public result notice (抽查结果公告): public fields only, never the risk class.
+NOTICE_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.NOTICE)
 # The task notice's name list (抽查任务公告 名单).
-NAME_LIST_COLUMNS: dict[str, tuple[str, str]] = {
-    "seq": ("序号", "No."),
-    "name": ("市场主体名称", "Market entity name"),
-    "enterprise_id": ("统一社会信用代码", "Unified social credit code"),
-    "registration_authority": ("登记机关", "Registration authority"),
-}
+NAME_LIST_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.NAME_LIST)
 # Labels of the key-value blocks (summary sheet, task notice) and of sheet names.
 LABELS: dict[str, tuple[str, str]] = {
     "plan_id": ("抽查计划编号", "Plan ID"),

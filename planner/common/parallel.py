@@ -10,7 +10,7 @@ caller puts the results together in a fixed order.
 Workers are forked, so they inherit the loaded inputs instead of reading them again and
 need not re-import the caller's script. Where fork is not the safe choice (Windows, macOS)
 everything runs in one process. At most :data:`MAX_WORKERS` run at once, which keeps the
-memory of a city-sized plan well inside the limits of DESIGN section 9.
+memory of a city-sized plan well inside the 4 GB the megacity benchmark allows.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Column specifications of the five inputs, header matching and typed parsing.
 
-Headers may be written in English or Chinese (DESIGN section 2); both spellings are listed
+Headers may be written in English or Chinese (government exports use either); both spellings are listed
 here. Matching ignores case, surrounding spaces, and treats spaces and hyphens in English
 names as underscores. Unknown extra columns are kept and ignored.
 

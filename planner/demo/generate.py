@@ -1,7 +1,7 @@
 """Synthetic demo data for ``planner demo-data``: a bureau's five inputs and a scenario using them.
 
-:func:`write_demo` writes, at one of the sizes of DESIGN section 9, files shaped like a market
-supervision bureau's exports, with the Chinese headers those exports carry:
+:func:`write_demo` writes, at one of the sizes of :data:`PRESETS` (district, city, megacity),
+files shaped like a market supervision bureau's exports, with the Chinese headers those exports carry:
 
 ========================== =============================================================
 file                       content
@@ -28,8 +28,9 @@ Every station has at least two certified, available, lead-capable inspectors and
 at least two stations, so cross-station avoidance (所所交叉) can always staff a team. Names,
 places and people are invented; the credit codes pass GB 32100-2015 but belong to no one.
 
-All randomness comes from one :class:`numpy.random.SeedSequence` made from the SHA-256 of the
-seed string, split into one stream per file, so the same preset and seed give byte-identical
+All randomness comes from the ``demo`` streams of :mod:`planner.common.randomness` (children of
+one :class:`numpy.random.SeedSequence` made from the SHA-256 of the seed string), one stream per
+file, so the same preset and seed give byte-identical
 files. Generation is vectorised: the megacity preset (2.23 million enterprises) takes well
 under a minute.
 """
@@ -37,7 +38,6 @@ under a minute.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common import uscc
+from planner.common import randomness, uscc
 from planner.common.io import atomic_path, write_text_atomic
 
 PLAN_START = dt.date(2026, 10, 1)
@@ -90,7 +90,7 @@ class District:
 
 @dataclass(frozen=True)
 class Preset:
-    """One size of demo data (DESIGN section 9) and the plan written for it."""
+    """One size of demo data (district, city or megacity) and the plan written for it."""
 
     name: str
     enterprises: int
@@ -131,7 +131,7 @@ PRESETS: dict[str, Preset] = {
         ratio_note=(
             "# A district's few hundred food businesses. Yancheng's upper bounds (A 3 %, B 20 %,\n"
             "# C 50 %, D 100 %) would draw only about 57 of 500, short of the ~100 a district\n"
-            "# plans (DESIGN section 9). So A and B take one quarter of the food 2022 draft\n"
+            "# plans in a quarter. So A and B take one quarter of the food 2022 draft\n"
             "# frequencies (A 0.5 and B 1 inspection a year: 12.5 % and 25 %), C takes Yancheng's\n"
             "# upper bound (50 %) and D Bayannur's 100 %: about 96 enterprises are drawn.\n"
         ),
@@ -165,7 +165,7 @@ PRESETS: dict[str, Preset] = {
         ratios={"A": 0.03, "B": 0.2, "C": 0.5, "D": 0.85},
         ratio_note=(
             "# Within Yancheng's published ranges (A <= 3 %, B 3-20 %, C 30-50 %, D >= 80 %):\n"
-            "# about 4,600 of 43,000 enterprises are drawn (DESIGN section 9).\n"
+            "# about 4,600 of 43,000 enterprises are drawn, a city's quarter.\n"
         ),
         capacities=(30, 40, 50, 60),
         plan_items=("GS001", "SP001", "SP002", "TS001"),
@@ -195,7 +195,7 @@ PRESETS: dict[str, Preset] = {
         registrar="{city}市场监督管理局{short}监管局",
         ratios={"A": 0.01, "B": 0.025, "C": 0.1, "D": 0.2},
         ratio_note=(
-            "# No published ratio set reaches the ~50,000 a quarter of DESIGN section 9 here:\n"
+            "# No published ratio set reaches a megacity's ~50,000 a quarter here:\n"
             "# Yancheng's lowest ratios (A 0 %, B 3 %, C 30 %, D 80 %) would draw about 97,000 of\n"
             "# 2.23 million enterprises and Bayannur's (2 %, 5 %, 100 %, 100 %) about 226,000.\n"
             "# These keep the risk order A < B < C < D and draw about 50,000 (2.3 %).\n"
@@ -260,7 +260,8 @@ DEPARTMENTS = (
 AVOIDANCE_REASONS = (
     ("亲属关系", 0.45), ("曾在该企业任职", 0.20), ("持有该企业股份", 0.10), ("其他利害关系", 0.25),
 )
-# Official result categories (DESIGN section 1); shares among inspections with / without a problem.
+# Official result categories (planner/common/categories.py); shares among inspections with /
+# without a problem.
 PROBLEM_RESULTS = (
     ("发现问题经责令已改正", 0.50), ("发现问题待后续处理", 0.20), ("未按规定公示应当公示的信息", 0.12),
     ("违反食品药品管理相关规定", 0.08), ("通过登记的住所（经营场所）无法联系", 0.06),
@@ -324,8 +325,7 @@ def write_demo(
     """
     spec = _preset(preset)
     say = progress or (lambda _message: None)
-    children = seed_sequence(seed).spawn(len(STREAMS))
-    rng = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
+    rng = {name: randomness.generator(seed, "demo", i) for i, name in enumerate(STREAMS)}
     out = Path(out)
 
     places = make_places(spec, rng["places"])
@@ -372,7 +372,7 @@ def seed_sequence(seed: str) -> np.random.SeedSequence:
     numpy.random.SeedSequence
         The root of every random stream of the demo data.
     """
-    return np.random.SeedSequence(int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16))
+    return randomness.seed_sequence(seed, "demo")
 
 
 def _preset(name: str) -> Preset:

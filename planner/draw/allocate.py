@@ -2,7 +2,7 @@
 
 Every mode returns per-class counts capped at the class's eligible count:
 
-- ``ratios``: ``n_c = ceil(ratio_c * eligible_c)`` (DESIGN section 4). Ratios are taken as the
+- ``ratios``: ``n_c = ceil(ratio_c * eligible_c)``, at most ``eligible_c``. Ratios are taken as the
   decimals written in the scenario, so ``0.03 * 100`` is exactly 3, not 4.
 - ``frequency``: annual inspections per enterprise (e.g. food 2022: A 0.5, B 1, C 2, D 3)
   turned into this period's count: ``n_c = ceil(freq_c * eligible_c * days / 365)``, where

@@ -1,6 +1,7 @@
-"""The publicly verifiable ticket and the per-stratum "n lowest" selection (DESIGN section 4).
+"""The publicly verifiable ticket and the per-stratum "n lowest" selection (the first random of 双随机).
 
-Each enterprise gets the ticket::
+Each enterprise gets the ticket (:data:`TICKET_FORMULA`, generated from the ``ticket`` purpose of
+:mod:`planner.common.randomness`)::
 
     ticket = int(sha256(f"{seed}:{enterprise_id}".encode("utf-8")).hexdigest(), 16) / 2**256
 
@@ -20,16 +21,16 @@ Internally a digest is held as four big-endian 64-bit words ``t0`` (most signifi
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from planner.common import randomness
+
 WORDS = ("t0", "t1", "t2", "t3")
-TICKET_FORMULA = (
-    'int(sha256(f"{seed}:{enterprise_id}".encode("utf-8")).hexdigest(), 16) / 2**256'
-)
+#: The published formula, generated from the code's rule, so help text and record cannot drift.
+TICKET_FORMULA = randomness.ticket_formula()
 
 
 def canonical_id(enterprise_id: str) -> str:
@@ -52,8 +53,7 @@ def digest_hex(seed: str, enterprise_id: str) -> str:
     str
         64 lower-case hex digits.
     """
-    text = f"{seed}:{canonical_id(enterprise_id)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return randomness.digests(seed, "ticket", [canonical_id(enterprise_id)])[0].hex()
 
 
 def ticket(seed: str, enterprise_id: str) -> float:
@@ -92,13 +92,9 @@ def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = 
     numpy.ndarray
         ``uint64`` array; column 0 holds the most significant 64 bits.
     """
-    sha = hashlib.sha256
-    prefix = f"{seed}:"
-    if canonical:
-        digests = [sha(f"{prefix}{i}".encode()).digest() for i in enterprise_ids]
-    else:
-        digests = [sha(f"{prefix}{str(i).strip().upper()}".encode()).digest()
-                   for i in enterprise_ids]
+    if not canonical:
+        enterprise_ids = (str(i).strip().upper() for i in enterprise_ids)
+    digests = randomness.digests(seed, "ticket", enterprise_ids)
     return np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4).astype(np.uint64)
 
 

@@ -7,7 +7,7 @@ broken TOML raises :class:`~planner.common.errors.ScenarioError` naming the key 
 before any work starts. Paths are relative to the scenario file.
 
 To add a key, add a field to the section's dataclass (with a default) and, if it needs a
-rule beyond its type, a check in :func:`_check_rules`.
+rule beyond its type, a check in its table's ``_check_<table>`` (see :func:`_check_rules`).
 """
 
 from __future__ import annotations
@@ -332,45 +332,14 @@ def _build(cls: type, table: dict[str, Any], section: str, base: Path, label: st
 
 
 def _coerce(value: Any, hint: Any, key: str, base: Path, label: str) -> Any:
+    """Return ``value`` as the field's type ``hint``, or raise naming the key."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], key, base, label)
-    if hint is Path:
-        if not isinstance(value, str) or not value:
-            raise ScenarioError("must be a file path (a string)", key=key, file=label)
-        resolved = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
-        if not resolved.is_file():
-            raise ScenarioError(f"file not found: {value} (looked for {resolved})", key=key, file=label)
-        return resolved
-    if hint is dt.date:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise ScenarioError(f"must be a date like 2026-01-01, got {value!r}", key=key, file=label)
-    if hint is str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ScenarioError(f"must be a string, got {value!r}", key=key, file=label)
-        return str(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ScenarioError(f"must be true or false, got {value!r}", key=key, file=label)
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(f"must be a whole number, got {value!r}", key=key, file=label)
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(f"must be a number, got {value!r}", key=key, file=label)
-        return float(value)
+    if hint in _SCALARS:
+        return _SCALARS[hint](value, key, base, label)
     if origin is dict:
         if not isinstance(value, dict):
             raise ScenarioError("must be a table like { A = 0.03, B = 0.05 }", key=key, file=label)
@@ -388,59 +357,142 @@ def _coerce(value: Any, hint: Any, key: str, base: Path, label: str) -> Any:
     raise TypeError(f"no coercion for {hint!r} ({key})")  # a programming error, not user input
 
 
+def _path(value: Any, key: str, base: Path, label: str) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ScenarioError("must be a file path (a string)", key=key, file=label)
+    resolved = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
+    if not resolved.is_file():
+        raise ScenarioError(f"file not found: {value} (looked for {resolved})", key=key, file=label)
+    return resolved
+
+
+def _date(value: Any, key: str, base: Path, label: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ScenarioError(f"must be a date like 2026-01-01, got {value!r}", key=key, file=label)
+
+
+def _string(value: Any, key: str, base: Path, label: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ScenarioError(f"must be a string, got {value!r}", key=key, file=label)
+    return str(value)
+
+
+def _boolean(value: Any, key: str, base: Path, label: str) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(f"must be true or false, got {value!r}", key=key, file=label)
+    return value
+
+
+def _whole(value: Any, key: str, base: Path, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"must be a whole number, got {value!r}", key=key, file=label)
+    return value
+
+
+def _number(value: Any, key: str, base: Path, label: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"must be a number, got {value!r}", key=key, file=label)
+    return float(value)
+
+
+# The scalar types a field may have, each with its parser (value, key, base, label).
+_SCALARS = {Path: _path, dt.date: _date, str: _string, bool: _boolean, int: _whole, float: _number}
+
+
 def _check_rules(s: Scenario, label: str) -> None:
-    """Rules beyond types: choices, ranges, dates, class names."""
+    """Rules beyond types, one check per table, in the order of the tables in a file."""
+    _check_plan(s, label)
+    scheme = _check_grading(s, label)
+    _check_sampling(s, scheme, label)
+    _check_assignment(s, label)
+    _check_export(s, label)
+    _check_simulation(s, scheme, label)
+    _check_regrade(s, scheme, label)
+    _check_programme(s, label)
+    _check_choices(s, "publish", label)
+
+
+def _check_choices(s: Scenario, section: str, label: str) -> None:
+    """Check the keys of ``section`` that take one of a few values (:data:`CHOICES`)."""
     for key, choices in CHOICES.items():
-        section, name = key.split(".")
-        value = getattr(getattr(s, section), name)
+        table, name = key.split(".")
+        if table != section:
+            continue
+        value = getattr(getattr(s, table), name)
         if value is not None and value not in choices:
             raise ScenarioError(
                 f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}",
                 key=key,
                 file=label,
             )
+
+
+def _check_plan(s: Scenario, label: str) -> None:
+    """Check [plan]: the check type, dates in order, a seed."""
+    _check_choices(s, "plan", label)
     if s.plan.end < s.plan.start:
         raise ScenarioError(
             f"end {s.plan.end} is before start {s.plan.start}", key="plan.end", file=label
         )
     if s.plan.seed is not None and not s.plan.seed.strip():
         raise ScenarioError("seed must not be empty: publish a seed string", key="plan.seed", file=label)
+
+
+def _check_grading(s: Scenario, label: str):
+    """Check [grading]: a known scheme; return it for the other tables' class names."""
     try:
-        scheme = s.scheme()
+        return s.scheme()
     except ValueError as exc:
         raise ScenarioError(str(exc), key="grading.scheme", file=label) from None
+
+
+def _check_sampling(s: Scenario, scheme, label: str) -> None:
+    """Check [sampling]: choices, class tables, what each mode needs, caps, exclusion."""
+    _check_choices(s, "sampling", label)
+    sampling = s.sampling
     for table_name in ("ratios", "floors", "caps"):
-        _check_class_table(getattr(s.sampling, table_name), f"sampling.{table_name}", scheme, label,
+        _check_class_table(getattr(sampling, table_name), f"sampling.{table_name}", scheme, label,
                            unit=True)
-    _check_class_table(s.sampling.frequency, "sampling.frequency", scheme, label, unit=False)
-    _check_class_table(s.sampling.annual_cap, "sampling.annual_cap", scheme, label, unit=False)
+    _check_class_table(sampling.frequency, "sampling.frequency", scheme, label, unit=False)
+    _check_class_table(sampling.annual_cap, "sampling.annual_cap", scheme, label, unit=False)
     _check_class_table(s.simulation.prevalence, "simulation.prevalence", scheme, label, unit=True)
-    if s.sampling.mode == "ratios" and not s.sampling.ratios:
-        raise ScenarioError(
-            "mode 'ratios' needs ratios = { A = 0.03, ... }", key="sampling.ratios", file=label
-        )
-    if s.sampling.mode == "frequency" and not s.sampling.frequency:
-        raise ScenarioError(
-            "mode 'frequency' needs frequency = { A = 0.5, B = 1, ... } (inspections per year)",
-            key="sampling.frequency",
-            file=label,
-        )
-    if s.sampling.mode == "budget" and (s.sampling.budget is None or s.sampling.budget < 0):
-        raise ScenarioError(
-            "mode 'budget' needs budget = N (total inspections, >= 0)", key="sampling.budget",
-            file=label,
-        )
-    if s.sampling.mode == "budget" and not s.simulation.prevalence:
+    needs = {
+        "ratios": (not sampling.ratios, "sampling.ratios",
+                   "mode 'ratios' needs ratios = { A = 0.03, ... }"),
+        "frequency": (not sampling.frequency, "sampling.frequency",
+                      "mode 'frequency' needs frequency = { A = 0.5, B = 1, ... } "
+                      "(inspections per year)"),
+        "budget": (sampling.budget is None or sampling.budget < 0, "sampling.budget",
+                   "mode 'budget' needs budget = N (total inspections, >= 0)"),
+    }
+    if sampling.mode in needs:
+        missing, key, message = needs[sampling.mode]
+        if missing:
+            raise ScenarioError(message, key=key, file=label)
+    if sampling.mode == "budget" and not s.simulation.prevalence:
         raise ScenarioError(
             "mode 'budget' needs the per-class prevalence: add [simulation] prevalence = "
             "{ A = 0.02, B = 0.05, ... }", key="simulation.prevalence", file=label,
         )
-    for grade, cap in s.sampling.annual_cap.items():
+    for grade, cap in sampling.annual_cap.items():
         if cap < 1:
             raise ScenarioError(f"must be at least 1 inspection a year, got {cap}",
                                 key=f"sampling.annual_cap.{grade}", file=label)
-    if s.sampling.exclusion_days is not None and s.sampling.exclusion_days < 0:
+    if sampling.exclusion_days is not None and sampling.exclusion_days < 0:
         raise ScenarioError("must be >= 0", key="sampling.exclusion_days", file=label)
+
+
+def _check_assignment(s: Scenario, label: str) -> None:
+    """Check [assignment]: team size, joint departments, capacity, q, the planning unit."""
+    _check_choices(s, "assignment", label)
     a = s.assignment
     if a.team_size < 2:
         raise ScenarioError(
@@ -472,16 +524,26 @@ def _check_rules(s: Scenario, label: str) -> None:
     if len(set(a.joint_departments)) != len(a.joint_departments):
         raise ScenarioError("names a department twice", key="assignment.joint_departments",
                             file=label)
+
+
+def _check_export(s: Scenario, label: str) -> None:
+    """Check [export]: language, split, the deadline warning."""
+    _check_choices(s, "export", label)
     if s.export.deadline_warning_days < 0:
         raise ScenarioError("must be >= 0 (working days)", key="export.deadline_warning_days",
                             file=label)
-    if s.simulation.reps < 1:
+
+
+def _check_simulation(s: Scenario, scheme, label: str) -> None:
+    """Check [simulation]: prior, replications, interval, population, class map, ratio sets."""
+    _check_choices(s, "simulation", label)
+    sim = s.simulation
+    if sim.reps < 1:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)
-    if not 0 < s.simulation.interval < 1:
+    if not 0 < sim.interval < 1:
         raise ScenarioError("must be in (0, 1), e.g. 0.9", key="simulation.interval", file=label)
-    _check_class_table(s.simulation.population, "simulation.population", scheme, label,
-                       unit=False)
-    for value, target in s.simulation.class_map.items():
+    _check_class_table(sim.population, "simulation.population", scheme, label, unit=False)
+    for value, target in sim.class_map.items():
         if scheme.normalise(target) is None:
             raise ScenarioError(
                 f"maps {value!r} to {target!r}, which is not a class of scheme {scheme.name!r} "
@@ -491,17 +553,21 @@ def _check_rules(s: Scenario, label: str) -> None:
             )
     from planner.simulate.ratiosets import check_scenario_ratio_sets
 
-    check_scenario_ratio_sets(s.simulation.ratio_sets, scheme, label)
+    check_scenario_ratio_sets(sim.ratio_sets, scheme, label)
+
+
+def _check_regrade(s: Scenario, scheme, label: str) -> None:
+    """Check [regrade]: see :func:`planner.regrade.rules.check_regrade_section`."""
     from planner.regrade.rules import check_regrade_section
 
     check_regrade_section(s.regrade, scheme, label)
-    if s.programme is not None:
-        _check_programme(s, label)
 
 
 def _check_programme(s: Scenario, label: str) -> None:
-    """Rules of ``[programme]``: one way to cut the year, dates inside the plan, sane numbers."""
+    """Check [programme]: one way to cut the year, dates inside the plan, sane numbers."""
     p = s.programme
+    if p is None:
+        return
     if (p.batches is None) == (not p.batch_dates):
         raise ScenarioError("give either batches = N or batch_dates = [...], not both or neither",
                             key="programme.batches", file=label)

@@ -8,8 +8,8 @@ Two sheets, headers in the export's language:
   from/to, inspecting authority and number of enterprises, then the name list (序号, 市场主体名称,
   统一社会信用代码, 登记机关).
 
-The workbook holds no risk class and no inspector data: those are internal (DESIGN section 1),
-and only the columns above are ever written. Text is written as text (never a formula), the
+The workbook holds no risk class and no inspector data: both are internal and never
+published, and only the columns above are ever written. Text is written as text (never a formula), the
 file whole or not at all, byte-identical for the same results.
 """
 
@@ -21,26 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import categories as cat
+from planner.common import columns
 from planner.publish.tasks import PlanFacts
 from planner.publish.workbook import (
     clean_text,
-    column_widths,
     deterministic_workbook,
-    fit_widths,
     make_styles,
-    row_heights,
-    setup_print,
     text_widths,
-    write_cells,
-    write_header,
+    write_pairs,
+    write_table,
 )
-
-# The widest each notice column may be; longer text wraps (rows are sized to fit).
-NOTICE_WIDTH_CAPS = {
-    "seq": 6, "plan_id": 16, "plan_name": 24, "task_id": 16, "task_name": 24, "check_type": 10,
-    "authority": 20, "name": 26, "enterprise_id": 20, "completed": 12, "result": 26,
-    "remark": 24,
-}
 
 
 def result_label(canonical: str, language: str) -> str:
@@ -81,15 +71,13 @@ def write_disclosure(
 
 def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, language: str):
     ws = wb.add_worksheet(cat.label("sheet_notice", language))
-    keys = list(cat.NOTICE_COLUMNS)
-    headers = [cat.header(cat.NOTICE_COLUMNS, k, language) for k in keys]
     n = len(results)
     index = results.index
 
     def const(value: str) -> pd.Series:
         return pd.Series([value] * n, index=index, dtype=object)
 
-    columns = {
+    cells = {
         "seq": pd.Series(range(1, n + 1), index=index, dtype=object),
         "plan_id": const(facts.plan_id),
         "plan_name": const(facts.plan_name),
@@ -103,24 +91,11 @@ def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, la
         "result": results["result"].map(lambda r: result_label(r, language)),
         "remark": results["remark"],
     }
-    kinds = {"seq": "number", "completed": "date"}
-    values = [columns[k] if k in ("seq", "completed") else clean_text(columns[k]) for k in keys]
-    col_kinds = [kinds.get(k, "text") for k in keys]
-    col_styles = [styles.number if k == "seq" else styles.date if k == "completed"
-                  else styles.text for k in keys]
+    values = [cells[c.key] if c.kind != "text" else clean_text(cells[c.key])
+              for c in columns.NOTICE]
     measured = [text_widths(v.astype(str)) for v in values]
-    widths = column_widths(headers, measured, [NOTICE_WIDTH_CAPS[k] for k in keys])
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    text = [i for i, kind in enumerate(col_kinds) if kind == "text"]
-    heights = row_heights([measured[i] for i in text], [widths[i] for i in text])
-    ws.set_row(0, 30)
-    write_header(ws, 0, headers, styles.header)
-    write_cells(ws, 1, values, col_styles, col_kinds, heights)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
-    setup_print(ws, header_rows=1, header_text=f"{facts.plan_name} "
-                f"{cat.label('sheet_notice', language)}")
+    write_table(ws, columns.NOTICE, values, language, styles, measured=measured,
+                print_title=f"{facts.plan_name} {cat.label('sheet_notice', language)}")
 
 
 def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, language: str):
@@ -137,21 +112,14 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
     row = 0
     ws.write_string(row, 0, f"{facts.plan_name} {L('sheet_task')}", styles.title)
     row += 2
-    for key, value in block:
-        ws.write_string(row, 0, L(key), styles.key)
-        ws.write_string(row, 1, clean_text(pd.Series([value])).iloc[0], styles.text)
-        row += 1
-    ws.write_string(row, 0, L("count"), styles.key)
-    ws.write_number(row, 1, len(results), styles.number)
-    row += 2
+    name_width = columns.NAME_LIST[1].cap
+    pairs = [(L(key), value) for key, value in block] + [(L("count"), len(results))]
+    row = write_pairs(ws, row, pairs, styles, name_width)
+    row += 1
     ws.write_string(row, 0, L("name_list"), styles.key)
     row += 1
-    keys = list(cat.NAME_LIST_COLUMNS)
-    headers = [cat.header(cat.NAME_LIST_COLUMNS, k, language) for k in keys]
-    header_row = row
-    write_header(ws, row, headers, styles.header)
-    row += 1
     values = [pd.Series(range(1, len(results) + 1), index=results.index, dtype=object)]
+<<<<<<< HEAD
     values += [clean_text(results[k]) for k in keys[1:]]
     write_cells(ws, row, values, [styles.number] + [styles.text] * 3,
                 ["number"] + ["text"] * 3)
@@ -208,3 +176,12 @@ def write_result_notice(path: Path, results: pd.DataFrame, facts: PlanFacts, lan
                                 subject=facts.plan_id, author=facts.authority,
                                 large=len(results) > 5_000) as wb:
         _write_result_notice(wb, make_styles(wb), results, facts, language)
+=======
+    values += [clean_text(results[c.key]) for c in columns.NAME_LIST[1:]]
+    # Columns A and B also hold the key-value block above the name list.
+    label_width = max(len(L(k)) * 2 + 2 for k, _ in block)
+    write_table(ws, columns.NAME_LIST, values, language, styles, first_row=row,
+                min_widths=[label_width, name_width, 0.0, 0.0], header_height=None,
+                freeze_columns=None, autofilter=False,
+                print_title=f"{facts.plan_name} {L('sheet_task')}")
+>>>>>>> layout

@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from planner import __version__
 from planner.common import categories as cat
+from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.common.parallel import fork_pool, worker_count
@@ -49,7 +49,6 @@ from planner.publish.tasks import (
 from planner.publish.workbook import (
     Styles,
     clean_text,
-    column_widths,
     deterministic_workbook,
     make_styles,
     row_heights,
@@ -57,18 +56,17 @@ from planner.publish.workbook import (
     text_widths,
     write_cells,
     write_header,
+    write_pairs,
+    write_table,
 )
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
+# Plan columns a field workbook prints once in its page header, not in every row, when they
+# are the same on every row (a team's workbook: its district, team number, lead and period).
+PRINT_IN_HEADER = ("district", "team", "lead", "period")
+# The summary sheet's columns: labels, values (a SHA-256 is 64 characters), then counts.
+SUMMARY_WIDTHS = (22.0, 66.0, 10.0)
 ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
-# The widest each column may be (Excel character units); longer text wraps. Chosen so that a
-# field sheet prints on one A4 landscape page width at a legible scale.
-WIDTH_CAPS = {
-    "seq": 6, "task_id": 16, "name": 22, "enterprise_id": 20, "address": 22, "district": 10,
-    "items": 24, "team": 8, "lead": 14, "members": 14, "period": 13,
-    "risk_class": 10, "stratum": 12, "ticket": 24, "workbook": 30,
-}
-RESULT_WIDTHS = {"result": 24.0, "follow_up": 14.0, "completed": 14.0, "remark": 18.0}
 # Rows of a small workbook are assembled in memory; above this XlsxWriter streams them.
 LARGE_ROWS = 5_000
 # From this many tasks on, field workbooks are written by forked worker processes
@@ -372,67 +370,52 @@ def write_plan_sheet_book(
         styles = make_styles(wb)
         ws = wb.add_worksheet(cat.label("sheet_plan", language))
         _write_plan_sheet(ws, rows, facts, language, styles, protect=True, extra={},
-                          print_title=f"{facts.plan_id} {title}", measured=measured)
+                          print_title=f"{facts.plan_id} {facts.plan_name}", measured=measured)
         _write_lists_sheet(wb, language)
 
 
 def _write_plan_sheet(
     ws, rows: pd.DataFrame, facts: PlanFacts, language: str, styles: Styles, *,
-    protect: bool, extra: dict[str, tuple[pd.Series, str]], print_title: str,
+    protect: bool, extra: dict[str, pd.Series], print_title: str,
     measured: pd.DataFrame | None = None,
 ) -> None:
-    """Write the plan sheet: plan columns (locked), result columns (to fill), ``extra``."""
-    plan_keys = list(cat.PLAN_COLUMNS)
-    result_keys = list(cat.RESULT_COLUMNS)
-    headers = [cat.header(cat.PLAN_COLUMNS, k, language) for k in plan_keys]
-    headers += [cat.header(cat.RESULT_COLUMNS, k, language) for k in result_keys]
-    headers += [cat.header(cat.BUREAU_COLUMNS, k, language) for k in extra]
+    """Write the plan sheet: plan columns (locked), result columns (to fill), ``extra``.
+
+    ``extra`` holds the values of the bureau's internal columns (:data:`columns.BUREAU`
+    keys), for ``plan.xlsx`` only.
+
+    What prints (on A4 at >= 9 pt, :func:`planner.publish.workbook.write_table`): in
+    ``plan.xlsx`` the plan columns but the planned period (the same on every row, printed in
+    the page header), not the empty result columns nor the internal ones; in a field
+    workbook the plan and result columns, less those of :data:`PRINT_IN_HEADER` that are the
+    same on every row (its district, team, lead, period): those are hidden and printed once
+    in the page header instead.
+    """
+    bureau = columns.by_key(columns.BUREAU)
+    table = [*columns.PLAN, *columns.RESULT, *(bureau[k] for k in extra)]
     n = len(rows)
     seq = pd.Series(range(1, n + 1), index=rows.index, dtype=object)
-    columns = [seq] + [rows[k] for k in plan_keys[1:]]
-    kinds = ["number"] + ["text"] * (len(plan_keys) - 1)
-    col_styles = [styles.number] + [styles.text] * (len(plan_keys) - 1)
     blank = pd.Series([None] * n, index=rows.index, dtype=object)
-    columns += [blank] * len(result_keys)
-    # Field sheets get shaded, unlocked cells to fill in; the bureau's sheet is not
-    # protected, so its result columns are left empty (and the file smaller).
-    kinds += ["blank" if protect else "skip"] * len(result_keys)
-    col_styles += [styles.fill_date if k == "completed" else styles.fill_text for k in result_keys]
-    for values, kind in extra.values():
-        columns.append(values)
-        kinds.append(kind)
-        col_styles.append(styles.decimal if kind == "number" else styles.text)
-
-    caps = [WIDTH_CAPS[k] for k in plan_keys] + [RESULT_WIDTHS[k] for k in result_keys]
-    caps += [WIDTH_CAPS[k] for k in extra]
+    values = [seq] + [rows[c.key] for c in columns.PLAN[1:]]
+    values += [blank] * len(columns.RESULT)
+    values += list(extra.values())
     if measured is None:
         measured = measure_cells(rows)
-    keys = plan_keys + result_keys + list(extra)
-    sizes = []
-    for key, values, kind in zip(keys, columns, kinds, strict=True):
-        if kind in ("blank", "skip"):
-            sizes.append(np.zeros(0, dtype=np.int64))
-        elif key in measured:
-            sizes.append(measured[key].to_numpy())
-        else:
-            sizes.append(text_widths(values))
-    widths = column_widths(headers, sizes, caps)
-    first_result = len(plan_keys)
-    for i, key in enumerate(result_keys):
-        widths[first_result + i] = RESULT_WIDTHS[key]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    text = [i for i, k in enumerate(kinds) if k == "text"]
-    heights = row_heights([sizes[i] for i in text], [widths[i] for i in text])
-    ws.set_row(0, 30)
-    write_header(ws, 0, headers, styles.header)
-    write_cells(ws, 1, columns, col_styles, kinds, heights)
-
-    last_row = max(n, 1)
-    ws.freeze_panes(1, 3)
-    ws.autofilter(0, 0, last_row, len(headers) - 1)
-    setup_print(ws, header_rows=1, header_text=print_title)
-    _add_validations(ws, language, facts, first_result, last_row)
+    sizes = [measured[c.key].to_numpy() if c.key in measured else None for c in table]
+    # Field sheets get shaded, unlocked cells to fill in; the bureau's sheet is not
+    # protected, so its result columns are left empty (and the file smaller).
+    if protect:
+        same = [k for k in PRINT_IN_HEADER if n and rows[k].nunique() == 1]
+        print_keys = {c.key for c in (*columns.PLAN, *columns.RESULT)} - set(same)
+        in_header = [str(rows[k].iloc[0]) for k in same]
+    else:
+        print_keys = {c.key for c in columns.PLAN} - {"period"}
+        in_header = [facts.period(language)]
+    write_table(ws, table, values, language, styles, measured=sizes, fill_cells=protect,
+                freeze_columns=3, print_title=" ".join([print_title, *in_header]),
+                print_keys=print_keys)
+    first_result = len(columns.PLAN)
+    _add_validations(ws, language, facts, first_result, max(n, 1))
     if protect:
         ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,
                         "sort": False})
@@ -530,10 +513,10 @@ def write_plan_workbook(
     if cells is None:
         cells = plan_cells(tasks, facts, language)
     extra = {
-        "risk_class": (clean_text(tasks["risk_class"]), "text"),
-        "stratum": (clean_text(tasks["stratum"]), "text"),
-        "ticket": (clean_text(tasks["ticket"]), "text"),  # as the draw wrote it, to verify
-        "workbook": (tasks["workbook"], "text"),
+        "risk_class": clean_text(tasks["risk_class"]),
+        "stratum": clean_text(tasks["stratum"]),
+        "ticket": clean_text(tasks["ticket"]),  # as the draw wrote it, to verify
+        "workbook": tasks["workbook"],
     }
     with deterministic_workbook(path, created=created, title=facts.plan_name,
                                 subject=facts.plan_id, author=facts.authority,
@@ -564,10 +547,8 @@ def _write_summary_sheet(
         ("items", facts.items_text()), ("scope", facts.scope),
         ("version", f"planner {__version__}"),
     ]
-    for key, value in facts_rows:
-        ws.write_string(row, 0, L(key), styles.key)
-        ws.write_string(row, 1, clean_text(pd.Series([value])).iloc[0], styles.text)
-        row += 1
+    row = write_pairs(ws, row, [(L(key), value) for key, value in facts_rows], styles,
+                      SUMMARY_WIDTHS[1])
     row += 1
     ws.write_string(row, 0, L("input_hashes"), styles.key)
     row += 1
@@ -617,17 +598,19 @@ def _write_summary_sheet(
                     L("as_lead"), L("as_member"), L("total")]
     write_header(ws, row, load_headers, styles.header)
     row += 1
+    widths = [*SUMMARY_WIDTHS, *[SUMMARY_WIDTHS[2]] * max(len(classes) - 1, 4)]
+    text_keys = ("inspector_id", "name", "department", "station")
+    heights = row_heights([text_widths(loads[c]) for c in text_keys], widths[:4])
     write_cells(
         ws, row,
-        [loads[c] for c in ("inspector_id", "name", "department", "station", "as_lead",
-                            "as_member", "total")],
+        [loads[c] for c in (*text_keys, "as_lead", "as_member", "total")],
         [styles.text] * 4 + [styles.number] * 3,
         ["text"] * 4 + ["number"] * 3,
+        heights,
     )
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 66)
-    ws.set_column(2, 2 + max(len(classes), 5), 12)
-    setup_print(ws, header_rows=0, header_text=f"{facts.plan_id} {facts.plan_name}")
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    setup_print(ws, widths, header_rows=0, header_text=f"{facts.plan_id} {facts.plan_name}")
 
 
 def inspector_loads(tasks: pd.DataFrame, inspectors: pd.DataFrame) -> pd.DataFrame:

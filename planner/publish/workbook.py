@@ -16,10 +16,12 @@ Three promises hold for every workbook the planner writes:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +30,20 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from planner.common.columns import Column
 from planner.common.io import atomic_path
 
 MAX_CELL_CHARS = 32_767
 MAX_WIDTH = 60
 LINE_HEIGHT = 13.5  # points per line of 10-point text
+BODY_POINTS = 10  # the size of every cell's text (make_styles)
+MIN_POINTS = 9  # the smallest printed text
+MIN_SCALE = math.ceil(100 * MIN_POINTS / BODY_POINTS)  # per cent
+A4_INCHES = (8.27, 11.69)
+SIDE_MARGIN = 0.3  # inches, left and right
+# LibreOffice draws a column about 5 % wider than Excel's rule (column_points): plan for the
+# wider, so that the printed columns fit one page width in both.
+WIDTH_ALLOWANCE = 1.06
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
@@ -96,6 +107,9 @@ class Styles:
     fill_date: object
     title: object
     key: object
+    count: object = None
+    one_decimal: object = None
+    percent: object = None
 
 
 def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
@@ -112,7 +126,7 @@ def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
         Locked header/text/number formats, and unlocked ``fill_*`` formats for the cells
         field teams fill in (shaded so that they stand out).
     """
-    base = {"font_name": "SimSun", "font_size": 10, "border": 1, "valign": "vcenter"}
+    base = {"font_name": "SimSun", "font_size": BODY_POINTS, "border": 1, "valign": "vcenter"}
     fill = {**base, "locked": False, "bg_color": "#FFF2CC"}
     return Styles(
         header=workbook.add_format(
@@ -126,6 +140,31 @@ def make_styles(workbook: xlsxwriter.Workbook) -> Styles:
         fill_date=workbook.add_format({**fill, "num_format": "yyyy-mm-dd"}),
         title=workbook.add_format({"font_name": "SimSun", "bold": True, "font_size": 14}),
         key=workbook.add_format({**base, "bold": True}),
+    )
+
+
+def figure_styles(workbook: xlsxwriter.Workbook, styles: Styles) -> Styles:
+    """Return ``styles`` with the formats of figures: counts, one decimal, percentages.
+
+    Parameters
+    ----------
+    workbook : xlsxwriter.Workbook
+        The workbook.
+    styles : Styles
+        Its formats (:func:`make_styles`).
+
+    Returns
+    -------
+    Styles
+        The same formats plus ``count`` (``#,##0``), ``one_decimal`` (``#,##0.0``) and
+        ``percent`` (``0.0%``), for the ``int``, ``dec`` and ``pct`` column kinds.
+    """
+    base = {"font_name": "SimSun", "font_size": BODY_POINTS, "border": 1, "valign": "vcenter"}
+    return dataclasses.replace(
+        styles,
+        count=workbook.add_format({**base, "num_format": "#,##0"}),
+        one_decimal=workbook.add_format({**base, "num_format": "#,##0.0"}),
+        percent=workbook.add_format({**base, "num_format": "0.0%"}),
     )
 
 
@@ -353,27 +392,272 @@ def _as_datetime(value) -> dt.datetime:
     return dt.datetime.combine(value, dt.time())
 
 
-def setup_print(ws: Worksheet, *, header_rows: int = 1, header_text: str = "") -> None:
-    """Landscape A4, fit to one page wide, header rows repeated on every page, page numbers.
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a sheet prints on A4: orientation, scale, and whether its columns fit one page width."""
+
+    landscape: bool
+    scale: int
+    fits: bool
+
+    @property
+    def text_points(self) -> float:
+        """The printed size of the sheet's body text (:data:`BODY_POINTS` at this scale)."""
+        return BODY_POINTS * self.scale / 100
+
+
+def column_points(width: float) -> float:
+    """Return the printed width in points (at 100 %) of a column ``width`` character units wide.
+
+    Excel's rule, which LibreOffice follows: 7 pixels per unit plus 5 pixels of padding (12
+    pixels per unit below one unit), at 96 pixels per inch.
+
+    Parameters
+    ----------
+    width : float
+        The column width as given to ``set_column``.
+
+    Returns
+    -------
+    float
+        Points (1/72 inch).
+    """
+    pixels = int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+    return pixels * 72 / 96
+
+
+def printable_points(landscape: bool) -> float:
+    """Return the width inside the side margins of an A4 page, in points."""
+    page = A4_INCHES[1] if landscape else A4_INCHES[0]
+    return (page - 2 * SIDE_MARGIN) * 72
+
+
+def print_layout(widths: Sequence[float]) -> PrintLayout:
+    """Choose how the printed columns go on A4 so that text prints at >= :data:`MIN_POINTS`.
+
+    Portrait at 100 % when the columns fit its width, else landscape, scaled down to fit the
+    width only as far as :data:`MIN_SCALE`; wider sheets print at that scale on several
+    pages across (the first columns repeated on each).
+
+    Parameters
+    ----------
+    widths : sequence of float
+        The widths of the columns that print.
+
+    Returns
+    -------
+    PrintLayout
+        Orientation and scale.
+    """
+    total = sum(column_points(w) for w in widths) * WIDTH_ALLOWANCE
+    if total <= printable_points(False):
+        return PrintLayout(landscape=False, scale=100, fits=True)
+    scale = min(100, math.floor(100 * printable_points(True) / total)) if total else 100
+    if scale >= MIN_SCALE:
+        return PrintLayout(landscape=True, scale=scale, fits=True)
+    return PrintLayout(landscape=True, scale=MIN_SCALE, fits=False)
+
+
+def setup_print(
+    ws: Worksheet, widths: Sequence[float], *, header_rows: int = 1, header_text: str = "",
+    repeat_columns: int = 0,
+) -> PrintLayout:
+    """A4 at a scale that keeps text >= 9 pt, header rows repeated, page numbers.
 
     Parameters
     ----------
     ws : Worksheet
         The sheet.
+    widths : sequence of float
+        The widths of the columns that print (see :func:`print_layout`).
     header_rows : int
         How many rows at the top repeat on every printed page (0 for none).
     header_text : str
         Text printed at the top centre of each page (``&`` is escaped).
+    repeat_columns : int
+        How many columns at the left repeat on every page when the sheet is too wide for one.
+
+    Returns
+    -------
+    PrintLayout
+        The orientation and scale chosen.
     """
-    ws.set_landscape()
+    layout = print_layout(widths)
+    if layout.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_print_scale(layout.scale)
+    ws.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN, top=0.6, bottom=0.6)
     if header_rows:
         ws.repeat_rows(0, header_rows - 1)
+    if not layout.fits:
+        ws.print_across()  # each band of rows on consecutive pages, left part then right
+        if repeat_columns:
+            ws.repeat_columns(0, repeat_columns - 1)
     if header_text:
-        ws.set_header("&C" + header_text.replace("&", "&&"))
+        # Excel drops a page header longer than 255 characters: shorten it instead.
+        ws.set_header(("&C" + header_text.replace("&", "&&"))[:255].rstrip("&"))
     ws.set_footer("&C&P / &N")
+    return layout
+
+
+def write_pairs(ws: Worksheet, row: int, pairs: Sequence[tuple[str, object]], styles: Styles,
+                value_width: float) -> int:
+    """Write a key-value block in columns A and B, rows tall enough for wrapped values.
+
+    Parameters
+    ----------
+    ws : Worksheet
+        The sheet.
+    row : int
+        Zero-based row of the first pair.
+    pairs : sequence of tuple
+        (label, value): text values are written as text, numbers as numbers.
+    styles : Styles
+        The workbook's formats.
+    value_width : float
+        Column B's width, to size the rows of long values.
+
+    Returns
+    -------
+    int
+        The row after the block.
+    """
+    for label, value in pairs:
+        ws.write_string(row, 0, label, styles.key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            ws.write_number(row, 1, value, styles.number)
+        else:
+            text = clean_text(pd.Series([value])).iloc[0]
+            ws.write_string(row, 1, text, styles.text)
+            height = row_heights([text_widths(pd.Series([text]))], [value_width])[0]
+            if height > LINE_HEIGHT + 3:
+                ws.set_row(row, float(height))
+        row += 1
+    return row
+
+
+# How each column kind is written (see write_cells) and with which style of Styles.
+_WRITE_KIND = {"text": "text", "number": "number", "date": "date", "fill": "blank",
+               "fill_date": "blank", "int": "number", "dec": "number", "pct": "number"}
+_STYLE_OF_KIND = {"text": "text", "number": "number", "date": "date", "fill": "fill_text",
+                  "fill_date": "fill_date", "int": "count", "dec": "one_decimal",
+                  "pct": "percent"}
+
+
+def write_table(
+    ws: Worksheet,
+    columns: Sequence[Column],
+    values: Sequence[pd.Series],
+    language: str,
+    styles: Styles,
+    *,
+    first_row: int = 0,
+    measured: Sequence[np.ndarray | None] | None = None,
+    min_widths: Sequence[float] | None = None,
+    header_height: float | None = 30,
+    wrap_rows: bool = True,
+    fill_cells: bool = True,
+    freeze_columns: int | None = 0,
+    autofilter: bool = True,
+    print_title: str | None = None,
+    print_keys: Collection[str] | None = None,
+) -> list[float]:
+    """Write one table sheet: widths, header, cells, frozen header, filter and print set-up.
+
+    Every table people read (the plan sheet of ``plan.xlsx`` and of the field workbooks, the
+    result notice and the task notice's name list) is written by this function from its
+    columns' one declaration (:mod:`planner.common.columns`).
+
+    Parameters
+    ----------
+    ws : Worksheet
+        The sheet.
+    columns : sequence of Column
+        The table's columns, in order.
+    values : sequence of pandas.Series
+        Each column's values, all the same length (ignored for ``fill`` columns).
+    language : str
+        ``"zh"`` or ``"en"``: the headers' language.
+    styles : Styles
+        The workbook's formats (:func:`make_styles`).
+    first_row : int
+        Zero-based row of the header.
+    measured : sequence, optional
+        Each column's :func:`text_widths`, where already measured (None entries: measure).
+    min_widths : sequence of float, optional
+        The narrowest each column may be (e.g. to hold a key-value block above the table).
+    header_height : float, optional
+        The header row's height in points (None: the default).
+    wrap_rows : bool
+        Set row heights so that wrapped text shows whole (:func:`row_heights`).
+    fill_cells : bool
+        Write the ``fill`` columns' shaded empty cells (field workbooks); otherwise leave them
+        empty.
+    freeze_columns : int, optional
+        Freeze the header and this many columns (None: freeze nothing).
+    autofilter : bool
+        Put a filter on the header.
+    print_title : str, optional
+        Set up printing (:func:`setup_print`) with this page header, the header row repeated
+        on every page (None: no print set-up).
+    print_keys : collection of str, optional
+        The columns that print (None: all). The print area spans the first to the last of
+        them; a column between them that does not print is hidden (say what it holds in the
+        page header). Printing scales the printed columns to one A4 width only as far as
+        text stays >= 9 pt.
+
+    Returns
+    -------
+    list of float
+        The column widths.
+    """
+    headers = [c.header(language) for c in columns]
+    n = len(values[0]) if values else 0
+    kinds = [_WRITE_KIND[c.kind] for c in columns]
+    if not fill_cells:
+        kinds = ["skip" if k == "blank" else k for k in kinds]
+    cell_styles = [getattr(styles, _STYLE_OF_KIND[c.kind]) for c in columns]
+    sizes = []
+    for i, (column, series) in enumerate(zip(columns, values, strict=True)):
+        if column.kind in ("fill", "fill_date"):
+            sizes.append(np.zeros(0, dtype=np.int64))
+        elif measured is not None and measured[i] is not None:
+            sizes.append(measured[i])
+        else:
+            sizes.append(text_widths(series))
+    widths = column_widths(headers, sizes, [c.cap for c in columns])
+    widths = [c.cap if c.fixed else w for c, w in zip(columns, widths, strict=True)]
+    if min_widths is not None:
+        widths = [max(w, m) for w, m in zip(widths, min_widths, strict=True)]
+    printed = [i for i, c in enumerate(columns) if print_keys is None or c.key in print_keys]
+    span = range(printed[0], printed[-1] + 1) if printed else range(len(columns))
+    for col, width in enumerate(widths):
+        hidden = col in span and col not in printed
+        ws.set_column(col, col, width, None, {"hidden": True} if hidden else None)
+    heights = None
+    if wrap_rows:
+        text = [i for i, c in enumerate(columns) if c.kind == "text"]
+        heights = row_heights([sizes[i] for i in text], [widths[i] for i in text])
+    header_lines = row_heights([text_widths(pd.Series([h])) for h in headers], widths)[0]
+    height = max(header_height or 0, header_lines)
+    if height > LINE_HEIGHT + 3:
+        ws.set_row(first_row, float(height))
+    write_header(ws, first_row, headers, styles.header)
+    write_cells(ws, first_row + 1, values, cell_styles, kinds, heights)
+    if freeze_columns is not None:
+        ws.freeze_panes(first_row + 1, freeze_columns)
+    if autofilter:
+        ws.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+    if print_title is not None:
+        if len(span) < len(columns):
+            ws.print_area(0, span[0], first_row + max(n, 1), span[-1])
+        setup_print(ws, [widths[i] for i in printed], header_rows=0, header_text=print_title,
+                    repeat_columns=min(3, len(columns)))
+        ws.repeat_rows(first_row)
+    return widths
 
 
 def safe_filename(stem: str, *, max_length: int = 80) -> str:

@@ -4,12 +4,17 @@ Two panels share the ratio sets as rows: the discovery rate (problems / inspecti
 problems found, each with its interval; beyond 20 sets, both are drawn against the number of
 inspections instead. Drawn with matplotlib's Agg backend at a fixed size
 and resolution and without the software stamp, so the same table gives the same bytes.
-Text is kept to ASCII: the bundled font has no Chinese glyphs, so a non-ASCII ratio-set name
-is shown as ``set N``.
+
+With ``language = "zh"`` (the default of ``[export] language``) every label is Chinese, set
+in Noto Sans CJK SC, a font file the ``mplfonts`` package installs with planner (never one
+looked up on the system, so the chart is the same on every machine). In English the text is
+set in matplotlib's own DejaVu Sans and kept to ASCII: a non-ASCII ratio-set name is shown as
+``set N``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,30 @@ MARKERS = {"risk-weighted": "o", "uniform": "s", "optimised": "D"}
 MAX_SETS = 20
 LABEL_CHARS = 40
 DPI = 100
+# The CJK font shipped by the mplfonts package (SIL Open Font License), by file name.
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "planner Noto Sans CJK SC"
+# Every label of the chart, in English and Chinese.
+TEXT = {
+    "en": {
+        "rate_axis": "discovery rate: problems / inspections, % ({level} interval)",
+        "found_axis": "problems found ({level} interval)",
+        "rate_axis_short": "discovery rate, % ({level} interval)",
+        "inspections_axis": "inspections (one point per ratio set and strategy)",
+        "many": "{title} - {n} ratio sets",
+        "set": "set {n}",
+        "risk-weighted": "risk-weighted", "uniform": "uniform", "optimised": "optimised",
+    },
+    "zh": {
+        "rate_axis": "问题发现率：发现问题户数 / 检查户数，%（{level} 区间）",
+        "found_axis": "发现问题户数（{level} 区间）",
+        "rate_axis_short": "问题发现率，%（{level} 区间）",
+        "inspections_axis": "检查户数（每个比例方案和抽取方式一点）",
+        "many": "{title}（{n} 个比例方案）",
+        "set": "方案 {n}",
+        "risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配",
+    },
+}
 
 
 def _ascii(text: str, fallback: str) -> str:
@@ -32,8 +61,51 @@ def _ascii_only(text: str) -> str:
     return "".join(ch if ch.isascii() else "?" for ch in text)
 
 
-def _label(name: str, index: int) -> str:
-    text = _ascii(name, f"set {index + 1}")
+def cjk_font_path() -> Path:
+    """Return the CJK font file the ``mplfonts`` dependency installs.
+
+    Returns
+    -------
+    pathlib.Path
+        The Noto Sans CJK SC font file.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the package or its font is missing (reinstall planner).
+    """
+    spec = importlib.util.find_spec("mplfonts")  # located, not imported
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "fonts" / CJK_FONT_FILE
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"the Chinese chart font {CJK_FONT_FILE} of the mplfonts package is "
+                            "missing: reinstall planner (pip install planner), which installs it")
+
+
+def _font_context(language: str) -> dict:
+    """Return matplotlib settings for the chart's text in ``language``."""
+    if language != "zh":
+        return {"font.family": "DejaVu Sans", "font.size": 9}
+    from matplotlib import font_manager
+
+    # Registered under a name of its own: a system font of the same family name (Noto Sans
+    # CJK SC is common on Linux) must never be picked instead, or the PNG would depend on
+    # the machine.
+    manager = font_manager.fontManager
+    if not any(entry.name == CJK_FAMILY for entry in manager.ttflist):
+        manager.ttflist.append(font_manager.FontEntry(
+            fname=str(cjk_font_path()), name=CJK_FAMILY, style="normal", variant="normal",
+            weight=400, stretch="normal", size="scalable"))
+    return {"font.family": CJK_FAMILY, "font.size": 9, "axes.unicode_minus": False}
+
+
+def _label(name: str, index: int, language: str = "en") -> str:
+    if language == "zh":
+        text = name.strip() or TEXT["zh"]["set"].format(n=index + 1)
+    else:
+        text = _ascii(name, TEXT["en"]["set"].format(n=index + 1))
     if len(text) <= LABEL_CHARS:
         return text
     return text[:14] + "..." + text[-(LABEL_CHARS - 17):]  # grid members differ at the end
@@ -46,6 +118,7 @@ def write_chart(
     title: str,
     footnote: str = "",
     interval: float = 0.9,
+    language: str = "en",
 ) -> None:
     """Draw the comparison as a PNG, written whole or not at all.
 
@@ -62,34 +135,39 @@ def write_chart(
     target : str or pathlib.Path
         The ``.png`` file.
     title : str
-        Chart title (non-ASCII characters are shown as ``?``).
+        Chart title (in English, non-ASCII characters are shown as ``?``).
     footnote : str
-        Small print under the panels (likewise ASCII).
+        Small print under the panels (likewise).
     interval : float
         Probability of the intervals, for the axis labels.
+    language : str
+        ``"zh"``: Chinese labels in the bundled CJK font; ``"en"``: English, ASCII.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    title, footnote = _ascii_only(title), _ascii_only(footnote)
+    text = TEXT["zh" if language == "zh" else "en"]
+    if language != "zh":
+        title, footnote = _ascii_only(title), _ascii_only(footnote)
     names = list(dict.fromkeys(summary["ratio_set"]))
     by_rows = len(names) <= MAX_SETS
     height = 2.0 + 0.62 * len(names) if by_rows else 6.5
-    note = _wrap(footnote, 170)
+    note = _wrap(footnote, 95 if language == "zh" else 170)  # a Chinese character is wide
     note_lines = note.count("\n") + 1 if note else 0
-    with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
+    with matplotlib.rc_context(_font_context(language)):
         fig = Figure(figsize=(11, height), dpi=DPI)
         FigureCanvasAgg(fig)
         if by_rows:
-            labels = [_label(n, i) for i, n in enumerate(names)]
-            left_margin = min(0.4, (0.35 + 0.068 * max(len(t) for t in labels)) / 11)
-            _rows(fig, summary, names, labels, f"{interval * 100:g} %")
+            labels = [_label(n, i, language) for i, n in enumerate(names)]
+            chars = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in t) for t in labels)
+            left_margin = min(0.4, (0.35 + 0.068 * chars) / 11)
+            _rows(fig, summary, names, labels, f"{interval * 100:g} %", text)
             heading = title
         else:
             left_margin = 0.08
-            _scatter(fig, summary, f"{interval * 100:g} %")
-            heading = f"{title} - {len(names)} ratio sets"
+            _scatter(fig, summary, f"{interval * 100:g} %", text)
+            heading = text["many"].format(title=title, n=len(names))
         fig.suptitle(heading, fontsize=11, x=0.01, ha="left")
         if note:
             fig.text(0.01, 0.06 / height, note, fontsize=7.5, color="#444444", va="bottom")
@@ -116,7 +194,8 @@ def _series(summary: pd.DataFrame, strategy: str, names: list[str]):
     return present, r, rate, rate_err, found, found_err
 
 
-def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level: str) -> None:
+def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level: str,
+          text: dict[str, str]) -> None:
     """One row per ratio set: discovery rate (left) and problems found (right)."""
     left, right = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(names))[::-1].astype(float)
@@ -126,12 +205,12 @@ def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level
             continue
         ys = y[[names.index(n) for n in present]] + offset
         style = {"fmt": MARKERS[strategy], "color": COLOURS[strategy], "capsize": 3,
-                 "markersize": 5, "linewidth": 1.2, "label": strategy}
+                 "markersize": 5, "linewidth": 1.2, "label": text[strategy]}
         left.errorbar(rate, ys, xerr=rate_err, **style)
         right.errorbar(found, ys, xerr=found_err, **style)
     left.set_yticks(y, labels)
-    left.set_xlabel(f"discovery rate: problems / inspections, % ({level} interval)")
-    right.set_xlabel(f"problems found ({level} interval)")
+    left.set_xlabel(text["rate_axis"].format(level=level))
+    right.set_xlabel(text["found_axis"].format(level=level))
     for ax in (left, right):
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -146,7 +225,7 @@ def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=8)
 
 
-def _scatter(fig, summary: pd.DataFrame, level: str) -> None:
+def _scatter(fig, summary: pd.DataFrame, level: str, text: dict[str, str]) -> None:
     """Many ratio sets: problems found and discovery rate against inspections."""
     left, right = fig.subplots(1, 2, sharex=True)
     names = list(dict.fromkeys(summary["ratio_set"]))
@@ -156,13 +235,13 @@ def _scatter(fig, summary: pd.DataFrame, level: str) -> None:
             continue
         n = r["inspections"].to_numpy(float)
         style = {"fmt": MARKERS[strategy], "color": COLOURS[strategy], "markersize": 3.5,
-                 "linewidth": 0.6, "alpha": 0.75, "label": strategy, "capsize": 0}
+                 "linewidth": 0.6, "alpha": 0.75, "label": text[strategy], "capsize": 0}
         left.errorbar(n, found, yerr=found_err, **style)
         right.errorbar(n, rate, yerr=rate_err, **style)
-    left.set_ylabel(f"problems found ({level} interval)")
-    right.set_ylabel(f"discovery rate, % ({level} interval)")
+    left.set_ylabel(text["found_axis"].format(level=level))
+    right.set_ylabel(text["rate_axis_short"].format(level=level))
     for ax in (left, right):
-        ax.set_xlabel("inspections (one point per ratio set and strategy)")
+        ax.set_xlabel(text["inspections_axis"])
         ax.grid(color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=8)

@@ -33,18 +33,20 @@ draws and more inspections in a class never find fewer problems.
 A uniform draw of ``n`` across classes finds ``Hypergeometric(sum N_c, sum K_c, n)`` given
 the replication's violators (one ``Generator.hypergeometric`` call over totals x reps).
 
-All randomness comes from ``SeedSequence`` streams spawned from the plan's seed, so the same
-inputs give the same numbers.
+All randomness comes from the ``simulate`` streams of :mod:`planner.common.randomness`
+(children of one ``SeedSequence`` made from the plan's seed), so the same inputs give the same
+numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+
+from planner.common import randomness
 
 
 @dataclass(frozen=True)
@@ -164,23 +166,21 @@ class Draws:
     violators_by_class: np.ndarray
 
 
-def seed_sequence(seed: str, purpose: str = "simulate") -> np.random.SeedSequence:
-    """Return the root ``SeedSequence`` of a plan seed (a public string).
+def seed_sequence(seed: str) -> np.random.SeedSequence:
+    """Return the root ``SeedSequence`` of the simulation's streams for a plan seed.
 
     Parameters
     ----------
     seed : str
         The plan's seed.
-    purpose : str
-        Keeps the simulation's streams apart from other uses of the same seed.
 
     Returns
     -------
     numpy.random.SeedSequence
-        Entropy: SHA-256 of ``"{purpose}:{seed}"``.
+        Entropy: SHA-256 of ``"simulate:{seed}"`` (the ``simulate`` purpose of
+        :mod:`planner.common.randomness`).
     """
-    digest = hashlib.sha256(f"{purpose}:{seed}".encode()).digest()
-    return np.random.SeedSequence(int.from_bytes(digest, "big"))
+    return randomness.seed_sequence(seed, "simulate")
 
 
 def simulate_found(
@@ -218,7 +218,8 @@ def simulate_found(
     allocations = np.asarray(allocations, dtype=np.int64).reshape(-1, len(population))
     uniform_totals = np.asarray(uniform_totals, dtype=np.int64).reshape(-1)
     n_classes = len(population)
-    streams = seed.spawn(n_classes + 2)
+    # Stream 0: the prevalence; 1 + c: class c; the last: the uniform draws.
+    streams = [randomness.child(seed, i) for i in range(n_classes + 2)]
     rates = prevalence.draw(np.random.Generator(np.random.PCG64(streams[0])), reps)
 
     def one_class(c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

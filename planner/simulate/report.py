@@ -21,54 +21,17 @@ import numpy as np
 import pandas as pd
 
 from planner import __version__
-from planner.common.io import atomic_path, write_csv_atomic
+from planner.common import columns
+from planner.common.io import write_csv_atomic
 
 PRIOR_NAMES = {"jeffreys": "Jeffreys Beta(1/2, 1/2)", "uniform": "uniform Beta(1, 1)"}
 STRATEGY_ZH = {"risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配"}
+# Column key -> (中文, English, kind), from the one declaration in planner.common.columns.
+SUMMARY_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_SUMMARY}
+BY_CLASS_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_BY_CLASS}
+RATES_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_RATES}
+RECOMMENDATION_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_RECOMMENDATION}
 
-SUMMARY_COLUMNS = {  # name: (中文, English, format)
-    "ratio_set": ("比例方案", "Ratio set", "text"),
-    "strategy": ("抽取方式", "Strategy", "text"),
-    "ratios": ("各类抽查比例", "Ratios applied", "text"),
-    "inspections": ("检查户数", "Inspections", "int"),
-    "expected_found": ("预期发现问题户数", "Expected problems found", "dec"),
-    "found_mean": ("模拟平均发现户数", "Simulated mean found", "dec"),
-    "found_low": ("发现户数区间下限", "Found, interval low", "int"),
-    "found_high": ("发现户数区间上限", "Found, interval high", "int"),
-    "discovery_rate": ("问题发现率", "Discovery rate", "pct"),
-    "discovery_rate_low": ("发现率区间下限", "Discovery rate, low", "pct"),
-    "discovery_rate_high": ("发现率区间上限", "Discovery rate, high", "pct"),
-    "share_of_violators_found": ("违法主体查出比例", "Share of violators found", "pct"),
-    "compliant_inspected": ("无问题主体受检户数", "Compliant enterprises inspected", "dec"),
-    "expected_violators": ("预期违法主体总数", "Expected violators in all", "dec"),
-    "gain_over_uniform": ("较不分类随机增减", "Gain over uniform", "pct"),
-}
-BY_CLASS_COLUMNS = {
-    "ratio_set": ("比例方案", "Ratio set", "text"),
-    "strategy": ("抽取方式", "Strategy", "text"),
-    "risk_class": ("风险分类", "Risk class", "text"),
-    "population": ("主体户数", "Enterprises", "int"),
-    "inspections": ("检查户数(期望)", "Inspections (expected)", "dec"),
-    "ratio": ("抽查比例", "Ratio", "pct"),
-    "prevalence": ("问题发生率", "Problem rate", "pct"),
-    "expected_violators": ("预期违法主体数", "Expected violators", "dec"),
-    "expected_found": ("预期发现问题户数", "Expected problems found", "dec"),
-    "compliant_inspected": ("无问题主体受检户数", "Compliant enterprises inspected", "dec"),
-}
-RATES_COLUMNS = {
-    "risk_class": ("风险分类", "Risk class", "text"),
-    "population": ("主体户数", "Enterprises", "int"),
-    "population_source": ("户数来源", "Enterprises from", "text"),
-    "inspections": ("历史检查次数", "Past inspections", "int"),
-    "problems": ("发现问题次数", "Problems found", "int"),
-    "observed_rate": ("历史发现率", "Observed rate", "pct"),
-    "mean": ("采用发生率", "Rate used", "pct"),
-    "low": ("区间下限", "Interval low", "pct"),
-    "high": ("区间上限", "Interval high", "pct"),
-    "alpha": ("Beta后验α", "Beta posterior alpha", "dec"),
-    "beta": ("Beta后验β", "Beta posterior beta", "dec"),
-    "rate_source": ("发生率来源", "Rate from", "text"),
-}
 SHEETS = {
     "summary": ("比较汇总", "Summary"),
     "by_class": ("分类明细", "By class"),
@@ -138,23 +101,34 @@ def write_outputs(result, out: Path, *, progress=None) -> dict[str, Path]:
     write_workbook(result, files["workbook"])
     if progress:
         progress("drawing simulation.png")
-    write_chart(result.comparison.summary, files["chart"], title=chart_title(result),
-                footnote=chart_footnote(result), interval=result.interval)
+    language = result.scenario.export.language
+    write_chart(result.comparison.summary, files["chart"], title=chart_title(result, language),
+                footnote=chart_footnote(result, language), interval=result.interval,
+                language=language)
     return files
 
 
-def chart_title(result) -> str:
+def chart_title(result, language: str = "en") -> str:
     """Return the chart's title: the plan id, replications and seed."""
     plan = result.scenario.plan
+    if language == "zh":
+        return (f"问题发现率模拟 - 抽查计划 {plan.id}"
+                f"（{result.reps:,} 次重复，随机种子 {plan.seed!r}）")
     return (f"Discovery-rate simulation - plan {plan.id} "
             f"({result.reps:,} replications, seed {plan.seed!r})")
 
 
-def chart_footnote(result) -> str:
+def chart_footnote(result, language: str = "en") -> str:
     """Return the chart's footnote: each class's population and problem rate used."""
     parts = []
     for cls, row in result.rates.iterrows():
-        parts.append(f"{cls}: {int(row['population']):,} enterprises, rate {row['mean']:.1%}")
+        if language == "zh":
+            parts.append(f"{cls}：{int(row['population']):,} 户，发生率 {row['mean']:.1%}")
+        else:
+            parts.append(f"{cls}: {int(row['population']):,} enterprises, rate {row['mean']:.1%}")
+    if language == "zh":
+        return (f"{'；'.join(parts)}。区间：{result.interval * 100:g} %（蒙特卡罗模拟）。"
+                "不分类随机 = 不分风险分类抽取同样的总数；优化分配 = 同样的总数按预期发现问题最多分配。")
     source = "; ".join(parts)
     return (f"{source}. Intervals: {result.interval * 100:g} % (Monte-Carlo). "
             "Uniform = same total drawn without regard to class; optimised = same total "
@@ -171,57 +145,35 @@ def write_workbook(result, target: Path) -> None:
     target : pathlib.Path
         The file.
     """
-    import xlsxwriter
+    from planner.publish.workbook import deterministic_workbook, figure_styles, make_styles
 
     language = result.scenario.export.language
     col = 0 if language == "zh" else 1
     created = dt.datetime.combine(result.scenario.plan.start, dt.time())
-    options = {"strings_to_formulas": False, "strings_to_numbers": False,
-               "strings_to_urls": False, "in_memory": True}
-    with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        wb.set_properties({"title": f"{result.scenario.plan.id} simulation",
-                           "created": created})
-        formats = {
-            "header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                                     "text_wrap": True, "valign": "vcenter"}),
-            "text": wb.add_format({"border": 1}),
-            "int": wb.add_format({"border": 1, "num_format": "#,##0"}),
-            "dec": wb.add_format({"border": 1, "num_format": "#,##0.0"}),
-            "pct": wb.add_format({"border": 1, "num_format": "0.0%"}),
-        }
+    with deterministic_workbook(target, created=created,
+                                title=f"{result.scenario.plan.id} simulation") as wb:
+        styles = figure_styles(wb, make_styles(wb))
         summary = result.comparison.summary.copy()
         by_class = result.comparison.by_class.copy()
         if language == "zh":
             summary["strategy"] = summary["strategy"].map(STRATEGY_ZH)
             by_class["strategy"] = by_class["strategy"].map(STRATEGY_ZH)
-        _sheet(wb, SHEETS["summary"][col], summary, SUMMARY_COLUMNS, col, formats)
-        _sheet(wb, SHEETS["by_class"][col], by_class, BY_CLASS_COLUMNS, col, formats)
-        _sheet(wb, SHEETS["rates"][col], result.rates.reset_index(), RATES_COLUMNS, col,
-               formats)
+        title = f"{result.scenario.plan.id} {result.scenario.plan.name}"
+        _sheet(wb, SHEETS["summary"][col], summary, columns.SIM_SUMMARY, language, styles, title)
+        _sheet(wb, SHEETS["by_class"][col], by_class, columns.SIM_BY_CLASS, language, styles,
+               title)
+        _sheet(wb, SHEETS["rates"][col], result.rates.reset_index(), columns.SIM_RATES,
+               language, styles, title)
         if result.recommendation is not None:
             _sheet(wb, SHEETS["recommendation"][col], recommendation_frame(result),
-                   RECOMMENDATION_COLUMNS, col, formats)
+                   columns.SIM_RECOMMENDATION, language, styles, title)
         settings = settings_rows(result)
         ws = wb.add_worksheet(SHEETS["settings"][col])
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 90)
         for r, (key, value) in enumerate(settings):
-            ws.write_string(r, 0, key, formats["header"])
-            ws.write_string(r, 1, value, formats["text"])
-        wb.close()
-
-
-RECOMMENDATION_COLUMNS = {
-    "risk_class": ("风险分类", "Risk class", "text"),
-    "population": ("主体户数", "Enterprises", "int"),
-    "floor": ("最低比例", "Floor", "pct"),
-    "cap": ("最高比例", "Cap", "pct"),
-    "inspections": ("检查户数", "Inspections", "int"),
-    "ratio": ("建议抽查比例", "Recommended ratio", "text"),
-    "prevalence": ("问题发生率", "Problem rate", "pct"),
-    "expected_found": ("预期发现问题户数", "Expected problems found", "dec"),
-}
+            ws.write_string(r, 0, key, styles.header)
+            ws.write_string(r, 1, value, styles.text)
 
 
 def recommendation_frame(result) -> pd.DataFrame:
@@ -284,26 +236,16 @@ def settings_rows(result) -> list[tuple[str, str]]:
     return rows
 
 
-def _sheet(wb, name: str, frame: pd.DataFrame, columns: dict, col: int, formats) -> None:
+def _sheet(wb, name: str, frame: pd.DataFrame, table, language: str, styles, title: str) -> None:
+    """Write one table of the simulation with the planner's table writer."""
+    from planner.publish.workbook import clean_text, write_table
+
     ws = wb.add_worksheet(name)
-    keys = [k for k in columns if k in frame.columns]
-    for j, key in enumerate(keys):
-        header = columns[key][col]
-        ws.write_string(0, j, header, formats["header"])
-        kind = columns[key][2]
-        values = frame[key].to_numpy()
-        width = max([len(header) * (2 if col == 0 else 1)]
-                    + [len(str(v)) for v in values[:200]]) + 2
-        ws.set_column(j, j, min(max(width, 10), 60))
-        for i, value in enumerate(values, start=1):
-            if kind == "text":
-                ws.write_string(i, j, "" if value is None else str(value), formats["text"])
-            elif value is None or (isinstance(value, float) and np.isnan(value)):
-                ws.write_blank(i, j, None, formats[kind])
-            else:
-                ws.write_number(i, j, float(value), formats[kind])
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, len(frame), max(len(keys) - 1, 0))
+    present = [c for c in table if c.key in frame.columns]
+    values = [clean_text(frame[c.key]) if c.kind == "text" else frame[c.key].astype(object)
+              for c in present]
+    write_table(ws, present, values, language, styles, header_height=None,
+                print_title=f"{title} {name}")
 
 
 def _short(value: float) -> str:

@@ -1,4 +1,4 @@
-"""Benchmark: ``planner run`` on the city and megacity presets (DESIGN section 9).
+"""Benchmark: ``planner run`` on the city and megacity presets (targets in the README).
 
 Run with ``python -m pytest tests/benchmarks/test_bench_run.py -s -p no:cacheprovider``.
 

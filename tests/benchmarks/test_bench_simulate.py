@@ -1,4 +1,4 @@
-"""Benchmark: 100 ratio sets x 10,000 replications (target < 2 s, DESIGN section 9).
+"""Benchmark: 100 ratio sets x 10,000 replications (target < 2 s on 2 cores).
 
 Run with ``python -m pytest tests/benchmarks/test_bench_simulate.py -s -p no:cacheprovider``.
 Prints the measured seconds beside the target and the peak memory; asserts only that the

@@ -1,4 +1,4 @@
-"""The ticket, the per-stratum n lowest, and the partitioned draw (DESIGN section 4)."""
+"""The ticket, the per-stratum n lowest, and the partitioned draw (the first random)."""
 
 import hashlib
 

@@ -47,3 +47,36 @@ def test_chinese_text_does_not_break_the_chart(tmp_path):
     summary = _summary("严格: A=0.03,B=0.1,C=0.3,D=0.8")
     write_chart(summary, tmp_path / "zh.png", title="计划 P-1", footnote="甲类", interval=0.9)
     assert _png_size(tmp_path / "zh.png")[0] == 1100
+
+
+def test_chinese_chart_uses_the_bundled_cjk_font_and_is_reproducible(tmp_path):
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from planner.simulate.chart import TEXT, _font_context, cjk_font_path
+
+    font = cjk_font_path()
+    assert "mplfonts" in font.parts  # the dependency's file, not one found on the system
+    family = _font_context("zh")["font.family"]
+    found = font_manager.findfont(font_manager.FontProperties(family=family),
+                                  fallback_to_default=False)
+    assert found == str(font)
+    charmap = FT2Font(str(font)).get_charmap()
+    for label in TEXT["zh"].values():
+        missing = [ch for ch in label if not ch.isascii() and ord(ch) not in charmap]
+        assert not missing, (label, missing)
+    summary = _summary("A=0.03,B=0.1,C=0.3|0.5,D=0.8")
+    for name in ("zh-1.png", "zh-2.png"):
+        write_chart(summary, tmp_path / name, title="问题发现率模拟 - 抽查计划 P-1",
+                    footnote="A：2,000 户，发生率 2.0%", interval=0.9, language="zh")
+    write_chart(summary, tmp_path / "en.png", title="t", footnote="note", interval=0.9)
+    zh = (tmp_path / "zh-1.png").read_bytes()
+    assert zh == (tmp_path / "zh-2.png").read_bytes()
+    assert zh != (tmp_path / "en.png").read_bytes()
+    assert _png_size(tmp_path / "zh-1.png") == (1100, round((2.0 + 0.62 * 2) * 100))
+
+
+def test_many_sets_in_chinese(tmp_path):
+    summary = _summary("A=0.03,B=0.1,C=0.1:0.5:0.1,D=0.2:1:0.2")  # 25 sets
+    write_chart(summary, tmp_path / "many.png", title="模拟", interval=0.9, language="zh")
+    assert _png_size(tmp_path / "many.png") == (1100, 650)

@@ -1,0 +1,205 @@
+"""The columns of every table sheet people read, each declared once.
+
+A :class:`Column` holds everything a sheet needs to know about one column: the key code uses,
+the Chinese (default) and English headers, the kind of cell, and the widest the column may
+be in Excel character units (longer text wraps, and rows grow to show it). One function,
+:func:`planner.publish.workbook.write_table`, writes any of these tables: widths, header,
+cells, frozen panes, filter and print set-up.
+
+==================  ===============================================  ======================
+table               sheet                                            written by
+==================  ===============================================  ======================
+:data:`PLAN`        检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
+:data:`RESULT`      the columns field teams fill in (same sheet)     planner.publish.export
+:data:`BUREAU`      internal columns of plan.xlsx's plan sheet only  planner.publish.export
+:data:`NOTICE`      抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
+:data:`NAME_LIST`   抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
+==================  ===============================================  ======================
+
+The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
+
+Kinds: ``text`` (a string, never a formula), ``number``, ``date``, ``fill`` and
+``fill_date`` (empty, shaded, unlocked cells for field teams to fill in), and the figures
+``int`` (``#,##0``), ``dec`` (``#,##0.0``) and ``pct`` (``0.0%``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet.
+
+    Attributes
+    ----------
+    key : str
+        The name code uses (and ``tasks.csv`` / ``results.csv`` columns).
+    zh, en : str
+        The header in Chinese and in English.
+    kind : str
+        ``text``, ``number``, ``date``, ``fill``, ``fill_date``, ``int``, ``dec`` or ``pct``
+        (see the module).
+    cap : float
+        The widest the column may be (Excel character units); the column fits its header and
+        widest value up to this.
+    fixed : bool
+        The width is ``cap`` whatever the content (the columns to fill in).
+    """
+
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"
+    cap: float = 60.0
+    fixed: bool = False
+
+    def header(self, language: str) -> str:
+        """Return the header in ``language`` (``"zh"`` or ``"en"``)."""
+        return self.zh if language == "zh" else self.en
+
+
+# The plan columns, as the bureau's plan sheet and every field workbook show them. Caps are
+# chosen so that the printed columns fit one A4 landscape width at >= 90 % (text >= 9 pt):
+# longer text wraps, and rows grow to show it.
+PLAN: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 6),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 13),
+    Column("name", "企业名称", "Enterprise name", "text", 16),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 22),
+    Column("address", "地址", "Address", "text", 14),
+    Column("district", "所属区域", "District", "text", 10),
+    Column("items", "抽查事项", "Inspection items", "text", 18),
+    Column("team", "检查组", "Team", "text", 8),
+    Column("lead", "主检人员", "Lead inspector", "text", 14),
+    Column("members", "检查人员", "Inspectors", "text", 12),
+    Column("period", "计划检查期间", "Planned period", "text", 13),
+)
+# The columns field teams fill in, after the plan columns.
+RESULT: tuple[Column, ...] = (
+    Column("result", "检查结果", "Result", "fill", 14, fixed=True),
+    Column("follow_up", "后续处置", "Follow-up", "fill", 12, fixed=True),
+    Column("completed", "检查完成日期", "Completion date", "fill_date", 12, fixed=True),
+    Column("remark", "备注", "Remarks", "fill", 12, fixed=True),
+)
+# Internal columns of the bureau's plan sheet only (never in field or public workbooks).
+BUREAU: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text", 10),
+    Column("stratum", "抽样分层", "Stratum", "text", 12),
+    Column("ticket", "抽签随机数", "Ticket", "text", 24),
+    Column("workbook", "现场工作簿", "Field workbook", "text", 30),
+)
+# The public result notice (抽查结果公告): public fields only, never the risk class. The caps
+# add up to one A4 landscape width at >= 90 %.
+NOTICE: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 6),
+    Column("plan_id", "抽查计划编号", "Plan ID", "text", 10),
+    Column("plan_name", "抽查计划名称", "Plan name", "text", 12),
+    Column("task_id", "抽查任务编号", "Task ID", "text", 10),
+    Column("task_name", "抽查任务名称", "Task name", "text", 12),
+    Column("check_type", "抽查类型", "Check type", "text", 8),
+    Column("authority", "检查机关", "Inspecting authority", "text", 11),
+    Column("name", "抽查市场主体名称", "Market entity name", "text", 16),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 22),
+    Column("completed", "检查完成日期", "Completion date", "date", 12),
+    Column("result", "检查结果", "Result", "text", 14),
+    Column("remark", "备注", "Remarks", "text", 11),
+)
+# The task notice's name list (抽查任务公告 名单).
+NAME_LIST: tuple[Column, ...] = (
+    Column("seq", "序号", "No.", "number", 8),
+    Column("name", "市场主体名称", "Market entity name", "text", 40),
+    Column("enterprise_id", "统一社会信用代码", "Unified social credit code", "text", 20),
+    Column("registration_authority", "登记机关", "Registration authority", "text", 32),
+)
+
+# simulation.xlsx: one row per ratio set and strategy (比较汇总 / Summary).
+SIM_SUMMARY: tuple[Column, ...] = (
+    Column("ratio_set", "比例方案", "Ratio set", "text"),
+    Column("strategy", "抽取方式", "Strategy", "text"),
+    Column("ratios", "各类抽查比例", "Ratios applied", "text"),
+    Column("inspections", "检查户数", "Inspections", "int"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+    Column("found_mean", "模拟平均发现户数", "Simulated mean found", "dec"),
+    Column("found_low", "发现户数区间下限", "Found, interval low", "int"),
+    Column("found_high", "发现户数区间上限", "Found, interval high", "int"),
+    Column("discovery_rate", "问题发现率", "Discovery rate", "pct"),
+    Column("discovery_rate_low", "发现率区间下限", "Discovery rate, low", "pct"),
+    Column("discovery_rate_high", "发现率区间上限", "Discovery rate, high", "pct"),
+    Column("share_of_violators_found", "违法主体查出比例", "Share of violators found", "pct"),
+    Column("compliant_inspected", "无问题主体受检户数", "Compliant enterprises inspected", "dec"),
+    Column("expected_violators", "预期违法主体总数", "Expected violators in all", "dec"),
+    Column("gain_over_uniform", "较不分类随机增减", "Gain over uniform", "pct"),
+)
+# simulation.xlsx: per ratio set, strategy and class (分类明细 / By class).
+SIM_BY_CLASS: tuple[Column, ...] = (
+    Column("ratio_set", "比例方案", "Ratio set", "text"),
+    Column("strategy", "抽取方式", "Strategy", "text"),
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("inspections", "检查户数(期望)", "Inspections (expected)", "dec"),
+    Column("ratio", "抽查比例", "Ratio", "pct"),
+    Column("prevalence", "问题发生率", "Problem rate", "pct"),
+    Column("expected_violators", "预期违法主体数", "Expected violators", "dec"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+    Column("compliant_inspected", "无问题主体受检户数", "Compliant enterprises inspected", "dec"),
+)
+# simulation.xlsx: the problem rate of each class (问题发生率 / Problem rates).
+SIM_RATES: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("population_source", "户数来源", "Enterprises from", "text"),
+    Column("inspections", "历史检查次数", "Past inspections", "int"),
+    Column("problems", "发现问题次数", "Problems found", "int"),
+    Column("observed_rate", "历史发现率", "Observed rate", "pct"),
+    Column("mean", "采用发生率", "Rate used", "pct"),
+    Column("low", "区间下限", "Interval low", "pct"),
+    Column("high", "区间上限", "Interval high", "pct"),
+    Column("alpha", "Beta后验α", "Beta posterior alpha", "dec"),
+    Column("beta", "Beta后验β", "Beta posterior beta", "dec"),
+    Column("rate_source", "发生率来源", "Rate from", "text"),
+)
+# simulation.xlsx: the optimised allocation (优化建议 / Recommendation, --optimise).
+SIM_RECOMMENDATION: tuple[Column, ...] = (
+    Column("risk_class", "风险分类", "Risk class", "text"),
+    Column("population", "主体户数", "Enterprises", "int"),
+    Column("floor", "最低比例", "Floor", "pct"),
+    Column("cap", "最高比例", "Cap", "pct"),
+    Column("inspections", "检查户数", "Inspections", "int"),
+    Column("ratio", "建议抽查比例", "Recommended ratio", "text"),
+    Column("prevalence", "问题发生率", "Problem rate", "pct"),
+    Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+)
+
+
+def headers(columns: tuple[Column, ...]) -> dict[str, tuple[str, str]]:
+    """Return key -> (Chinese header, English header) of a table, in order.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        A table of this module.
+
+    Returns
+    -------
+    dict
+        The headers by key.
+    """
+    return {c.key: (c.zh, c.en) for c in columns}
+
+
+def by_key(columns: tuple[Column, ...]) -> dict[str, Column]:
+    """Return key -> column of a table.
+
+    Parameters
+    ----------
+    columns : tuple of Column
+        A table of this module.
+
+    Returns
+    -------
+    dict
+        The columns by key.
+    """
+    return {c.key: c for c in columns}
