@@ -98,8 +98,8 @@ def write_notice(target: Path, scenario: Scenario, inputs: Inputs, projection) -
         row += 1
         ws.write_string(row, 0, t["total"], st.key)
         ws.write_number(row, 4, sum(b["total"] for b in projection.batches), st.number)
-        for col, width in enumerate((16, 14, 14, 36, 16)):
+        widths = (16, 14, 14, 36, 16)
+        for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-        setup_print(ws, header_rows=0, header_text=t["title"])
-        ws.set_portrait()
+        setup_print(ws, widths, header_rows=0, header_text=t["title"])
         ws.print_area(0, 0, row, 4)

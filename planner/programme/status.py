@@ -150,9 +150,10 @@ def _sheet(wb, st, name: str, headers: list[str], rows: list[list], percent=()) 
     ws = wb.add_worksheet(name)
     share = wb.add_format({"font_name": "SimSun", "font_size": 10, "border": 1,
                            "valign": "vcenter", "num_format": "0.0%"})
+    widths = [max(12, min(40, 2 * len(text) + 4)) for text in headers]
     for col, text in enumerate(headers):
         ws.write_string(0, col, text, st.header)
-        ws.set_column(col, col, max(12, min(40, 2 * len(text) + 4)))
+        ws.set_column(col, col, widths[col])
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
             if col in percent:
@@ -165,7 +166,7 @@ def _sheet(wb, st, name: str, headers: list[str], rows: list[list], percent=()) 
                 ws.write_string(r, col, str(value), st.text)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-    setup_print(ws, header_text=name)
+    setup_print(ws, widths, header_text=name)
 
 
 def write_status_workbook(target: Path, status: dict, language: str,

@@ -119,17 +119,13 @@ def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, lang
     ws.write_string(row, 0, L("name_list"), styles.key)
     row += 1
     values = [pd.Series(range(1, len(results) + 1), index=results.index, dtype=object)]
-<<<<<<< HEAD
-    values += [clean_text(results[k]) for k in keys[1:]]
-    write_cells(ws, row, values, [styles.number] + [styles.text] * 3,
-                ["number"] + ["text"] * 3)
-    widths = fit_widths(headers, [v.astype(str) for v in values], [8, 40, 20, 30])
-    widths[0] = max(widths[0], max(len(L(k)) * 2 + 2 for k, _ in block))
-    widths[1] = max(widths[1], 40.0)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    setup_print(ws, header_rows=0, header_text=f"{facts.plan_name} {L('sheet_task')}")
-    ws.repeat_rows(header_row)
+    values += [clean_text(results[c.key]) for c in columns.NAME_LIST[1:]]
+    # Columns A and B also hold the key-value block above the name list.
+    label_width = max(len(L(k)) * 2 + 2 for k, _ in block)
+    write_table(ws, columns.NAME_LIST, values, language, styles, first_row=row,
+                min_widths=[label_width, name_width, 0.0, 0.0], header_height=None,
+                freeze_columns=None, autofilter=False,
+                print_title=f"{facts.plan_name} {L('sheet_task')}")
 
 
 def write_task_notice(path: Path, tasks: pd.DataFrame, facts: PlanFacts, language: str, *,
@@ -176,12 +172,3 @@ def write_result_notice(path: Path, results: pd.DataFrame, facts: PlanFacts, lan
                                 subject=facts.plan_id, author=facts.authority,
                                 large=len(results) > 5_000) as wb:
         _write_result_notice(wb, make_styles(wb), results, facts, language)
-=======
-    values += [clean_text(results[c.key]) for c in columns.NAME_LIST[1:]]
-    # Columns A and B also hold the key-value block above the name list.
-    label_width = max(len(L(k)) * 2 + 2 for k, _ in block)
-    write_table(ws, columns.NAME_LIST, values, language, styles, first_row=row,
-                min_widths=[label_width, name_width, 0.0, 0.0], header_height=None,
-                freeze_columns=None, autofilter=False,
-                print_title=f"{facts.plan_name} {L('sheet_task')}")
->>>>>>> layout
