@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.assign.flow import load_weight
+from planner.assign.flow import Arcs, load_weight
 from planner.assign.slots import SlotTree
 
 SOLVER_SETTINGS = {"num_workers": 1, "random_seed": 20, "linearization_level": 2,
@@ -60,10 +60,7 @@ class RepairResult:
 def solve_subproblem(
     tree: SlotTree,
     n_enterprises: int,
-    arc_e: np.ndarray,
-    arc_i: np.ndarray,
-    arc_cls: np.ndarray,
-    arc_cost: np.ndarray,
+    arcs: Arcs,
     capacity: np.ndarray,
     base_load: np.ndarray,
     separate: list[tuple[int, int]],
@@ -76,8 +73,8 @@ def solve_subproblem(
         The team's slot tree.
     n_enterprises : int
         Enterprises of the sub-problem (indices ``0..n-1`` in ``arc_e``).
-    arc_e, arc_i, arc_cls, arc_cost : numpy.ndarray
-        Candidate arcs: enterprise, inspector, slot class and random cost.
+    arcs : planner.assign.flow.Arcs
+        Candidate arcs: enterprise (``0..n-1``), inspector, slot class and random cost.
     capacity : numpy.ndarray
         Seats each inspector may still take in this sub-problem.
     base_load : numpy.ndarray
@@ -91,6 +88,7 @@ def solve_subproblem(
         The chosen arcs, or ``chosen=None`` when no staffing exists.
     """
     t0 = time.perf_counter()
+    arc_e, arc_i, arc_cls, arc_cost = arcs.e, arcs.i, arcs.cls, arcs.cost
     model = cp_model.CpModel()
     n_arcs = len(arc_e)
     x = [model.new_bool_var(f"assign[{int(e)},{int(i)}]") for e, i in zip(arc_e, arc_i,

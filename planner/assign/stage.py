@@ -57,7 +57,13 @@ import pandas as pd
 
 from planner.assign import candidates as cand
 from planner.assign import explain, sidecp, thinning
-from planner.assign.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
+from planner.assign.flow import (
+    RANDOM_COST_RANGE,
+    Arcs,
+    improving_pairs,
+    potentials,
+    solve_flow,
+)
 from planner.assign.slots import slot_tree
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
@@ -520,13 +526,13 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     report.spread_bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
 
     def run(selected: np.ndarray):
-        arc_e, arc_i, arc_cost = th.arcs(selected)
-        sol = solve_flow(tree, n_e, arc_e, arc_i, cls[arc_i], arc_cost, capacity)
+        arcs = th.arcs(selected, cls)
+        sol = solve_flow(tree, n_e, arcs, capacity)
         report.flow_seconds += sol.seconds
-        return sol, arc_e, arc_i
+        return sol, arcs
 
     used = th.working
-    sol, arc_e, arc_i = run(used)
+    sol, arcs = run(used)
     while sol.complete and int(used.sum()) < n_admitted:
         # Pricing: an admitted pair left out of the network whose arc has a negative
         # reduced cost would improve balance or cost; add every such pair and solve again.
@@ -536,17 +542,17 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
             break
         report.pricing_rounds += 1
         used = used | better
-        sol, arc_e, arc_i = run(used)
+        sol, arcs = run(used)
     if not sol.complete and int(used.sum()) < n_admitted:
         used = th.admitted
-        sol, arc_e, arc_i = run(used)
+        sol, arcs = run(used)
     report.arcs_used = int(used.sum())
     if not sol.complete:
-        reasons = [explain.cut_reason(cands, rules, sol, arc_i)]
+        reasons = [explain.cut_reason(cands, rules, sol)]
         if rules.max_pair_probability is not None:
             all_e, all_i = np.nonzero(cands.mask)
-            loose = solve_flow(tree, n_e, all_e, all_i, cands.cls[all_i],
-                               np.zeros(len(all_e), dtype=np.int64), capacity)
+            every = Arcs(all_e, all_i, cands.cls[all_i], np.zeros(len(all_e), dtype=np.int64))
+            loose = solve_flow(tree, n_e, every, capacity)
             if loose.complete:
                 reasons.append(
                     f"{explain._unit_name(unit, rules)}: the rules alone leave room for a plan, "
@@ -556,7 +562,7 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         return reasons
 
     teams: dict[int, list[int]] = {e: [] for e in range(n_e)}
-    for e, i in zip(arc_e[sol.chosen], arc_i[sol.chosen], strict=True):
+    for e, i in zip(arcs.e[sol.chosen], arcs.i[sol.chosen], strict=True):
         teams[int(e)].append(int(i))
 
     ids = cands.inspectors["inspector_id"].astype(str).to_numpy()
@@ -564,9 +570,8 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     separate = {(min(local[a], local[b]), max(local[a], local[b]))
                 for a, b in separate_ids if a in local and b in local}
     if separate:
-        adm_e, adm_i, adm_cost = th.arcs(th.admitted)
-        result = _repair(teams, separate, adm_e, adm_i, cls[adm_i], adm_cost,
-                         th.working[adm_e, adm_i], capacity, tree, seed, unit, report)
+        result = _repair(teams, separate, th.arcs(th.admitted, cls, working=True), capacity,
+                         tree, seed, unit, report)
         if isinstance(result, list):
             return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
     loads = np.zeros(n_i, dtype=np.int64)
@@ -616,8 +621,8 @@ def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:
     return int(loads.max() - loads.min())
 
 
-def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, arc_i, arc_cls,
-            arc_cost, arc_working, capacity, tree, seed: str, unit: str, report: UnitReport):
+def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: Arcs, capacity,
+            tree, seed: str, unit: str, report: UnitReport):
     """Re-staff the teams holding a separated pair; returns None or a list of reasons.
 
     First the conflicting teams alone (all their admitted candidates), :data:`CONFLICT_CHUNK`
@@ -632,6 +637,7 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
     conflicts = sidecp.find_conflicts(teams, separate)
     if not conflicts:
         return None
+    arc_e, arc_i = arcs.e, arcs.i
     n_e = len(teams)
     pairs = sorted(separate)
     width = max(len(capacity), 1)
@@ -648,12 +654,11 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         mask = renumber[arc_e] >= 0
         if not whole:  # neighbours keep their working set and current members
             in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
-            mask &= is_conflict[arc_e] | arc_working | in_team
+            mask &= is_conflict[arc_e] | arcs.working | in_team
         inside = renumber[team_e] >= 0
         base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
-        result = sidecp.solve_subproblem(tree, len(sub), renumber[arc_e[mask]], arc_i[mask],
-                                         arc_cls[mask], arc_cost[mask], capacity - base, base,
-                                         pairs)
+        result = sidecp.solve_subproblem(tree, len(sub), arcs.select(mask, renumber),
+                                         capacity - base, base, pairs)
         report.cp_seconds += result.seconds
         report.cp_rounds.append({"scope": label, "teams": int(len(sub)),
                                  "variables": result.variables, "status": result.status,
