@@ -27,10 +27,11 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
 from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.draw import record as rec
-from planner.draw import tickets
+from planner.draw import targets, tickets
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.plan.inputs import Inputs
+from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
@@ -158,7 +159,9 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
         inclusions = read_inclusions(path, ent)
     if progress:
         progress("draw: eligibility")
-    elig = assess(ent, inputs.history, scenario, inclusions)
+    items = plan_items(scenario, inputs.items)
+    applies = items.applies(ent["category"]) if items.by_category else None
+    elig = assess(ent, inputs.history, scenario, inclusions, applies)
     keep = elig.eligible
     columns = ["enterprise_id", "risk_class", "risk_rank", "district"]
     pool = ent.loc[keep, columns].reset_index(drop=True)
@@ -167,7 +170,11 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     pool["stratum"] = stratum_labels(pool["risk_class"], pool["district"],
                                      pool["listed"].to_numpy(), scenario.sampling.spread_over)
     capacity = roster_capacity(inputs.inspectors, scenario.assignment.team_size)
-    quotas = plan_quotas(pool, scenario, capacity, elig.mandatory_classes)
+    pool, targeted = _targeted(pool, ent, scenario)
+    regular = pool if targeted is None else pool[pool["target"] < 0]
+    quotas = plan_quotas(regular, scenario, capacity, elig.mandatory_classes, targeted)
+    if targeted is not None:
+        pool = _target_labels(pool, scenario)
     pool = pool.drop(columns=["district", "listed"])
     if progress:
         progress(f"draw: tickets for {len(pool):,} eligible enterprises")
@@ -188,6 +195,37 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
                 scenario_sha256=sha256_file(scenario.path))
     draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
     return draw
+
+
+def _targeted(pool: pd.DataFrame, ent: pd.DataFrame, scenario: Scenario):
+    """Mark each pool row with its target (``target``, -1 for none) and return the strata.
+
+    Returns the pool unchanged and None when the plan has no ``[[sampling.targets]]``.
+    Enterprises on the inclusion list stay in their ``included`` stratum.
+    """
+    found = targets.read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label)
+    if not found:
+        return pool, None
+    rows = ent.iloc[pool["src"].to_numpy()].reset_index(drop=True)
+    which = targets.match(found, rows)
+    which[pool["listed"].to_numpy(dtype=bool)] = -1
+    pool = pool.assign(target=which)
+    hit = which >= 0
+    strata = targets.target_strata(found, pool["risk_class"][hit], which[hit],
+                                   list(scenario.scheme().classes))
+    return pool, strata
+
+
+def _target_labels(pool: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Give the targeted rows their ``NAME/CLASS`` strata; drop the ``target`` column."""
+    names = [t["name"].strip() for t in scenario.sampling.targets]
+    labels = pool["stratum"].astype(str).to_numpy(dtype=object)
+    which = pool["target"].to_numpy()
+    for k in np.flatnonzero(which >= 0):
+        labels[k] = targets.stratum_label(names[which[k]], pool["risk_class"].iat[k])
+    pool = pool.drop(columns=["target"])
+    pool["stratum"] = pd.Categorical(labels, categories=sorted(set(labels)))
+    return pool
 
 
 def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):

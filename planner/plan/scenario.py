@@ -83,6 +83,7 @@ class SamplingSection:
     inclusions: Path | None = None
     weight_by: str | None = None
     on_short_capacity: str = "error"
+    targets: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -433,6 +434,9 @@ def _check_rules(s: Scenario, label: str) -> None:
     from planner.simulate.ratiosets import check_scenario_ratio_sets
 
     check_scenario_ratio_sets(s.simulation.ratio_sets, scheme, label)
+    from planner.draw.targets import check_scenario_targets
+
+    check_scenario_targets(s, label)
 
 
 def _check_class_table(
