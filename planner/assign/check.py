@@ -164,19 +164,19 @@ class Check:
     label : callable
         Scenario -> the label printed in the report (None: not listed).
     active : callable
-        Scenario -> whether the plan switches the rule on.
+        (Scenario, Inputs) -> whether the plan switches the rule on.
     run : callable
         :class:`Seats` -> the violations, one line each.
     """
 
     name: str
     label: Callable[[Scenario], str | None]
-    active: Callable[[Scenario], bool]
+    active: Callable[[Scenario, Inputs], bool]
     run: Callable[[Seats], list[str]]
     always: bool = True
 
 
-def _always(_: Scenario) -> bool:
+def _always(_s: Scenario, _i: Inputs) -> bool:
     return True
 
 
@@ -207,7 +207,7 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
     """
     ctx = read_seats(scenario, inputs, Path(out))
     violations: list[str] = []
-    active = [c for c in CHECKS if c.active(scenario)]
+    active = [c for c in CHECKS if c.active(scenario, inputs)]
     for check in active:
         violations += check.run(ctx)
     labels = [c.label(scenario) for c in active if c.always]
@@ -427,6 +427,31 @@ def check_separate_pairs(c: Seats) -> list[str]:
             for _, r in hit.sort_values(["task_id", "inspector_id_1"]).iterrows()]
 
 
+def check_qualification(c: Seats) -> list[str]:
+    """Check that each team holds a qualified inspector for each item of its task."""
+    from planner.plan.items import plan_items, split_cell
+
+    items = plan_items(c.scenario, c.inputs.items)
+    directory = c.inputs.enterprises.set_index("enterprise_id")["category"]
+    held = c.roster["qualifications"].map(lambda q: set(split_cell(q)))
+    v = []
+    for task, team in c.known.groupby("task_id", sort=True):
+        eid = team["enterprise_id"].iat[0]
+        has = set().union(*(held[i] for i in team["inspector_id"]))
+        for k in items.applying(directory.get(eid, "")):
+            need = items.qualifications[k]
+            if need and need not in has:
+                v.append(f"task {task} (enterprise {eid}): no inspector qualified for {need} "
+                         f"(item {items.codes[k]} {items.names[k]})")
+    return v
+
+
+def _needs_qualifications(s: Scenario, inputs: Inputs) -> bool:
+    from planner.plan.items import plan_items
+
+    return plan_items(s, inputs.items).qualified
+
+
 def check_unit(c: Seats) -> list[str]:
     """Check that every inspector is of the enterprise's unit (``partition_by``)."""
     col = c.scenario.assignment.partition_by
@@ -449,23 +474,25 @@ CHECKS: tuple[Check, ...] = (
     Check("team_size", lambda s: f"team of {s.assignment.team_size}", _always, check_team_size),
     Check("one_lead", _label("one lead"), _always, check_one_lead),
     Check("directory", lambda _: None, _always, check_directory),
-    Check("lead_capable", _label("lead-capable"), lambda s: s.assignment.require_lead,
+    Check("lead_capable", _label("lead-capable"), lambda s, _: s.assignment.require_lead,
           check_lead_capable, always=False),
     Check("department", _label("joint departments"),
-          lambda s: bool(s.assignment.joint_departments), check_departments, always=False),
+          lambda s, _: bool(s.assignment.joint_departments), check_departments, always=False),
     Check("certificate", _label("certificate"), _always, check_certificate),
     Check("unavailable", _label("available"), _always, check_available),
     Check("avoidance", _label("avoidance"), _always, check_avoidance),
     Check("capacity", _label("capacity"), _always, check_capacity),
-    Check("cross_station", _label("cross-station"), lambda s: s.assignment.cross_station,
+    Check("cross_station", _label("cross-station"), lambda s, _: s.assignment.cross_station,
           check_cross_station, always=False),
-    Check("rotation", _label("rotation"), lambda s: s.assignment.rotation, check_rotation,
+    Check("rotation", _label("rotation"), lambda s, _: s.assignment.rotation, check_rotation,
           always=False),
     Check("separate_pairs", _label("separate pairs"),
-          lambda s: s.assignment.separate_pairs is not None, check_separate_pairs,
+          lambda s, _: s.assignment.separate_pairs is not None, check_separate_pairs,
           always=False),
     Check("unit", lambda s: f"same {s.assignment.partition_by}",
-          lambda s: bool(s.assignment.partition_by), check_unit, always=False),
+          lambda s, _: bool(s.assignment.partition_by), check_unit, always=False),
+    Check("qualification", _label("qualified for every item"), _needs_qualifications,
+          check_qualification, always=False),
 )
 
 

@@ -64,6 +64,7 @@ def solve_subproblem(
     capacity: np.ndarray,
     base_load: np.ndarray,
     separate: list[tuple[int, int]],
+    needs: list[list[np.ndarray]] | None = None,
 ) -> RepairResult:
     """Staff ``n_enterprises`` teams exactly, keeping apart every pair in ``separate``.
 
@@ -81,6 +82,9 @@ def solve_subproblem(
         Seats each inspector has outside it.
     separate : list of (int, int)
         Inspector pairs who must not be in one team.
+    needs : list, optional
+        Per enterprise, one mask over the inspectors per qualification it needs: the team
+        holds at least one inspector of each mask (:mod:`planner.assign.quals`).
 
     Returns
     -------
@@ -105,6 +109,9 @@ def solve_subproblem(
             group = [a for a in arcs if arc_cls[a] in subtree[node]]
             model.add(sum(x[a] for a in group) >= tree.need[node])
     add_separation(model, x, by_e, arc_i, separate)
+    for e, masks in enumerate(needs or ()):
+        for holder in masks:
+            model.add(sum(x[a] for a in by_e[e] if holder[arc_i[a]]) >= 1)
     weight = load_weight(n_enterprises * tree.team_size)
     objective = [int(c) * x[a] for a, c in enumerate(arc_cost) if c]
     by_i: dict[int, list[int]] = {}

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from planner.assign import candidates as cand
-from planner.assign import explain, sidecp, thinning
+from planner.assign import explain, quals, sidecp, thinning
 from planner.assign.flow import (
     RANDOM_COST_RANGE,
     Arcs,
@@ -69,6 +69,7 @@ from planner.common.errors import InfeasiblePlanError, InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.common.parallel import fork_pool, worker_count
 from planner.plan.inputs import Inputs, canonical_ids
+from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
 SAMPLE_NAME = "sample.csv"
@@ -396,9 +397,10 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"
     pools = dict(tuple(roster.groupby("unit", sort=False)))
 
+    qual_names = _qualification_needs(scenario, inputs, ent)
     units = [(str(unit), unit_ent, pools.get(unit, roster.iloc[:0]))
              for unit, unit_ent in ent.groupby("unit", sort=True)]
-    common = (rules, forbidden, len(roster), seed, separate)
+    common = (rules, forbidden, len(roster), seed, separate, qual_names)
     reasons: list[str] = []
     teams: dict[int, list[int]] = {}
     leads: dict[int, int] = {}
@@ -463,13 +465,20 @@ def _unit_outcomes(units: list, common: tuple, rules: cand.Rules, progress=None)
 
 def _plan_unit(unit: str, unit_ent: pd.DataFrame, pool: pd.DataFrame, rules: cand.Rules,
                forbidden: dict[str, pd.DataFrame], n_roster: int, seed: str,
-               separate: set[tuple[str, str]]) -> UnitOutcome | list[str]:
+               separate: set[tuple[str, str]], qual_names: tuple[str, ...] = ()
+               ) -> UnitOutcome | list[str]:
     """Build one unit's candidates and solve it; return its outcome or the reasons it has none."""
     cands = cand.build_unit(unit, unit_ent, pool, rules, forbidden, n_roster)
     found = explain.unit_reasons(cands, rules) + explain.enterprise_reasons(cands, rules)
+    needs = None
+    if qual_names:
+        needs = quals.unit_needs(qual_names, cands.enterprises["needs"],
+                                 cands.inspectors["qualifications"])
+        found += quals.shortfalls(needs, cands.mask, cands.enterprises, cands.inspectors,
+                                  rules.cross_station, explain._unit_name(unit, rules))
     if found:
         return found
-    outcome = _solve_unit(cands, rules, seed, separate)
+    outcome = _solve_unit(cands, rules, seed, separate, needs)
     if isinstance(outcome, list):
         return outcome
     unit_teams, unit_leads, report, unit_loads = outcome
@@ -507,8 +516,22 @@ def _separate_pairs(scenario: Scenario, inputs: Inputs) -> set[tuple[str, str]]:
     return set(zip(frame["inspector_id_1"], frame["inspector_id_2"], strict=True))
 
 
+def _qualification_needs(scenario: Scenario, inputs: Inputs, ent: pd.DataFrame
+                         ) -> tuple[str, ...]:
+    """Add each enterprise's needed qualifications (``needs``) to ``ent``; return their names.
+
+    Returns an empty tuple (and leaves ``ent`` alone) when no item of the plan needs one.
+    """
+    items = plan_items(scenario, inputs.items)
+    if not items.qualified:
+        return ()
+    category = inputs.enterprises["category"].iloc[inputs.enterprise_rows(ent["enterprise_id"])]
+    ent["needs"] = [items.needs(ks) for ks in items.per_enterprise(category)]
+    return tuple(dict.fromkeys(q for q in items.qualifications if q))
+
+
 def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
-                separate_ids: set[tuple[str, str]]):
+                separate_ids: set[tuple[str, str]], needs: quals.Needs | None = None):
     """Solve one unit; return (teams, leads, report, loads) or a list of reasons."""
     tree = rules.tree
     unit = cands.unit
@@ -569,9 +592,9 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     local = {v: k for k, v in enumerate(ids)}
     separate = {(min(local[a], local[b]), max(local[a], local[b]))
                 for a, b in separate_ids if a in local and b in local}
-    if separate:
+    if separate or needs:
         result = _repair(teams, separate, th.arcs(th.admitted, cls, working=True), capacity,
-                         tree, seed, unit, report)
+                         tree, seed, unit, report, needs)
         if isinstance(result, list):
             return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
     loads = np.zeros(n_i, dtype=np.int64)
@@ -622,8 +645,10 @@ def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:
 
 
 def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: Arcs, capacity,
-            tree, seed: str, unit: str, report: UnitReport):
-    """Re-staff the teams holding a separated pair; returns None or a list of reasons.
+            tree, seed: str, unit: str, report: UnitReport, needs: quals.Needs | None = None):
+    """Re-staff the teams holding a separated pair or lacking a qualified member.
+
+    Returns None or a list of reasons.
 
     First the conflicting teams alone (all their admitted candidates), :data:`CONFLICT_CHUNK`
     at a time in team order, each chunk with the loads the rest of the plan gives (CP-SAT's
@@ -635,6 +660,8 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
     proves there is no plan when it fails.
     """
     conflicts = sidecp.find_conflicts(teams, separate)
+    if needs:
+        conflicts = sorted(set(conflicts) | set(quals.unqualified_teams(teams, needs)))
     if not conflicts:
         return None
     arc_e, arc_i = arcs.e, arcs.i
@@ -657,8 +684,9 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
             mask &= is_conflict[arc_e] | arcs.working | in_team
         inside = renumber[team_e] >= 0
         base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
+        sub_needs = [needs.masks(e) for e in sub.tolist()] if needs else None
         result = sidecp.solve_subproblem(tree, len(sub), arcs.select(mask, renumber),
-                                         capacity - base, base, pairs)
+                                         capacity - base, base, pairs, sub_needs)
         report.cp_seconds += result.seconds
         report.cp_rounds.append({"scope": label, "teams": int(len(sub)),
                                  "variables": result.variables, "status": result.status,
@@ -707,12 +735,25 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
         if attempt(label, sub, whole):
             report.repaired += len(left)
             return None
+    if not separate:
+        what = (f"{len(left)} teams lack an inspector qualified for their items "
+                f"({', '.join(needs.names)})")
+        if len(arc_e) <= WHOLE_UNIT_ARCS:
+            return [f"{what}, and no plan of the unit gives every team its qualified "
+                    "inspectors within the capacities: add qualified inspectors or raise "
+                    "their capacity"]
+        return [f"{what}; no re-staffing of them and "
+                f"{min(len(others), 10 * NEIGHBOURHOOD)} neighbouring teams qualifies them, "
+                f"and the unit's {len(arc_e):,} candidate pairs are too many to search whole: "
+                "add qualified inspectors or partition the plan"]
+    also = " or lack a qualified inspector" if needs else ""
     if len(arc_e) <= WHOLE_UNIT_ARCS:
         return [f"{len(left)} teams hold a pair of inspectors who must not team "
-                f"(separate_pairs), and no plan of the unit keeps all {len(separate)} pairs "
-                "apart within the capacities: add inspectors or drop pairs"]
+                f"(separate_pairs){also}, and no plan of the unit keeps all {len(separate)} "
+                "pairs apart within the capacities: add inspectors or drop pairs"]
     return [f"{len(left)} teams hold a pair of inspectors who must not team "
-            f"(separate_pairs); no re-staffing of them and {min(len(others), 10 * NEIGHBOURHOOD)} "
+            f"(separate_pairs){also}; no re-staffing of them and "
+            f"{min(len(others), 10 * NEIGHBOURHOOD)} "
             f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
             f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "
             "drop pairs or partition the plan"]

@@ -261,7 +261,7 @@ def evaluate(tree, frame: pd.DataFrame) -> np.ndarray:
             numbers = pd.to_numeric(column.astype(str).str.strip(), errors="coerce")
             hit = OPERATORS[tree.op](numbers, tree.value).to_numpy(dtype=bool)
             if tree.op == "!=":
-                hit &= numbers.notna().to_numpy()
+                hit = hit & numbers.notna().to_numpy()
             return hit
         text = column.fillna("").astype(str).str.strip()
         return OPERATORS[tree.op](text, tree.value).to_numpy(dtype=bool)
