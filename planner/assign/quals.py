@@ -93,6 +93,42 @@ def unqualified_teams(teams: dict[int, list[int]], needs: Needs) -> list[int]:
                   if any(not needs.holders[q, members].any() for q in needs.by_enterprise[e]))
 
 
+def reserve(needs: Needs, capacity: np.ndarray) -> np.ndarray:
+    """Seats each qualified inspector is expected to give to the teams needing them.
+
+    The flow starts these inspectors' loads at this figure, so it leaves them room for
+    the qualified seats the repair gives them and the final loads stay balanced.
+
+    Parameters
+    ----------
+    needs : Needs
+        The unit's needs.
+    capacity : numpy.ndarray
+        Each inspector's capacity.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``floor(sum over qualifications held of tasks needing it / its holders)``, at most
+        the capacity.
+    """
+    share = np.zeros(needs.holders.shape[1], dtype=float)
+    for q in range(len(needs.names)):
+        holders = needs.holders[q]
+        tasks = sum(q in n for n in needs.by_enterprise)
+        if holders.any():
+            share[holders] += tasks / holders.sum()
+    return np.minimum(np.floor(share).astype(np.int64), capacity)
+
+
+def arc_qualifies(needs: Needs, arc_e: np.ndarray, arc_i: np.ndarray) -> np.ndarray:
+    """Return, per arc, whether its inspector holds a qualification its enterprise needs."""
+    need = np.zeros((len(needs.by_enterprise), len(needs.names)), dtype=bool)
+    for e, qs in enumerate(needs.by_enterprise):
+        need[e, list(qs)] = True
+    return (need[arc_e] & needs.holders.T[arc_i]).any(axis=1)
+
+
 def shortfalls(needs: Needs, mask: np.ndarray, enterprises: pd.DataFrame,
                inspectors: pd.DataFrame, cross_station: bool, unit: str) -> list[str]:
     """Say in data terms which qualification needs no plan can meet.
@@ -129,14 +165,15 @@ def shortfalls(needs: Needs, mask: np.ndarray, enterprises: pd.DataFrame,
         if not wanting.any():
             continue
         holder = needs.holders[q]
+        if not holder.any():
+            out.append(f"{unit}: no eligible inspector is qualified for {name}: "
+                       f"{_tasks(int(wanting.sum()))} short")
+            continue
         none = wanting & ~(mask & holder[None, :]).any(axis=1)
         for station in sorted(set(station_e[none])):
-            k = int((none & (station_e == station)).sum())
-            tasks = f"{k} task{'s' if k != 1 else ''} short"
+            tasks = f"{_tasks(int((none & (station_e == station)).sum()))} short"
             in_station = holder & (station_i == station)
-            if not holder.any():
-                out.append(f"{unit}: no eligible inspector is qualified for {name}: {tasks}")
-            elif cross_station and station and not (holder & ~in_station).any():
+            if cross_station and station and not (holder & ~in_station).any():
                 out.append(f"{unit}: no inspector qualified for {name} outside station "
                            f"{station}: {tasks}")
             else:
@@ -147,8 +184,12 @@ def shortfalls(needs: Needs, mask: np.ndarray, enterprises: pd.DataFrame,
                            f"cross-station): {tasks}")
         n_tasks = int(wanting.sum())
         room = int(np.minimum(cap[holder], n_tasks).sum())
-        if holder.any() and room < n_tasks:
+        if room < n_tasks:
             out.append(f"{unit}: {n_tasks} tasks need an inspector qualified for {name}; the "
                        f"{int(holder.sum())} qualified can take {room} (short by "
                        f"{n_tasks - room})")
     return out
+
+
+def _tasks(n: int) -> str:
+    return f"{n} task{'s' if n != 1 else ''}"

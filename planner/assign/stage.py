@@ -82,6 +82,8 @@ NEIGHBOURHOOD = 200
 CONFLICT_CHUNK = 40
 # The pair repair searches a whole unit at once only up to this many candidate pairs.
 WHOLE_UNIT_ARCS = 400_000
+# A unit whose teams need qualified inspectors is re-staffed whole up to this many pairs.
+WHOLE_UNIT_QUALIFIED = 20_000
 # From this many drawn enterprises on, the planning units are solved in worker processes.
 PARALLEL_ENTERPRISES = 2_000
 
@@ -548,9 +550,14 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     active = th.admitted.any(axis=0)
     report.spread_bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
 
+    reserve = quals.reserve(needs, capacity) if needs else None
+
     def run(selected: np.ndarray):
         arcs = th.arcs(selected, cls)
-        sol = solve_flow(tree, n_e, arcs, capacity)
+        if reserve is None:
+            sol = solve_flow(tree, n_e, arcs, capacity)
+        else:  # qualified inspectors start with the seats their qualification will need
+            sol = solve_flow(tree, n_e, arcs, capacity - reserve, reserve)
         report.flow_seconds += sol.seconds
         return sol, arcs
 
@@ -567,6 +574,10 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         used = used | better
         sol, arcs = run(used)
     if not sol.complete and int(used.sum()) < n_admitted:
+        used = th.admitted
+        sol, arcs = run(used)
+    if not sol.complete and reserve is not None:
+        reserve = None
         used = th.admitted
         sol, arcs = run(used)
     report.arcs_used = int(used.sum())
@@ -681,7 +692,9 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
         mask = renumber[arc_e] >= 0
         if not whole:  # neighbours keep their working set and current members
             in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
-            mask &= is_conflict[arc_e] | arcs.working | in_team
+            mine = is_conflict[arc_e] if qualified_arc is None else (
+                is_conflict[arc_e] & qualified_arc)
+            mask &= mine | arcs.working | in_team
         inside = renumber[team_e] >= 0
         base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
         sub_needs = [needs.masks(e) for e in sub.tolist()] if needs else None
@@ -700,6 +713,18 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
             teams[int(e)].append(int(i))
         return True
 
+    # With qualifications, a short team takes from its working set, its members and the
+    # inspectors qualified for what it needs (a far smaller model than every candidate).
+    qualified_arc = quals.arc_qualifies(needs, arc_e, arc_i) if needs else None
+    if needs and len(arc_e) <= WHOLE_UNIT_QUALIFIED:
+        # Qualified seats change who carries the load; re-staffing the short teams alone
+        # would pile it on the few qualified inspectors, so a small unit is solved whole.
+        if attempt("whole unit", np.arange(n_e, dtype=np.int64), True):
+            report.repaired += len(conflicts)
+            return None
+        left = list(conflicts)
+        others = np.zeros(0, dtype=np.int64)
+        return _repair_failure(left, separate, needs, len(arc_e), others)
     chunks = [np.array(conflicts[k:k + CONFLICT_CHUNK], dtype=np.int64)
               for k in range(0, len(conflicts), CONFLICT_CHUNK)]
     left: list[int] = []
@@ -735,19 +760,25 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
         if attempt(label, sub, whole):
             report.repaired += len(left)
             return None
+    return _repair_failure(left, separate, needs, len(arc_e), others)
+
+
+def _repair_failure(left: list[int], separate, needs, n_arcs: int, others) -> list[str]:
+    """Say why the repair found no plan (proven when the unit was searched whole)."""
+    whole = n_arcs <= WHOLE_UNIT_ARCS or (needs and n_arcs <= WHOLE_UNIT_QUALIFIED)
     if not separate:
         what = (f"{len(left)} teams lack an inspector qualified for their items "
                 f"({', '.join(needs.names)})")
-        if len(arc_e) <= WHOLE_UNIT_ARCS:
+        if whole:
             return [f"{what}, and no plan of the unit gives every team its qualified "
                     "inspectors within the capacities: add qualified inspectors or raise "
                     "their capacity"]
         return [f"{what}; no re-staffing of them and "
                 f"{min(len(others), 10 * NEIGHBOURHOOD)} neighbouring teams qualifies them, "
-                f"and the unit's {len(arc_e):,} candidate pairs are too many to search whole: "
+                f"and the unit's {n_arcs:,} candidate pairs are too many to search whole: "
                 "add qualified inspectors or partition the plan"]
     also = " or lack a qualified inspector" if needs else ""
-    if len(arc_e) <= WHOLE_UNIT_ARCS:
+    if whole:
         return [f"{len(left)} teams hold a pair of inspectors who must not team "
                 f"(separate_pairs){also}, and no plan of the unit keeps all {len(separate)} "
                 "pairs apart within the capacities: add inspectors or drop pairs"]
@@ -755,7 +786,7 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: A
             f"(separate_pairs){also}; no re-staffing of them and "
             f"{min(len(others), 10 * NEIGHBOURHOOD)} "
             f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
-            f"{len(arc_e):,} candidate pairs are too many to search whole: add inspectors, "
+            f"{n_arcs:,} candidate pairs are too many to search whole: add inspectors, "
             "drop pairs or partition the plan"]
 
 

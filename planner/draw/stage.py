@@ -509,6 +509,15 @@ def summary_lines(result: DrawResult) -> list[str]:
                      f"{q.drawn[c]:>8,}")
     lines.append(f"  {'total':<8}{sum(q.eligible.values()):>10,}{sum(q.listed.values()):>8,}"
                  f"{sum(q.allocated.values()):>11,}{sum(q.drawn.values()):>8,}")
+    targeted: dict[str, list[int]] = {}
+    for v in q.strata.values():
+        if v.get("target"):
+            counts = targeted.setdefault(v["target"], [0, 0])
+            counts[0] += v["eligible"]
+            counts[1] += v["drawn"]
+    for name, (eligible, drawn) in targeted.items():
+        lines.append(f"  targeted (定向) {name}: {drawn:,} of {eligible:,} drawn "
+                     "(included in the classes above)")
     cap = q.capacity
     lines.append(f"Roster: {cap.inspectors:,} eligible inspectors, {cap.seats:,} inspection "
                  f"seats / team of {cap.team_size} = {cap.inspections:,} inspections; the "

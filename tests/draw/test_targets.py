@@ -105,7 +105,10 @@ def test_a_targeted_draw_verifies_and_a_changed_filter_does_not(make_scenario, t
     path = make_scenario(enterprises=directory(), extra=TARGET.format(quota="ratio = 0.5"))
     out = tmp_path / "out"
     runner = CliRunner()
-    assert runner.invoke(cli, ["draw", str(path), "-o", str(out)]).exit_code == 0
+    result = runner.invoke(cli, ["draw", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "  targeted (定向) 特种设备: 9 of 15 drawn (included in the classes above)" in (
+        result.output)
     result = runner.invoke(cli, ["verify", str(out)])
     assert result.exit_code == 0, result.output
     path.write_text(path.read_text(encoding="utf-8").replace("ratio = 0.5", "ratio = 0.9"),
