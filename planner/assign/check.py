@@ -10,7 +10,9 @@ task ids of the plan); one task per drawn enterprise and nothing else; ``team_si
 distinct inspectors; exactly one lead, lead-capable (``require_lead``) and of the lead
 department in a joint check; certificate valid through the plan's end; available;
 avoidance pairs; capacity; cross-station; rotation; joint departments (one of each, every
-member from one of them); separate pairs; the planning unit (``partition_by``).
+member from one of them); separate pairs; the planning unit (``partition_by``); a member
+qualified for each item of the task (items with a ``qualification``). Each rule is one
+function of :data:`CHECKS`, named as the planner names it (a test keeps the two sets equal).
 
 ``max_pair_probability`` is a property of the random process, not of one plan, so it
 cannot be checked here; ``tests/assign/test_pairs.py`` measures it over many seeds.
