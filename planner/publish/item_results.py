@@ -99,8 +99,14 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
     ws = wb.add_worksheet(ITEM_SHEET[0 if zh else 1])
     keys = list(ITEM_COLUMNS)
     write_header(ws, 0, [ITEM_COLUMNS[k][0 if zh else 1] for k in keys], styles.header)
+    from planner.publish.workbook import display_width
+
     widths = {"task_id": 22, "name": 30, "item_code": 10, "item_name": 30, "checked": 10,
               "problem": 12, "follow_up": 20}
+    for key in ("task_id", "item_code"):  # ids never wrap
+        if len(rows):
+            widths[key] = max(widths[key] if key == "item_code" else 12,
+                              int(display_width(rows[key].astype(str)) * 1.3) + 2)
     for col, key in enumerate(keys):
         ws.set_column(col, col, widths[key])
     for r, (_, row) in enumerate(rows.iterrows(), start=1):
