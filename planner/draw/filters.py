@@ -11,10 +11,10 @@ Grammar (keywords are lower case; strings in double or single quotes)::
     literal    := string | number
 
 Examples: ``category == "蜜饯食品"``; ``district in ["临河区", "五原县"] and not risk_class == "A"``;
-``points >= 12``. A column is one of the declared columns (the enterprise schema's names, and
-``risk_class``); ordering comparisons (``<`` ...) need a number and compare the column as
-numbers (a cell that is not a number does not match). Strings compare exactly, after
-stripping spaces from the cell.
+``points >= 12``. A column is one of the declared columns (the enterprise schema's names,
+``risk_class``, and the scenario's ``[sampling] filter_columns``); ordering comparisons
+(``<`` ...) need a number and compare the column as numbers (a cell that is not a number
+does not match). Strings compare exactly, after stripping spaces from the cell.
 
 The text is read by a tokenizer and a recursive-descent parser into a small tree, which is
 evaluated on a table with vectorised pandas operations. Nothing is ever passed to Python's

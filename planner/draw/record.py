@@ -48,7 +48,7 @@ def relative(path: Path, base: Path) -> str:
         return Path(path).resolve().as_posix()
 
 # Keys added after records were first published, written only when set.
-OMIT_WHEN_EMPTY = ("targets",)
+OMIT_WHEN_EMPTY = ("targets", "filter_columns")
 
 
 def draw_parameters(scenario: Scenario) -> dict[str, dict[str, Any]]:

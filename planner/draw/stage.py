@@ -203,9 +203,11 @@ def _targeted(pool: pd.DataFrame, ent: pd.DataFrame, scenario: Scenario):
     Returns the pool unchanged and None when the plan has no ``[[sampling.targets]]``.
     Enterprises on the inclusion list stay in their ``included`` stratum.
     """
-    found = targets.read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label)
+    found = targets.read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label,
+                                 scenario.sampling.filter_columns)
     if not found:
         return pool, None
+    targets.check_columns(scenario, ent.columns)
     rows = ent.iloc[pool["src"].to_numpy()].reset_index(drop=True)
     which = targets.match(found, rows)
     which[pool["listed"].to_numpy(dtype=bool)] = -1

@@ -75,7 +75,8 @@ def target_of_stratum(label: str) -> str:
     return label.split("/", 1)[0]
 
 
-def read_targets(tables: Sequence[Mapping], scheme, label: str | None = None) -> list[Target]:
+def read_targets(tables: Sequence[Mapping], scheme, label: str | None = None,
+                 extra_columns: Sequence[str] = ()) -> list[Target]:
     """Check ``[[sampling.targets]]`` and return the targets.
 
     Parameters
@@ -86,6 +87,9 @@ def read_targets(tables: Sequence[Mapping], scheme, label: str | None = None) ->
         Gives the classes (for ``ratios`` and for names that would clash with them).
     label : str, optional
         The scenario file, for messages.
+    extra_columns : sequence of str
+        Directory columns beyond the schema's that filters may use
+        (``[sampling] filter_columns``, e.g. ``registered_capital``).
 
     Returns
     -------
@@ -121,7 +125,7 @@ def read_targets(tables: Sequence[Mapping], scheme, label: str | None = None) ->
             raise ScenarioError('must be a filter like category == "蜜饯食品"',
                                 key=f"{key}.filter", file=label)
         try:
-            tree = parse_filter(text, FILTER_COLUMNS)
+            tree = parse_filter(text, FILTER_COLUMNS | set(extra_columns))
         except FilterError as exc:
             raise ScenarioError(f"{exc.message} at position {exc.position} of {text!r}",
                                 key=f"{key}.filter", file=label) from None
@@ -165,7 +169,26 @@ def _unit(value, key: str, label: str | None) -> float:
 
 def check_scenario_targets(scenario, label: str | None = None) -> None:
     """Check a scenario's targets when it is loaded (see :func:`read_targets`)."""
-    read_targets(scenario.sampling.targets, scenario.scheme(), label)
+    for k, name in enumerate(scenario.sampling.filter_columns):
+        if not name.isidentifier():
+            raise ScenarioError(f"{name!r} is not a column name a filter can use (letters, "
+                                "digits and _)", key=f"sampling.filter_columns[{k}]", file=label)
+    read_targets(scenario.sampling.targets, scenario.scheme(), label,
+                 scenario.sampling.filter_columns)
+
+
+def check_columns(scenario, columns) -> None:
+    """Check that the directory has every column ``[sampling] filter_columns`` declares.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first declared column the enterprises file lacks.
+    """
+    for k, name in enumerate(scenario.sampling.filter_columns):
+        if name not in columns:
+            raise ScenarioError(f"the enterprises file has no column {name!r}",
+                                key=f"sampling.filter_columns[{k}]", file=scenario.label)
 
 
 def match(targets: Sequence[Target], frame: pd.DataFrame) -> np.ndarray:

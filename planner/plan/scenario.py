@@ -84,6 +84,7 @@ class SamplingSection:
     weight_by: str | None = None
     on_short_capacity: str = "error"
     targets: list[dict] = field(default_factory=list)
+    filter_columns: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

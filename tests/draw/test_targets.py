@@ -146,3 +146,28 @@ def test_bad_targets_name_the_key(make_scenario, block, key, message):
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code != 0
     assert key in result.output and "Traceback" not in result.output
+
+
+def test_declared_extra_columns_carry_a_shandong_style_target(make_scenario):
+    ent = directory()
+    ent["registered_capital"] = [200_000_000 if i % 5 == 0 else 1_000_000 for i in range(40)]
+    ent["tax_paid"] = [0 if i % 10 == 0 else 5_000 for i in range(40)]
+    extra = ('filter_columns = ["registered_capital", "tax_paid"]\n'
+             "[[sampling.targets]]\nname = \"大额零税\"\n"
+             "filter = 'registered_capital >= 100000000 and tax_paid == 0'\nratio = 1.0\n")
+    scenario, inputs = load(make_scenario(enterprises=ent, extra=extra))
+    draw = compute_draw(scenario, inputs)
+    hit = draw.sample()[draw.sample()["stratum"].str.startswith("大额零税/")]
+    expected = ent.loc[(ent.index % 10 == 0), "enterprise_id"]
+    assert set(hit["enterprise_id"]) == set(expected) and len(hit) == 4
+
+
+def test_a_declared_column_the_directory_lacks_is_named(make_scenario):
+    extra = ('filter_columns = ["registered_capital"]\n'
+             "[[sampling.targets]]\nname = \"大额\"\n"
+             "filter = 'registered_capital >= 1'\ncount = 1\n")
+    scenario, inputs = load(make_scenario(enterprises=directory(), extra=extra))
+    with pytest.raises(ScenarioError) as info:
+        compute_draw(scenario, inputs)
+    assert info.value.key == "sampling.filter_columns[0]"
+    assert "the enterprises file has no column 'registered_capital'" in str(info.value)
