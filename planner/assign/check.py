@@ -146,6 +146,7 @@ class Seats:
     outside: pd.DataFrame
     load: pd.Series
     pair_key: pd.Series
+    out: Path | None = None
 
     @property
     def leads(self) -> pd.DataFrame:
@@ -267,7 +268,7 @@ def read_seats(scenario: Scenario, inputs: Inputs, out: Path) -> Seats:
     load = seats.drop_duplicates(["task_id", "inspector_id"]).groupby("inspector_id").size()
     pair_key = known["enterprise_id"] + "\x1f" + known["inspector_id"]
     return Seats(scenario, inputs, seats, sample, roster, unknown, known, outside, load,
-                 pair_key)
+                 pair_key, out)
 
 
 # --- the rules, one function each ------------------------------------------------------
@@ -448,6 +449,17 @@ def check_qualification(c: Seats) -> list[str]:
     return v
 
 
+def check_experts(c: Seats) -> list[str]:
+    """Check one available expert per team who need not avoid its enterprise."""
+    from planner.assign.experts import EXPERTS_NAME, check_experts, read_experts
+
+    s = c.scenario
+    drawn = _read(c.out / EXPERTS_NAME, ("task_id", "enterprise_id", "expert_id"))
+    drawn["enterprise_id"] = drawn["enterprise_id"].str.upper()
+    listed = read_experts(s.assignment.experts, encoding=s.inputs.encoding, sheet=s.inputs.sheet)
+    return check_experts(drawn, listed, c.seats)
+
+
 def _needs_qualifications(s: Scenario, inputs: Inputs) -> bool:
     from planner.plan.items import plan_items
 
@@ -495,6 +507,8 @@ CHECKS: tuple[Check, ...] = (
           lambda s, _: bool(s.assignment.partition_by), check_unit, always=False),
     Check("qualification", _label("qualified for every item"), _needs_qualifications,
           check_qualification, always=False),
+    Check("experts", _label("one expert per team"),
+          lambda s, _: s.assignment.experts is not None, check_experts, always=False),
 )
 
 

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from planner.assign import candidates as cand
-from planner.assign import explain, quals, sidecp, thinning
+from planner.assign import experts, explain, quals, sidecp, thinning
 from planner.assign.flow import (
     RANDOM_COST_RANGE,
     Arcs,
@@ -263,12 +263,15 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     sample = read_sample(out, inputs)
     try:
         plan = plan_assignment(scenario, inputs, sample, progress=progress)
+        drawn_experts = _draw_experts(scenario, plan)
     except InfeasiblePlanError:
         _remove_stale(out)
         raise
     if progress:
         progress(f"writing {ASSIGNMENTS_NAME}")
     write_csv_atomic(out / ASSIGNMENTS_NAME, plan.assignments)
+    if drawn_experts is not None:
+        write_csv_atomic(out / experts.EXPERTS_NAME, drawn_experts)
     _write_record_section(out, record_section(scenario, inputs, plan, out), record_text, record)
     return AssignResult(plan, out)
 
@@ -338,10 +341,23 @@ def _check_record_matches(out: Path, scenario: Scenario, record: dict[str, Any])
             "again or use another output folder")])
 
 
+def _draw_experts(scenario: Scenario, plan: AssignmentPlan) -> pd.DataFrame | None:
+    """Draw one expert per team when ``[assignment] experts`` names a list (else None)."""
+    path = scenario.assignment.experts
+    if path is None:
+        return None
+    listed = experts.read_experts(path, encoding=scenario.inputs.encoding,
+                                  sheet=scenario.inputs.sheet)
+    tasks = plan.assignments.drop_duplicates("task_id")[["task_id", "enterprise_id"]]
+    rng = thinning.rng_for(scenario.plan.seed, "assign", "experts", "draw")
+    return experts.draw_experts(listed, tasks, rng)
+
+
 def _remove_stale(out: Path) -> None:
-    stale = out / ASSIGNMENTS_NAME
-    if stale.is_file():
-        stale.unlink()
+    for name in (ASSIGNMENTS_NAME, experts.EXPERTS_NAME):
+        stale = out / name
+        if stale.is_file():
+            stale.unlink()
     path = out / RECORD_NAME
     if path.is_file():
         try:
@@ -891,6 +907,9 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
     if a.separate_pairs is not None:
         rules["separate_pairs"] = {"path": relative(a.separate_pairs, scenario.path.parent),
                                    "sha256": sha256_file(a.separate_pairs)}
+    if a.experts is not None:  # written only when set, so older records keep their bytes
+        rules["experts"] = {"path": relative(a.experts, scenario.path.parent),
+                            "sha256": sha256_file(a.experts), "file": experts.EXPERTS_NAME}
     loads = plan.loads
     return {
         "scenario": {"path": relative(scenario.path, out), "sha256": sha256_file(scenario.path)},

@@ -100,6 +100,7 @@ class AssignmentSection:
     joint_departments: list[str] = field(default_factory=list)
     separate_pairs: Path | None = None
     partition_by: str | None = None
+    experts: Path | None = None
 
 
 @dataclass(frozen=True)
