@@ -35,14 +35,15 @@ import pandas as pd
 
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
+from planner.plan import task_files
 
 # The files a merge reads from each plan folder and writes into its own folder.
 PLAN_RECORD = "draw-record.json"
 PLAN_SAMPLE = "sample.csv"
 PLAN_SEATS = "assignments.csv"
-VISITS = "visits.csv"
-JOINT_SEATS = "joint-assignments.csv"
-RECORD = "merge.json"
+VISITS = task_files.VISITS
+JOINT_SEATS = task_files.JOINT_SEATS
+RECORD = task_files.MERGE_RECORD
 MERGE_FORMAT = "planner-merge/1"
 
 
