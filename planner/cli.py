@@ -378,6 +378,31 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
         click.echo(f"warning: {warning}", err=True)
 
 
+@cli.command()
+@click.argument("plan_out", nargs=-1, required=True,
+                type=click.Path(file_okay=False, path_type=Path))
+@out_option
+@handle_errors
+def merge(plan_out: tuple[Path, ...], out: Path):
+    """Merge several departments' plans for one period into one visit per enterprise.
+
+    PLAN_OUT are the output folders of each department's planner run, the lead
+    department's (牵头部门) first. Writes OUT/visits.csv (one row per enterprise: the plans
+    and tasks it unites, the joint team's lead and members), OUT/joint-assignments.csv
+    (every seat with its plan and role) and OUT/merge.json (each plan's folder and the
+    SHA-256 of its files), and prints how many visits the merge saved. Each plan's draw
+    stays verifiable in its own folder (planner verify PLAN_OUT), and each department
+    enters and publishes its results from its own folder.
+
+    Example: planner merge out/market out/food out/quality -o out/joint
+    """
+    from planner.plan.merge import merge_plans
+
+    result = merge_plans(list(plan_out), out)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
 @cli.command("demo-data")
 @click.option(
     "--preset",

@@ -49,6 +49,17 @@ RULE_LABELS = {
 }
 
 
+# Rules of the whole team rather than of one pair: the slot tree (team size, one lead,
+# lead-capable, joint departments) and the flow carry them, CP-SAT the separate pairs;
+# capacity is each inspector's arc count to the sink; CP-SAT also gives each team its
+# qualified inspectors (planner.assign.quals). With RULE_LABELS these are every rule
+# the planner enforces, and ``planner check`` (planner.assign.check.CHECKS) re-checks the
+# same set by name.
+TEAM_RULES = ("team_size", "one_lead", "lead_capable", "capacity", "separate_pairs",
+              "qualification", "experts")
+# What ``planner check`` verifies beyond the rules: that the files fit together.
+FILE_RULES = ("shape", "one_task", "directory")
+
 @dataclass(frozen=True)
 class Rules:
     """The assignment rules of a plan, as switched in ``[assignment]``.

@@ -10,7 +10,9 @@ task ids of the plan); one task per drawn enterprise and nothing else; ``team_si
 distinct inspectors; exactly one lead, lead-capable (``require_lead``) and of the lead
 department in a joint check; certificate valid through the plan's end; available;
 avoidance pairs; capacity; cross-station; rotation; joint departments (one of each, every
-member from one of them); separate pairs; the planning unit (``partition_by``).
+member from one of them); separate pairs; the planning unit (``partition_by``); a member
+qualified for each item of the task (items with a ``qualification``). Each rule is one
+function of :data:`CHECKS`, named as the planner names it (a test keeps the two sets equal).
 
 ``max_pair_probability`` is a property of the random process, not of one plan, so it
 cannot be checked here; ``tests/assign/test_pairs.py`` measures it over many seeds.
@@ -19,6 +21,7 @@ cannot be checked here; ``tests/assign/test_pairs.py`` measures it over many see
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,9 +107,87 @@ def scenario_path_from_record(out: Path) -> Path:
     raise ScenarioError("names no scenario; pass --scenario PATH", file=str(path))
 
 
-# Being split into one function per rule in a table; until then it is the one exception to C901.
-def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:  # noqa: C901
+@dataclass
+class Seats:
+    """The plan's seats, read once and shared by every rule of :data:`CHECKS`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    seats : pandas.DataFrame
+        ``assignments.csv`` (ids upper-cased).
+    sample : pandas.DataFrame
+        ``sample.csv``.
+    roster : pandas.DataFrame
+        The roster indexed by ``inspector_id``.
+    unknown : pandas.Series of bool
+        Per seat: the inspector is not in the roster.
+    known : pandas.DataFrame
+        The seats of known inspectors and enterprises, with the inspector's and the
+        enterprise's facts joined (``can_lead``, ``department``, ``i_station``, ...).
+    outside : pandas.DataFrame
+        Seats of known inspectors whose enterprise is not in the directory.
+    load : pandas.Series
+        Distinct tasks per inspector.
+    pair_key : pandas.Series
+        The enterprise and inspector ids joined by a unit separator, per row of ``known``.
+    """
+
+    scenario: Scenario
+    inputs: Inputs
+    seats: pd.DataFrame
+    sample: pd.DataFrame
+    roster: pd.DataFrame
+    unknown: pd.Series
+    known: pd.DataFrame
+    outside: pd.DataFrame
+    load: pd.Series
+    pair_key: pd.Series
+    out: Path | None = None
+
+    @property
+    def leads(self) -> pd.DataFrame:
+        """The known seats whose role is lead."""
+        return self.known[self.known["role"] == "lead"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of the checker.
+
+    Attributes
+    ----------
+    name : str
+        The rule's name; a rule that removes candidate pairs has the name the candidate
+        builder gives it (:data:`planner.assign.candidates.RULE_LABELS`), a rule of the whole
+        team the name in :data:`planner.assign.candidates.TEAM_RULES`.
+    label : callable
+        Scenario -> the label printed in the report (None: not listed).
+    active : callable
+        (Scenario, Inputs) -> whether the plan switches the rule on.
+    run : callable
+        :class:`Seats` -> the violations, one line each.
+    """
+
+    name: str
+    label: Callable[[Scenario], str | None]
+    active: Callable[[Scenario, Inputs], bool]
+    run: Callable[[Seats], list[str]]
+    always: bool = True
+
+
+def _always(_s: Scenario, _i: Inputs) -> bool:
+    return True
+
+
+def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
     """Check ``out/assignments.csv`` against every rule of the scenario.
+
+    Each rule of :data:`CHECKS` that the scenario switches on runs in turn, on the same
+    table of seats.
 
     Parameters
     ----------
@@ -127,51 +208,45 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:  #
     InputError
         When a file is missing or lacks a column.
     """
-    out = Path(out)
-    a_cfg = scenario.assignment
+    ctx = read_seats(scenario, inputs, Path(out))
+    violations: list[str] = []
+    active = [c for c in CHECKS if c.active(scenario, inputs)]
+    for check in active:
+        violations += check.run(ctx)
+    labels = [c.label(scenario) for c in active if c.always]
+    labels += [c.label(scenario) for c in active if not c.always]
+    return CheckReport(violations, int(ctx.seats["task_id"].nunique()), int(len(ctx.seats)),
+                       ctx.load.sort_index(), [x for x in labels if x])
+
+
+def read_seats(scenario: Scenario, inputs: Inputs, out: Path) -> Seats:
+    """Read ``assignments.csv`` and ``sample.csv`` and join the facts every rule needs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    out : pathlib.Path
+        The output folder.
+
+    Returns
+    -------
+    Seats
+        The shared table of seats.
+
+    Raises
+    ------
+    InputError
+        When a file is missing or lacks a column.
+    """
     seats = _read(out / ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
     sample = _read(out / SAMPLE, ("enterprise_id",))
     seats["enterprise_id"] = seats["enterprise_id"].str.upper()
     sample["enterprise_id"] = sample["enterprise_id"].str.strip().str.upper()
-    v: list[str] = []
-    checked = ["shape", "one task per drawn enterprise", f"team of {a_cfg.team_size}",
-               "one lead", "certificate", "available", "avoidance", "capacity"]
-
     roster = inputs.inspectors.set_index("inspector_id")
     unknown = ~seats["inspector_id"].isin(roster.index)
-    for _, r in seats[unknown].iterrows():
-        v.append(f"{_where(r)}: inspector {r['inspector_id']} is not in the roster")
-    bad_role = ~seats["role"].isin(["lead", "member"])
-    for _, r in seats[bad_role].iterrows():
-        v.append(f"{_where(r)}: role {r['role']!r} is neither lead nor member")
-    prefix = f"{scenario.plan.id}-"
-    for task in sorted(set(seats.loc[~seats["task_id"].str.startswith(prefix), "task_id"])):
-        v.append(f"task {task}: task id does not start with the plan id {prefix!r}")
-
-    per_task = seats.groupby("task_id")["enterprise_id"].nunique()
-    for task in per_task[per_task > 1].index:
-        v.append(f"task {task}: holds several enterprises")
-    per_ent = seats.groupby("enterprise_id")["task_id"].nunique()
-    for eid in per_ent[per_ent > 1].index:
-        v.append(f"enterprise {eid}: has {per_ent[eid]} tasks; one is expected")
-    drawn = set(sample["enterprise_id"])
-    for eid in sorted(set(seats["enterprise_id"]).difference(drawn)):
-        v.append(f"enterprise {eid}: has a task but was not drawn (not in sample.csv)")
-    staffed = set(seats["enterprise_id"])
-    for eid in [e for e in sample["enterprise_id"] if e not in staffed]:
-        v.append(f"enterprise {eid}: drawn but has no team")
-
-    dup = seats.duplicated(["task_id", "inspector_id"], keep="first")
-    for _, r in seats[dup].iterrows():
-        v.append(f"{_where(r)}: inspector {r['inspector_id']} sits twice in the team")
-    size = seats.drop_duplicates(["task_id", "inspector_id"]).groupby("task_id").size()
-    for task, n in size[size != a_cfg.team_size].items():
-        v.append(f"task {task}: {n} distinct inspectors; team_size is {a_cfg.team_size}")
-    n_leads = seats[seats["role"] == "lead"].groupby("task_id").size().reindex(
-        size.index, fill_value=0)
-    for task, n in n_leads[n_leads != 1].items():
-        v.append(f"task {task}: {n} leads; exactly one is required")
-
     known = seats[~unknown].copy()
     info = roster.loc[known["inspector_id"]]
     known["can_lead"] = info["can_lead"].to_numpy(dtype=bool)
@@ -185,87 +260,256 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:  #
     ent = directory[directory["enterprise_id"].isin(set(seats["enterprise_id"]))]
     ent = ent.set_index("enterprise_id")
     in_dir = known["enterprise_id"].isin(ent.index)
-    for _, r in known[~in_dir].iterrows():
-        v.append(f"{_where(r)}: enterprise is not in the enterprises file")
+    outside = known[~in_dir]
     known = known[in_dir].copy()
     e_info = ent.loc[known["enterprise_id"]]
     known["e_station"] = e_info["station"].to_numpy(dtype=object)
     known["e_district"] = e_info["district"].to_numpy(dtype=object)
-
-    leads = known[known["role"] == "lead"]
-    if a_cfg.require_lead:
-        checked.append("lead-capable")
-        for _, r in leads[~leads["can_lead"]].iterrows():
-            v.append(f"{_where(r)}: lead {r['inspector_id']} is not lead-capable (可任主检)")
-    if a_cfg.joint_departments:
-        first = a_cfg.joint_departments[0]
-        checked.append("joint departments")
-        for _, r in leads[leads["department"] != first].iterrows():
-            v.append(f"{_where(r)}: lead {r['inspector_id']} is of {r['department']}, not of the "
-                     f"lead department {first}")
-        for _, r in known[~known["department"].isin(a_cfg.joint_departments)].iterrows():
-            v.append(f"{_where(r)}: inspector {r['inspector_id']} is of {r['department']}, "
-                     "not of a joint-check department")
-        has = known.groupby(["task_id", "department"]).size().unstack(fill_value=0)
-        has = has.reindex(columns=a_cfg.joint_departments, fill_value=0)
-        for d in a_cfg.joint_departments:
-            for task in has.index[has[d] == 0]:
-                v.append(f"task {task}: no inspector of department {d}")
-
-    end = pd.Timestamp(scenario.plan.end)
-    expired = ~(pd.to_datetime(known["expiry"]) >= end)
-    for _, r in known[expired].iterrows():
-        v.append(f"{_where(r)}: inspector {r['inspector_id']}'s certificate (执法证) is not valid "
-                 f"through {scenario.plan.end}")
-    for _, r in known[~known["available"]].iterrows():
-        v.append(f"{_where(r)}: inspector {r['inspector_id']} is not available")
-
-    pair_key = known["enterprise_id"] + "\x1f" + known["inspector_id"]
-    avoid = set(inputs.avoidance["enterprise_id"] + "\x1f" + inputs.avoidance["inspector_id"])
-    for _, r in known[pair_key.isin(avoid)].iterrows():
-        v.append(f"{_where(r)}: inspector {r['inspector_id']} must avoid (回避) the enterprise")
-
     load = seats.drop_duplicates(["task_id", "inspector_id"]).groupby("inspector_id").size()
-    cap = roster["capacity"].reindex(load.index)
-    for insp in load[(load > cap) & cap.notna()].index:
-        v.append(f"inspector {insp}: {load[insp]} seats, capacity {int(cap[insp])}")
+    pair_key = known["enterprise_id"] + "\x1f" + known["inspector_id"]
+    return Seats(scenario, inputs, seats, sample, roster, unknown, known, outside, load,
+                 pair_key, out)
 
-    if a_cfg.cross_station:
-        checked.append("cross-station")
-        same = (known["e_station"] == known["i_station"]) & (known["e_station"] != "")
-        for _, r in known[same].iterrows():
-            v.append(f"{_where(r)}: inspector {r['inspector_id']} is of the enterprise's own "
-                     f"station {r['e_station']}")
-    if a_cfg.rotation:
-        checked.append("rotation")
-        history = inputs.history
-        last = _last_inspectors(history[history["enterprise_id"].isin(set(known["enterprise_id"]))])
-        for _, r in known[pair_key.isin(last)].iterrows():
-            v.append(f"{_where(r)}: inspector {r['inspector_id']} made the enterprise's last "
-                     "inspection (rotation)")
-    if a_cfg.separate_pairs is not None:
-        from planner.assign.pairs import read_separate_pairs
 
-        checked.append("separate pairs")
-        pairs = read_separate_pairs(a_cfg.separate_pairs, inputs.inspectors,
-                                    encoding=scenario.inputs.encoding, sheet=scenario.inputs.sheet)
-        apart = set(pairs["inspector_id_1"] + "\x1f" + pairs["inspector_id_2"])
-        members = known[["task_id", "inspector_id"]].drop_duplicates()
-        both = members.merge(members, on="task_id", suffixes=("_1", "_2"))
-        both = both[both["inspector_id_1"] < both["inspector_id_2"]]
-        hit = both[(both["inspector_id_1"] + "\x1f" + both["inspector_id_2"]).isin(apart)]
-        for _, r in hit.sort_values(["task_id", "inspector_id_1"]).iterrows():
-            v.append(f"task {r['task_id']}: inspectors {r['inspector_id_1']} and "
-                     f"{r['inspector_id_2']} must not team")
-    if a_cfg.partition_by:
-        col = a_cfg.partition_by
-        checked.append(f"same {col}")
-        other = known[f"i_{col}"] != known[f"e_{col}"]
-        for _, r in known[other].iterrows():
-            v.append(f"{_where(r)}: inspector {r['inspector_id']} is of {col} "
-                     f"{r[f'i_{col}']}, the enterprise of {r[f'e_{col}']}")
-    return CheckReport(v, int(seats["task_id"].nunique()), int(len(seats)),
-                       load.sort_index(), checked)
+# --- the rules, one function each ------------------------------------------------------
+
+
+def check_shape(c: Seats) -> list[str]:
+    """Check known inspectors, known roles and task ids of the plan."""
+    v = []
+    seats = c.seats
+    for _, r in seats[c.unknown].iterrows():
+        v.append(f"{_where(r)}: inspector {r['inspector_id']} is not in the roster")
+    bad_role = ~seats["role"].isin(["lead", "member"])
+    for _, r in seats[bad_role].iterrows():
+        v.append(f"{_where(r)}: role {r['role']!r} is neither lead nor member")
+    prefix = f"{c.scenario.plan.id}-"
+    for task in sorted(set(seats.loc[~seats["task_id"].str.startswith(prefix), "task_id"])):
+        v.append(f"task {task}: task id does not start with the plan id {prefix!r}")
+    return v
+
+
+def check_one_task(c: Seats) -> list[str]:
+    """Check one enterprise per task, one task per drawn enterprise, nothing undrawn."""
+    v = []
+    seats = c.seats
+    per_task = seats.groupby("task_id")["enterprise_id"].nunique()
+    for task in per_task[per_task > 1].index:
+        v.append(f"task {task}: holds several enterprises")
+    per_ent = seats.groupby("enterprise_id")["task_id"].nunique()
+    for eid in per_ent[per_ent > 1].index:
+        v.append(f"enterprise {eid}: has {per_ent[eid]} tasks; one is expected")
+    drawn = set(c.sample["enterprise_id"])
+    for eid in sorted(set(seats["enterprise_id"]).difference(drawn)):
+        v.append(f"enterprise {eid}: has a task but was not drawn (not in sample.csv)")
+    staffed = set(seats["enterprise_id"])
+    for eid in [e for e in c.sample["enterprise_id"] if e not in staffed]:
+        v.append(f"enterprise {eid}: drawn but has no team")
+    return v
+
+
+def check_team_size(c: Seats) -> list[str]:
+    """Check ``team_size`` distinct inspectors per task, nobody twice."""
+    v = []
+    seats = c.seats
+    team_size = c.scenario.assignment.team_size
+    dup = seats.duplicated(["task_id", "inspector_id"], keep="first")
+    for _, r in seats[dup].iterrows():
+        v.append(f"{_where(r)}: inspector {r['inspector_id']} sits twice in the team")
+    for task, n in _team_sizes(seats).pipe(lambda s: s[s != team_size]).items():
+        v.append(f"task {task}: {n} distinct inspectors; team_size is {team_size}")
+    return v
+
+
+def check_one_lead(c: Seats) -> list[str]:
+    """Check exactly one lead (主检) per task."""
+    seats = c.seats
+    size = _team_sizes(seats)
+    n_leads = seats[seats["role"] == "lead"].groupby("task_id").size().reindex(
+        size.index, fill_value=0)
+    return [f"task {task}: {n} leads; exactly one is required"
+            for task, n in n_leads[n_leads != 1].items()]
+
+
+def check_directory(c: Seats) -> list[str]:
+    """Check that every task's enterprise is in the enterprises file."""
+    return [f"{_where(r)}: enterprise is not in the enterprises file"
+            for _, r in c.outside.iterrows()]
+
+
+def check_lead_capable(c: Seats) -> list[str]:
+    """Check that the lead is lead-capable (``require_lead``)."""
+    leads = c.leads
+    return [f"{_where(r)}: lead {r['inspector_id']} is not lead-capable (可任主检)"
+            for _, r in leads[~leads["can_lead"]].iterrows()]
+
+
+def check_departments(c: Seats) -> list[str]:
+    """Check a joint check's departments: the lead's, every member's, each present."""
+    v = []
+    departments = c.scenario.assignment.joint_departments
+    first = departments[0]
+    leads, known = c.leads, c.known
+    for _, r in leads[leads["department"] != first].iterrows():
+        v.append(f"{_where(r)}: lead {r['inspector_id']} is of {r['department']}, not of the "
+                 f"lead department {first}")
+    for _, r in known[~known["department"].isin(departments)].iterrows():
+        v.append(f"{_where(r)}: inspector {r['inspector_id']} is of {r['department']}, "
+                 "not of a joint-check department")
+    has = known.groupby(["task_id", "department"]).size().unstack(fill_value=0)
+    has = has.reindex(columns=departments, fill_value=0)
+    for d in departments:
+        for task in has.index[has[d] == 0]:
+            v.append(f"task {task}: no inspector of department {d}")
+    return v
+
+
+def check_certificate(c: Seats) -> list[str]:
+    """Check that every certificate (执法证) is valid through the plan's end."""
+    known = c.known
+    end = pd.Timestamp(c.scenario.plan.end)
+    expired = ~(pd.to_datetime(known["expiry"]) >= end)
+    return [f"{_where(r)}: inspector {r['inspector_id']}'s certificate (执法证) is not valid "
+            f"through {c.scenario.plan.end}" for _, r in known[expired].iterrows()]
+
+
+def check_available(c: Seats) -> list[str]:
+    """Check that every inspector is available."""
+    known = c.known
+    return [f"{_where(r)}: inspector {r['inspector_id']} is not available"
+            for _, r in known[~known["available"]].iterrows()]
+
+
+def check_avoidance(c: Seats) -> list[str]:
+    """Check that no seat pairs an inspector with an enterprise to avoid (回避)."""
+    avoidance = c.inputs.avoidance
+    avoid = set(avoidance["enterprise_id"] + "\x1f" + avoidance["inspector_id"])
+    return [f"{_where(r)}: inspector {r['inspector_id']} must avoid (回避) the enterprise"
+            for _, r in c.known[c.pair_key.isin(avoid)].iterrows()]
+
+
+def check_capacity(c: Seats) -> list[str]:
+    """Check that no inspector is above capacity (最大检查户数)."""
+    load = c.load
+    cap = c.roster["capacity"].reindex(load.index)
+    return [f"inspector {insp}: {load[insp]} seats, capacity {int(cap[insp])}"
+            for insp in load[(load > cap) & cap.notna()].index]
+
+
+def check_cross_station(c: Seats) -> list[str]:
+    """Check that no inspector is of the enterprise's own station (所所交叉)."""
+    known = c.known
+    same = (known["e_station"] == known["i_station"]) & (known["e_station"] != "")
+    return [f"{_where(r)}: inspector {r['inspector_id']} is of the enterprise's own "
+            f"station {r['e_station']}" for _, r in known[same].iterrows()]
+
+
+def check_rotation(c: Seats) -> list[str]:
+    """Check that no inspector made the enterprise's last inspection (rotation)."""
+    known = c.known
+    history = c.inputs.history
+    last = _last_inspectors(history[history["enterprise_id"].isin(set(known["enterprise_id"]))])
+    return [f"{_where(r)}: inspector {r['inspector_id']} made the enterprise's last "
+            "inspection (rotation)" for _, r in known[c.pair_key.isin(last)].iterrows()]
+
+
+def check_separate_pairs(c: Seats) -> list[str]:
+    """Check that no team holds a pair of the separate-pairs list."""
+    from planner.assign.pairs import read_separate_pairs
+
+    s = c.scenario
+    pairs = read_separate_pairs(s.assignment.separate_pairs, c.inputs.inspectors,
+                                encoding=s.inputs.encoding, sheet=s.inputs.sheet)
+    apart = set(pairs["inspector_id_1"] + "\x1f" + pairs["inspector_id_2"])
+    members = c.known[["task_id", "inspector_id"]].drop_duplicates()
+    both = members.merge(members, on="task_id", suffixes=("_1", "_2"))
+    both = both[both["inspector_id_1"] < both["inspector_id_2"]]
+    hit = both[(both["inspector_id_1"] + "\x1f" + both["inspector_id_2"]).isin(apart)]
+    return [f"task {r['task_id']}: inspectors {r['inspector_id_1']} and "
+            f"{r['inspector_id_2']} must not team"
+            for _, r in hit.sort_values(["task_id", "inspector_id_1"]).iterrows()]
+
+
+def check_qualification(c: Seats) -> list[str]:
+    """Check that each team holds a qualified inspector for each item of its task."""
+    from planner.plan.items import plan_items, split_cell
+
+    items = plan_items(c.scenario, c.inputs.items)
+    directory = c.inputs.enterprises.set_index("enterprise_id")["category"]
+    held = c.roster["qualifications"].map(lambda q: set(split_cell(q)))
+    v = []
+    for task, team in c.known.groupby("task_id", sort=True):
+        eid = team["enterprise_id"].iat[0]
+        has = set().union(*(held[i] for i in team["inspector_id"]))
+        for k in items.applying(directory.get(eid, "")):
+            need = items.qualifications[k]
+            if need and need not in has:
+                v.append(f"task {task} (enterprise {eid}): no inspector qualified for {need} "
+                         f"(item {items.codes[k]} {items.names[k]})")
+    return v
+
+
+def check_experts(c: Seats) -> list[str]:
+    """Check one available expert per team who need not avoid its enterprise."""
+    from planner.assign.experts import EXPERTS_NAME, check_experts, read_experts
+
+    s = c.scenario
+    drawn = _read(c.out / EXPERTS_NAME, ("task_id", "enterprise_id", "expert_id"))
+    drawn["enterprise_id"] = drawn["enterprise_id"].str.upper()
+    listed = read_experts(s.assignment.experts, encoding=s.inputs.encoding, sheet=s.inputs.sheet)
+    return check_experts(drawn, listed, c.seats)
+
+
+def _needs_qualifications(s: Scenario, inputs: Inputs) -> bool:
+    from planner.plan.items import plan_items
+
+    return plan_items(s, inputs.items).qualified
+
+
+def check_unit(c: Seats) -> list[str]:
+    """Check that every inspector is of the enterprise's unit (``partition_by``)."""
+    col = c.scenario.assignment.partition_by
+    known = c.known
+    other = known[f"i_{col}"] != known[f"e_{col}"]
+    return [f"{_where(r)}: inspector {r['inspector_id']} is of {col} "
+            f"{r[f'i_{col}']}, the enterprise of {r[f'e_{col}']}"
+            for _, r in known[other].iterrows()]
+
+
+def _label(text: str) -> Callable[[Scenario], str]:
+    return lambda _: text
+
+
+# The checker's rules, in the order their violations are listed. ``always`` rules are
+# listed first in the report's "every rule holds (...)" line, then the switched ones.
+CHECKS: tuple[Check, ...] = (
+    Check("shape", _label("shape"), _always, check_shape),
+    Check("one_task", _label("one task per drawn enterprise"), _always, check_one_task),
+    Check("team_size", lambda s: f"team of {s.assignment.team_size}", _always, check_team_size),
+    Check("one_lead", _label("one lead"), _always, check_one_lead),
+    Check("directory", lambda _: None, _always, check_directory),
+    Check("lead_capable", _label("lead-capable"), lambda s, _: s.assignment.require_lead,
+          check_lead_capable, always=False),
+    Check("department", _label("joint departments"),
+          lambda s, _: bool(s.assignment.joint_departments), check_departments, always=False),
+    Check("certificate", _label("certificate"), _always, check_certificate),
+    Check("unavailable", _label("available"), _always, check_available),
+    Check("avoidance", _label("avoidance"), _always, check_avoidance),
+    Check("capacity", _label("capacity"), _always, check_capacity),
+    Check("cross_station", _label("cross-station"), lambda s, _: s.assignment.cross_station,
+          check_cross_station, always=False),
+    Check("rotation", _label("rotation"), lambda s, _: s.assignment.rotation, check_rotation,
+          always=False),
+    Check("separate_pairs", _label("separate pairs"),
+          lambda s, _: s.assignment.separate_pairs is not None, check_separate_pairs,
+          always=False),
+    Check("unit", lambda s: f"same {s.assignment.partition_by}",
+          lambda s, _: bool(s.assignment.partition_by), check_unit, always=False),
+    Check("qualification", _label("qualified for every item"), _needs_qualifications,
+          check_qualification, always=False),
+    Check("experts", _label("one expert per team"),
+          lambda s, _: s.assignment.experts is not None, check_experts, always=False),
+)
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -274,6 +518,10 @@ def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))
     return frame
+
+
+def _team_sizes(seats: pd.DataFrame) -> pd.Series:
+    return seats.drop_duplicates(["task_id", "inspector_id"]).groupby("task_id").size()
 
 
 def _where(r: pd.Series) -> str:

@@ -170,8 +170,7 @@ def _unit_name(unit: str, rules: Rules) -> str:
     return f"{rules.partition_by} {unit}"
 
 
-def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution,
-               arc_i: np.ndarray) -> str | None:
+def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution) -> str | None:
     """Describe the minimum cut of a flow that left seats empty.
 
     The nodes reachable from the source in the residual network are the enterprises
@@ -186,8 +185,6 @@ def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution,
         The plan's rules.
     solution : FlowSolution
         A flow with ``network`` kept (seats short).
-    arc_i : numpy.ndarray
-        The inspector of each candidate arc given to the flow.
 
     Returns
     -------

@@ -36,6 +36,54 @@ from planner.assign.slots import SlotTree
 RANDOM_COST_RANGE = 1000
 
 
+@dataclass(frozen=True)
+class Arcs:
+    """Candidate arcs (enterprise, inspector pairs) handed to a solver, one entry per arc.
+
+    Attributes
+    ----------
+    e : numpy.ndarray of int64
+        The arc's enterprise (local index of the unit or sub-problem).
+    i : numpy.ndarray of int64
+        The arc's inspector (local index of the unit).
+    cls : numpy.ndarray of int64
+        The inspector's slot class (leaf of the slot tree).
+    cost : numpy.ndarray of int64
+        The arc's seeded random cost, in ``[0, RANDOM_COST_RANGE)``.
+    working : numpy.ndarray of bool or None
+        Whether the arc is in the working set (only the pair repair reads it).
+    """
+
+    e: np.ndarray
+    i: np.ndarray
+    cls: np.ndarray
+    cost: np.ndarray
+    working: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        """Return the number of arcs."""
+        return len(self.e)
+
+    def select(self, mask: np.ndarray, renumber: np.ndarray | None = None) -> Arcs:
+        """Return the arcs where ``mask`` holds, enterprises renumbered when asked.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool
+            One flag per arc.
+        renumber : numpy.ndarray, optional
+            New index of each enterprise (indexed by the current one).
+
+        Returns
+        -------
+        Arcs
+            The selected arcs, in the same order.
+        """
+        e = self.e[mask]
+        return Arcs(renumber[e] if renumber is not None else e, self.i[mask], self.cls[mask],
+                    self.cost[mask], None if self.working is None else self.working[mask])
+
+
 @dataclass
 class FlowSolution:
     """The result of one flow solve.
@@ -108,10 +156,7 @@ def load_weight(seats: int) -> int:
 def solve_flow(
     tree: SlotTree,
     n_enterprises: int,
-    arc_e: np.ndarray,
-    arc_i: np.ndarray,
-    arc_cls: np.ndarray,
-    arc_cost: np.ndarray,
+    arcs: Arcs,
     capacity: np.ndarray,
     base_load: np.ndarray | None = None,
 ) -> FlowSolution:
@@ -123,10 +168,8 @@ def solve_flow(
         The team's slot tree.
     n_enterprises : int
         Enterprises (each needs ``tree.team_size`` seats).
-    arc_e, arc_i, arc_cls : numpy.ndarray
-        Per candidate arc: enterprise, inspector and the inspector's slot class.
-    arc_cost : numpy.ndarray
-        Random cost of each arc, in ``[0, RANDOM_COST_RANGE)``.
+    arcs : Arcs
+        The candidate arcs: enterprise, inspector, slot class and random cost.
     capacity : numpy.ndarray
         Seats each inspector may still take.
     base_load : numpy.ndarray, optional
@@ -138,6 +181,7 @@ def solve_flow(
         Chosen arcs and the seats left empty.
     """
     t0 = time.perf_counter()
+    arc_e, arc_i, arc_cls, arc_cost = arcs.e, arcs.i, arcs.cls, arcs.cost
     n_i = len(capacity)
     base_load = np.zeros(n_i, dtype=np.int64) if base_load is None else base_load
     supply = tree.supply()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.assign.flow import load_weight
+from planner.assign.flow import Arcs, load_weight
 from planner.assign.slots import SlotTree
 
 SOLVER_SETTINGS = {"num_workers": 1, "random_seed": 20, "linearization_level": 2,
@@ -60,13 +60,11 @@ class RepairResult:
 def solve_subproblem(
     tree: SlotTree,
     n_enterprises: int,
-    arc_e: np.ndarray,
-    arc_i: np.ndarray,
-    arc_cls: np.ndarray,
-    arc_cost: np.ndarray,
+    arcs: Arcs,
     capacity: np.ndarray,
     base_load: np.ndarray,
     separate: list[tuple[int, int]],
+    needs: list[list[np.ndarray]] | None = None,
 ) -> RepairResult:
     """Staff ``n_enterprises`` teams exactly, keeping apart every pair in ``separate``.
 
@@ -76,14 +74,17 @@ def solve_subproblem(
         The team's slot tree.
     n_enterprises : int
         Enterprises of the sub-problem (indices ``0..n-1`` in ``arc_e``).
-    arc_e, arc_i, arc_cls, arc_cost : numpy.ndarray
-        Candidate arcs: enterprise, inspector, slot class and random cost.
+    arcs : planner.assign.flow.Arcs
+        Candidate arcs: enterprise (``0..n-1``), inspector, slot class and random cost.
     capacity : numpy.ndarray
         Seats each inspector may still take in this sub-problem.
     base_load : numpy.ndarray
         Seats each inspector has outside it.
     separate : list of (int, int)
         Inspector pairs who must not be in one team.
+    needs : list, optional
+        Per enterprise, one mask over the inspectors per qualification it needs: the team
+        holds at least one inspector of each mask (:mod:`planner.assign.quals`).
 
     Returns
     -------
@@ -91,6 +92,7 @@ def solve_subproblem(
         The chosen arcs, or ``chosen=None`` when no staffing exists.
     """
     t0 = time.perf_counter()
+    arc_e, arc_i, arc_cls, arc_cost = arcs.e, arcs.i, arcs.cls, arcs.cost
     model = cp_model.CpModel()
     n_arcs = len(arc_e)
     x = [model.new_bool_var(f"assign[{int(e)},{int(i)}]") for e, i in zip(arc_e, arc_i,
@@ -107,6 +109,9 @@ def solve_subproblem(
             group = [a for a in arcs if arc_cls[a] in subtree[node]]
             model.add(sum(x[a] for a in group) >= tree.need[node])
     add_separation(model, x, by_e, arc_i, separate)
+    for e, masks in enumerate(needs or ()):
+        for holder in masks:
+            model.add(sum(x[a] for a in by_e[e] if holder[arc_i[a]]) >= 1)
     weight = load_weight(n_enterprises * tree.team_size)
     objective = [int(c) * x[a] for a, c in enumerate(arc_cost) if c]
     by_i: dict[int, list[int]] = {}

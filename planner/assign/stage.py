@@ -56,14 +56,21 @@ import numpy as np
 import pandas as pd
 
 from planner.assign import candidates as cand
-from planner.assign import explain, sidecp, thinning
-from planner.assign.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
+from planner.assign import experts, explain, quals, sidecp, thinning
+from planner.assign.flow import (
+    RANDOM_COST_RANGE,
+    Arcs,
+    improving_pairs,
+    potentials,
+    solve_flow,
+)
 from planner.assign.slots import slot_tree
 from planner.common import randomness
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.common.parallel import fork_pool, worker_count
 from planner.plan.inputs import Inputs, canonical_ids
+from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
 SAMPLE_NAME = "sample.csv"
@@ -76,6 +83,8 @@ NEIGHBOURHOOD = 200
 CONFLICT_CHUNK = 40
 # The pair repair searches a whole unit at once only up to this many candidate pairs.
 WHOLE_UNIT_ARCS = 400_000
+# A unit whose teams need qualified inspectors is re-staffed whole up to this many pairs.
+WHOLE_UNIT_QUALIFIED = 20_000
 # From this many drawn enterprises on, the planning units are solved in worker processes.
 PARALLEL_ENTERPRISES = 2_000
 
@@ -258,12 +267,15 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     sample = read_sample(out, inputs)
     try:
         plan = plan_assignment(scenario, inputs, sample, progress=progress)
+        drawn_experts = _draw_experts(scenario, plan)
     except InfeasiblePlanError:
         _remove_stale(out)
         raise
     if progress:
         progress(f"writing {ASSIGNMENTS_NAME}")
     write_csv_atomic(out / ASSIGNMENTS_NAME, plan.assignments)
+    if drawn_experts is not None:
+        write_csv_atomic(out / experts.EXPERTS_NAME, drawn_experts)
     _write_record_section(out, record_section(scenario, inputs, plan, out), record_text, record)
     return AssignResult(plan, out)
 
@@ -333,10 +345,23 @@ def _check_record_matches(out: Path, scenario: Scenario, record: dict[str, Any])
             "again or use another output folder")])
 
 
+def _draw_experts(scenario: Scenario, plan: AssignmentPlan) -> pd.DataFrame | None:
+    """Draw one expert per team when ``[assignment] experts`` names a list (else None)."""
+    path = scenario.assignment.experts
+    if path is None:
+        return None
+    listed = experts.read_experts(path, encoding=scenario.inputs.encoding,
+                                  sheet=scenario.inputs.sheet)
+    tasks = plan.assignments.drop_duplicates("task_id")[["task_id", "enterprise_id"]]
+    rng = randomness.generator(scenario.plan.seed, "experts", "plan")
+    return experts.draw_experts(listed, tasks, rng)
+
+
 def _remove_stale(out: Path) -> None:
-    stale = out / ASSIGNMENTS_NAME
-    if stale.is_file():
-        stale.unlink()
+    for name in (ASSIGNMENTS_NAME, experts.EXPERTS_NAME):
+        stale = out / name
+        if stale.is_file():
+            stale.unlink()
     path = out / RECORD_NAME
     if path.is_file():
         try:
@@ -397,9 +422,10 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"
     pools = dict(tuple(roster.groupby("unit", sort=False)))
 
+    qual_names = _qualification_needs(scenario, inputs, ent)
     units = [(str(unit), unit_ent, pools.get(unit, roster.iloc[:0]))
              for unit, unit_ent in ent.groupby("unit", sort=True)]
-    common = (rules, forbidden, len(roster), seed, separate)
+    common = (rules, forbidden, len(roster), seed, separate, qual_names)
     reasons: list[str] = []
     teams: dict[int, list[int]] = {}
     leads: dict[int, int] = {}
@@ -464,13 +490,20 @@ def _unit_outcomes(units: list, common: tuple, rules: cand.Rules, progress=None)
 
 def _plan_unit(unit: str, unit_ent: pd.DataFrame, pool: pd.DataFrame, rules: cand.Rules,
                forbidden: dict[str, pd.DataFrame], n_roster: int, seed: str,
-               separate: set[tuple[str, str]]) -> UnitOutcome | list[str]:
+               separate: set[tuple[str, str]], qual_names: tuple[str, ...] = ()
+               ) -> UnitOutcome | list[str]:
     """Build one unit's candidates and solve it; return its outcome or the reasons it has none."""
     cands = cand.build_unit(unit, unit_ent, pool, rules, forbidden, n_roster)
     found = explain.unit_reasons(cands, rules) + explain.enterprise_reasons(cands, rules)
+    needs = None
+    if qual_names:
+        needs = quals.unit_needs(qual_names, cands.enterprises["needs"],
+                                 cands.inspectors["qualifications"])
+        found += quals.shortfalls(needs, cands.mask, cands.enterprises, cands.inspectors,
+                                  rules.cross_station, explain._unit_name(unit, rules))
     if found:
         return found
-    outcome = _solve_unit(cands, rules, seed, separate)
+    outcome = _solve_unit(cands, rules, seed, separate, needs)
     if isinstance(outcome, list):
         return outcome
     unit_teams, unit_leads, report, unit_loads = outcome
@@ -508,8 +541,22 @@ def _separate_pairs(scenario: Scenario, inputs: Inputs) -> set[tuple[str, str]]:
     return set(zip(frame["inspector_id_1"], frame["inspector_id_2"], strict=True))
 
 
+def _qualification_needs(scenario: Scenario, inputs: Inputs, ent: pd.DataFrame
+                         ) -> tuple[str, ...]:
+    """Add each enterprise's needed qualifications (``needs``) to ``ent``; return their names.
+
+    Returns an empty tuple (and leaves ``ent`` alone) when no item of the plan needs one.
+    """
+    items = plan_items(scenario, inputs.items)
+    if not items.qualified:
+        return ()
+    category = inputs.enterprises["category"].iloc[inputs.enterprise_rows(ent["enterprise_id"])]
+    ent["needs"] = [items.needs(ks) for ks in items.per_enterprise(category)]
+    return tuple(dict.fromkeys(q for q in items.qualifications if q))
+
+
 def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
-                separate_ids: set[tuple[str, str]]):
+                separate_ids: set[tuple[str, str]], needs: quals.Needs | None = None):
     """Solve one unit; return (teams, leads, report, loads) or a list of reasons."""
     tree = rules.tree
     unit = cands.unit
@@ -526,14 +573,19 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     active = th.admitted.any(axis=0)
     report.spread_bound = spread_lower_bound(capacity[active], n_e * tree.team_size)
 
+    reserve = quals.reserve(needs, capacity) if needs else None
+
     def run(selected: np.ndarray):
-        arc_e, arc_i, arc_cost = th.arcs(selected)
-        sol = solve_flow(tree, n_e, arc_e, arc_i, cls[arc_i], arc_cost, capacity)
+        arcs = th.arcs(selected, cls)
+        if reserve is None:
+            sol = solve_flow(tree, n_e, arcs, capacity)
+        else:  # qualified inspectors start with the seats their qualification will need
+            sol = solve_flow(tree, n_e, arcs, capacity - reserve, reserve)
         report.flow_seconds += sol.seconds
-        return sol, arc_e, arc_i
+        return sol, arcs
 
     used = th.working
-    sol, arc_e, arc_i = run(used)
+    sol, arcs = run(used)
     while sol.complete and int(used.sum()) < n_admitted:
         # Pricing: an admitted pair left out of the network whose arc has a negative
         # reduced cost would improve balance or cost; add every such pair and solve again.
@@ -543,17 +595,21 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
             break
         report.pricing_rounds += 1
         used = used | better
-        sol, arc_e, arc_i = run(used)
+        sol, arcs = run(used)
     if not sol.complete and int(used.sum()) < n_admitted:
         used = th.admitted
-        sol, arc_e, arc_i = run(used)
+        sol, arcs = run(used)
+    if not sol.complete and reserve is not None:
+        reserve = None
+        used = th.admitted
+        sol, arcs = run(used)
     report.arcs_used = int(used.sum())
     if not sol.complete:
-        reasons = [explain.cut_reason(cands, rules, sol, arc_i)]
+        reasons = [explain.cut_reason(cands, rules, sol)]
         if rules.max_pair_probability is not None:
             all_e, all_i = np.nonzero(cands.mask)
-            loose = solve_flow(tree, n_e, all_e, all_i, cands.cls[all_i],
-                               np.zeros(len(all_e), dtype=np.int64), capacity)
+            every = Arcs(all_e, all_i, cands.cls[all_i], np.zeros(len(all_e), dtype=np.int64))
+            loose = solve_flow(tree, n_e, every, capacity)
             if loose.complete:
                 reasons.append(
                     f"{explain._unit_name(unit, rules)}: the rules alone leave room for a plan, "
@@ -563,17 +619,16 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         return reasons
 
     teams: dict[int, list[int]] = {e: [] for e in range(n_e)}
-    for e, i in zip(arc_e[sol.chosen], arc_i[sol.chosen], strict=True):
+    for e, i in zip(arcs.e[sol.chosen], arcs.i[sol.chosen], strict=True):
         teams[int(e)].append(int(i))
 
     ids = cands.inspectors["inspector_id"].astype(str).to_numpy()
     local = {v: k for k, v in enumerate(ids)}
     separate = {(min(local[a], local[b]), max(local[a], local[b]))
                 for a, b in separate_ids if a in local and b in local}
-    if separate:
-        adm_e, adm_i, adm_cost = th.arcs(th.admitted)
-        result = _repair(teams, separate, adm_e, adm_i, cls[adm_i], adm_cost,
-                         th.working[adm_e, adm_i], capacity, tree, seed, unit, report)
+    if separate or needs:
+        result = _repair(teams, separate, th.arcs(th.admitted, cls, working=True), capacity,
+                         tree, seed, unit, report, needs)
         if isinstance(result, list):
             return [f"{explain._unit_name(unit, rules)}: {r}" for r in result]
     loads = np.zeros(n_i, dtype=np.int64)
@@ -623,9 +678,11 @@ def spread_lower_bound(capacity: np.ndarray, seats: int) -> int:
     return int(loads.max() - loads.min())
 
 
-def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, arc_i, arc_cls,
-            arc_cost, arc_working, capacity, tree, seed: str, unit: str, report: UnitReport):
-    """Re-staff the teams holding a separated pair; returns None or a list of reasons.
+def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arcs: Arcs, capacity,
+            tree, seed: str, unit: str, report: UnitReport, needs: quals.Needs | None = None):
+    """Re-staff the teams holding a separated pair or lacking a qualified member.
+
+    Returns None or a list of reasons.
 
     First the conflicting teams alone (all their admitted candidates), :data:`CONFLICT_CHUNK`
     at a time in team order, each chunk with the loads the rest of the plan gives (CP-SAT's
@@ -637,8 +694,11 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
     proves there is no plan when it fails.
     """
     conflicts = sidecp.find_conflicts(teams, separate)
+    if needs:
+        conflicts = sorted(set(conflicts) | set(quals.unqualified_teams(teams, needs)))
     if not conflicts:
         return None
+    arc_e, arc_i = arcs.e, arcs.i
     n_e = len(teams)
     pairs = sorted(separate)
     width = max(len(capacity), 1)
@@ -655,12 +715,14 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         mask = renumber[arc_e] >= 0
         if not whole:  # neighbours keep their working set and current members
             in_team = np.isin(arc_e * width + arc_i, team_e * width + team_i)
-            mask &= is_conflict[arc_e] | arc_working | in_team
+            mine = is_conflict[arc_e] if qualified_arc is None else (
+                is_conflict[arc_e] & qualified_arc)
+            mask &= mine | arcs.working | in_team
         inside = renumber[team_e] >= 0
         base = np.bincount(team_i[~inside], minlength=len(capacity)).astype(np.int64)
-        result = sidecp.solve_subproblem(tree, len(sub), renumber[arc_e[mask]], arc_i[mask],
-                                         arc_cls[mask], arc_cost[mask], capacity - base, base,
-                                         pairs)
+        sub_needs = [needs.masks(e) for e in sub.tolist()] if needs else None
+        result = sidecp.solve_subproblem(tree, len(sub), arcs.select(mask, renumber),
+                                         capacity - base, base, pairs, sub_needs)
         report.cp_seconds += result.seconds
         report.cp_rounds.append({"scope": label, "teams": int(len(sub)),
                                  "variables": result.variables, "status": result.status,
@@ -674,6 +736,18 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
             teams[int(e)].append(int(i))
         return True
 
+    # With qualifications, a short team takes from its working set, its members and the
+    # inspectors qualified for what it needs (a far smaller model than every candidate).
+    qualified_arc = quals.arc_qualifies(needs, arc_e, arc_i) if needs else None
+    if needs and len(arc_e) <= WHOLE_UNIT_QUALIFIED:
+        # Qualified seats change who carries the load; re-staffing the short teams alone
+        # would pile it on the few qualified inspectors, so a small unit is solved whole.
+        if attempt("whole unit", np.arange(n_e, dtype=np.int64), True):
+            report.repaired += len(conflicts)
+            return None
+        left = list(conflicts)
+        others = np.zeros(0, dtype=np.int64)
+        return _repair_failure(left, separate, needs, len(arc_e), others)
     chunks = [np.array(conflicts[k:k + CONFLICT_CHUNK], dtype=np.int64)
               for k in range(0, len(conflicts), CONFLICT_CHUNK)]
     left: list[int] = []
@@ -709,21 +783,34 @@ def _repair(teams: dict[int, list[int]], separate: set[tuple[int, int]], arc_e, 
         if attempt(label, sub, whole):
             report.repaired += len(left)
             return None
-    return [_unrepaired_reason(len(left), len(separate), min(len(others), 10 * NEIGHBOURHOOD),
-                               len(arc_e))]
+    return _repair_failure(left, separate, needs, len(arc_e), others)
 
 
-def _unrepaired_reason(teams: int, pairs: int, neighbours: int, arcs: int) -> str:
-    """Say why the pair repair failed: no plan exists, or the unit is too large to prove it."""
-    if arcs <= WHOLE_UNIT_ARCS:
-        return (f"{teams} teams hold a pair of inspectors who must not team "
-                f"(separate_pairs), and no plan of the unit keeps all {pairs} pairs "
-                "apart within the capacities: add inspectors or drop pairs")
-    return (f"{teams} teams hold a pair of inspectors who must not team "
-            f"(separate_pairs); no re-staffing of them and {neighbours} "
-            f"neighbouring teams keeps all {pairs} pairs apart, and the unit's "
-            f"{arcs:,} candidate pairs are too many to search whole: add inspectors, "
-            "drop pairs or partition the plan")
+def _repair_failure(left: list[int], separate, needs, n_arcs: int, others) -> list[str]:
+    """Say why the repair found no plan (proven when the unit was searched whole)."""
+    whole = n_arcs <= WHOLE_UNIT_ARCS or (needs and n_arcs <= WHOLE_UNIT_QUALIFIED)
+    if not separate:
+        what = (f"{len(left)} teams lack an inspector qualified for their items "
+                f"({', '.join(needs.names)})")
+        if whole:
+            return [f"{what}, and no plan of the unit gives every team its qualified "
+                    "inspectors within the capacities: add qualified inspectors or raise "
+                    "their capacity"]
+        return [f"{what}; no re-staffing of them and "
+                f"{min(len(others), 10 * NEIGHBOURHOOD)} neighbouring teams qualifies them, "
+                f"and the unit's {n_arcs:,} candidate pairs are too many to search whole: "
+                "add qualified inspectors or partition the plan"]
+    also = " or lack a qualified inspector" if needs else ""
+    if whole:
+        return [f"{len(left)} teams hold a pair of inspectors who must not team "
+                f"(separate_pairs){also}, and no plan of the unit keeps all {len(separate)} "
+                "pairs apart within the capacities: add inspectors or drop pairs"]
+    return [f"{len(left)} teams hold a pair of inspectors who must not team "
+            f"(separate_pairs){also}; no re-staffing of them and "
+            f"{min(len(others), 10 * NEIGHBOURHOOD)} "
+            f"neighbouring teams keeps all {len(separate)} pairs apart, and the unit's "
+            f"{n_arcs:,} candidate pairs are too many to search whole: add inspectors, "
+            "drop pairs or partition the plan"]
 
 
 def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_classes,
@@ -827,6 +914,9 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
     if a.separate_pairs is not None:
         rules["separate_pairs"] = {"path": relative(a.separate_pairs, scenario.path.parent),
                                    "sha256": sha256_file(a.separate_pairs)}
+    if a.experts is not None:  # written only when set, so older records keep their bytes
+        rules["experts"] = {"path": relative(a.experts, scenario.path.parent),
+                            "sha256": sha256_file(a.experts), "file": experts.EXPERTS_NAME}
     loads = plan.loads
     return {
         "scenario": {"path": relative(scenario.path, out), "sha256": sha256_file(scenario.path)},

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from planner.assign.flow import Arcs
 from planner.assign.slots import SlotTree
 
 SCALE = 1_000_000
@@ -66,10 +67,27 @@ class Thinned:
     cost: np.ndarray
     working: np.ndarray
 
-    def arcs(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (enterprise, inspector, cost) arrays of the pairs where ``which`` holds."""
+    def arcs(self, which: np.ndarray, cls: np.ndarray, *, working: bool = False) -> Arcs:
+        """Return the pairs where ``which`` holds as solver arcs.
+
+        Parameters
+        ----------
+        which : numpy.ndarray of bool
+            Enterprises x inspectors: the pairs to take.
+        cls : numpy.ndarray
+            Slot class of each inspector.
+        working : bool
+            Also say which arcs are in the working set.
+
+        Returns
+        -------
+        planner.assign.flow.Arcs
+            Enterprise, inspector, class and cost per pair, in row-major order.
+        """
         e, i = np.nonzero(which)
-        return e.astype(np.int64), i.astype(np.int64), self.cost[e, i].astype(np.int64)
+        e, i = e.astype(np.int64), i.astype(np.int64)
+        return Arcs(e, i, np.asarray(cls, dtype=np.int64)[i], self.cost[e, i].astype(np.int64),
+                    self.working[e, i] if working else None)
 
 
 def systematic(position: np.ndarray, width, span, offset) -> np.ndarray:

@@ -22,6 +22,7 @@ thin      ``{seed}:assign:{unit}:{purpose}``   planning unit (the thinning's off
 costs     ``{seed}:assign:{unit}:{purpose}``   planning unit (random arc costs)
 leads     ``{seed}:assign:{unit}:{purpose}``   planning unit (who leads each team)
 repair    ``{seed}:assign:{unit}:{purpose}``   planning unit (order of pair repair)
+experts   ``{seed}:experts:{unit}``            ``plan`` (one expert per team, 专家库)
 simulate  ``simulate:{seed}``                  stream: 0 prevalence, 1..K class c-1, K+1
                                                the uniform draws (Monte-Carlo)
 demo      ``{seed}``                           stream: index in ``demo.generate.STREAMS``
@@ -79,6 +80,7 @@ PURPOSES: dict[str, Purpose] = {
     "costs": Purpose(ASSIGN_LAYOUT, "stream", "unit"),
     "leads": Purpose(ASSIGN_LAYOUT, "stream", "unit"),
     "repair": Purpose(ASSIGN_LAYOUT, "stream", "unit"),
+    "experts": Purpose("{seed}:experts:{unit}", "stream", "unit"),
     "simulate": Purpose("simulate:{seed}", "spawned", "stream"),
     "demo": Purpose("{seed}", "spawned", "stream"),
 }

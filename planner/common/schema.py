@@ -88,6 +88,8 @@ ITEM_COLUMNS = (
     _c("department", ("所属部门", "检查主体")),
     _c("legal_basis", ("法律依据", "检查依据"), required=False),
     _c("method", "检查方式", required=False),
+    _c("categories", ("适用行业类别", "适用类别"), required=False),
+    _c("qualification", ("所需资质", "检查资质"), required=False),
 )
 
 INACTIVE_STATUS = ("注销", "吊销", "停业", "撤销", "迁出", "清算", "歇业", "关闭",

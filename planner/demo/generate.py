@@ -18,6 +18,8 @@ avoidance.csv              one to three avoidance (回避) pairs per inspector, 
 history.csv                the year before the plan: one row per team seat, official result
                            categories, problem rates rising with risk (A 2 % ... D 25 %)
 items.csv                  spot-check items (随机抽查事项清单) with their legal basis
+items-by-category.csv      the same items with the enterprise categories each applies to
+                           (适用行业类别) and the qualification its inspector needs (所需资质)
 enterprises-<scheme>.csv   district preset only: the same directory graded for each other
                            built-in scheme (shenzhen, three-color, food-score, points-12,
                            shaanxi-100)
@@ -76,6 +78,10 @@ HEADERS = {
     "items": {"item_code": "事项编码", "item_name": "事项名称", "department": "所属部门",
               "legal_basis": "法律依据", "method": "检查方式"},
 }
+# The tables the generated scenario names in [inputs].
+INPUT_TABLES = tuple(HEADERS)
+HEADERS["items-by-category"] = {**HEADERS["items"], "categories": "适用行业类别",
+                                "qualification": "所需资质"}
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,19 @@ ITEMS = (
     ("ZL001", "产品质量的监督抽查", "质量监督", "《中华人民共和国产品质量法》第十五条", "抽样检测"),
     ("GG001", "广告发布活动的检查", "市场监管", "《中华人民共和国广告法》第四十九条", "网络监测;实地核查"),
 )
+# Item code -> (enterprise categories it applies to, ";"-separated, empty for all;
+# the qualification (检查资质) its inspector must hold, empty for none).
+ITEM_SCOPE = {
+    "GS001": ("", ""),
+    "GS002": ("", ""),
+    "SP001": ("食品销售", "食品安全"),
+    "SP002": ("餐饮服务", "食品安全"),
+    "SP003": ("食品生产", "食品安全"),
+    "TS001": ("特种设备使用;住宿服务", "特种设备"),
+    "YP001": ("药品零售;医疗器械经营", "药品"),
+    "ZL001": ("工业产品生产", "产品质量"),
+    "GG001": ("", ""),
+}
 
 PREVALENCE = dict(zip(CLASSES, PROBLEM_RATE, strict=True))
 STREAMS = ("places", "enterprises", "inspectors", "history", "avoidance", "variants")
@@ -343,6 +362,7 @@ def write_demo(
         "avoidance": avoid,
         "history": hist.frame,
         "items": make_items(),
+        "items-by-category": make_items(by_category=True),
     }
     written: dict[str, Path] = {}
     for name, frame in tables.items():
@@ -873,15 +893,26 @@ def make_avoidance(
     })
 
 
-def make_items() -> pd.DataFrame:
+def make_items(by_category: bool = False) -> pd.DataFrame:
     """Return the spot-check item list (随机抽查事项清单).
+
+    Parameters
+    ----------
+    by_category : bool
+        Add the categories each item applies to and the qualification it needs
+        (:data:`ITEM_SCOPE`).
 
     Returns
     -------
     pandas.DataFrame
-        ``item_code``, ``item_name``, ``department``, ``legal_basis``, ``method``.
+        ``item_code``, ``item_name``, ``department``, ``legal_basis``, ``method`` (and
+        ``categories``, ``qualification``).
     """
-    return pd.DataFrame(list(ITEMS), columns=list(HEADERS["items"]))
+    frame = pd.DataFrame(list(ITEMS), columns=list(HEADERS["items"]))
+    if by_category:
+        frame["categories"] = [ITEM_SCOPE[c][0] for c in frame["item_code"]]
+        frame["qualification"] = [ITEM_SCOPE[c][1] for c in frame["item_code"]]
+    return frame
 
 
 # --- the directory graded by the other schemes ------------------------------------------------
@@ -1001,7 +1032,7 @@ def scenario_text(preset: str, seed: str, *, data_prefix: str = "") -> str:
         f"items = {_toml(list(spec.plan_items))}",
         "",
         "[inputs]",
-        *(f"{name} = {_toml(data_prefix + name + '.csv')}" for name in HEADERS),
+        *(f"{name} = {_toml(data_prefix + name + '.csv')}" for name in INPUT_TABLES),
         "",
         "[grading]",
         'scheme = "abcd"',

@@ -5,12 +5,15 @@ first rule that excludes it):
 
 1. ``inactive``: the status says 注销, 吊销, 停业, ... (see :data:`planner.common.schema.INACTIVE_STATUS`).
    Nothing overrides this: a closed enterprise cannot be inspected.
-2. ``inspected within N days``: ``[sampling] exclusion_days = N`` and the history holds an
+2. ``no item applies``: the plan's items name the enterprise categories they apply to
+   (``items.csv`` column ``categories``) and none names the enterprise's category
+   (:mod:`planner.plan.items`). Nothing overrides this either: there is nothing to check.
+3. ``inspected within N days``: ``[sampling] exclusion_days = N`` and the history holds an
    inspection dated on or after ``plan.start - N days``.
-3. ``annual cap reached``: ``[sampling] annual_cap = { A = 1, ... }`` and the history holds at
+4. ``annual cap reached``: ``[sampling] annual_cap = { A = 1, ... }`` and the history holds at
    least that many inspections of the enterprise in the calendar year of ``plan.start``.
 
-Mandatory inclusions are always eligible (unless inactive) and override rules 2 and 3:
+Mandatory inclusions are always eligible (unless inactive) and override rules 3 and 4:
 the enterprises of ``[sampling] inclusions`` (a CSV/XLSX list with an ``enterprise_id``
 column), and every enterprise of a class whose ratio is 1.0 in ``ratios`` mode.
 """
@@ -28,6 +31,7 @@ from planner.common import schema
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table
 from planner.plan.inputs import canonical_ids
+from planner.plan.items import NO_ITEM
 from planner.plan.scenario import Scenario, class_table
 
 INACTIVE = "inactive"
@@ -125,6 +129,7 @@ def assess(
     history: pd.DataFrame,
     scenario: Scenario,
     inclusions: list[str] | None = None,
+    applies: np.ndarray | None = None,
 ) -> Eligibility:
     """Decide which enterprises may be drawn, and why the others may not.
 
@@ -138,6 +143,8 @@ def assess(
         Supplies ``plan.start`` and the ``[sampling]`` rules.
     inclusions : list of str, optional
         Canonical ids that must be drawn.
+    applies : numpy.ndarray of bool, optional
+        Per row: at least one item of the plan applies (None: every item applies to all).
 
     Returns
     -------
@@ -160,6 +167,8 @@ def assess(
 
     reason = np.full(n, "", dtype=object)
     reason[~active] = INACTIVE
+    if applies is not None:
+        reason[(reason == "") & ~np.asarray(applies, dtype=bool)] = NO_ITEM
     start = pd.Timestamp(scenario.plan.start)
     dated = history[history["date"].notna()] if len(history) else history
     if sampling.exclusion_days is not None and len(dated):
@@ -176,7 +185,7 @@ def assess(
         hit = (reason == "") & ~exempt & (count >= cap)
         reason[hit] = cap_reason()
 
-    order = [INACTIVE]
+    order = [INACTIVE, NO_ITEM]
     if sampling.exclusion_days is not None:
         order.append(window_reason(sampling.exclusion_days))
     order.append(cap_reason())

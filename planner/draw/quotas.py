@@ -206,7 +206,8 @@ def roster_capacity(inspectors: pd.DataFrame, team_size: int) -> Capacity:
 
 
 def plan_quotas(
-    pool: pd.DataFrame, scenario: Scenario, capacity: Capacity, mandatory_classes: list[str]
+    pool: pd.DataFrame, scenario: Scenario, capacity: Capacity, mandatory_classes: list[str],
+    targeted: dict[str, dict] | None = None,
 ) -> Quotas:
     """Allocate per class, fit the roster's capacity, and split into per-stratum quotas.
 
@@ -221,6 +222,10 @@ def plan_quotas(
         From :func:`roster_capacity`; ``needed`` and ``scaled_down`` are filled in.
     mandatory_classes : list of str
         Classes drawn whole, never scaled down.
+    targeted : dict, optional
+        The strata of targeted draws (:func:`planner.draw.targets.target_strata`), whose
+        enterprises are not in ``pool``; they count towards the capacity, are never scaled
+        down, and are added to the per-class figures.
 
     Returns
     -------
@@ -241,9 +246,11 @@ def plan_quotas(
     allocated = class_counts(scenario, eligible)
     drawn = {c: max(allocated[c], listed[c]) for c in classes}
 
-    capacity.needed = sum(drawn.values())
+    targeted = targeted or {}
+    reserved = sum(v["drawn"] for v in targeted.values())
+    capacity.needed = sum(drawn.values()) + reserved
     if capacity.short:
-        drawn = _fit(drawn, listed, capacity, mandatory_classes, scenario)
+        drawn = _fit(drawn, listed, capacity, mandatory_classes, scenario, reserved)
 
     tickets = pool.loc[~pool["listed"], ["risk_class", "stratum", "district"]]
     sizes = tickets.groupby(["risk_class", "stratum"], sort=False, observed=True).size()
@@ -259,6 +266,10 @@ def plan_quotas(
         if listed[c]:
             strata[f"{c}/{INCLUDED}"] = {"class": c, "district": None,
                                          "eligible": listed[c], "drawn": listed[c]}
+    for label, v in targeted.items():
+        strata[label] = dict(v)
+        for table, key in ((eligible, "eligible"), (allocated, "drawn"), (drawn, "drawn")):
+            table[v["class"]] += v[key]
     return Quotas(classes, eligible, listed, allocated, drawn, strata, capacity)
 
 
@@ -268,9 +279,10 @@ def _fit(
     capacity: Capacity,
     mandatory_classes: list[str],
     scenario: Scenario,
+    reserved: int = 0,
 ) -> dict[str, int]:
     fixed = {c: (drawn[c] if c in mandatory_classes else listed[c]) for c in drawn}
-    room = capacity.inspections - sum(fixed.values())
+    room = capacity.inspections - sum(fixed.values()) - reserved
     how = (f"the roster can staff {capacity.inspections} inspections ({capacity.inspectors} "
            f"eligible inspectors, {capacity.seats} inspection seats / team size "
            f"{capacity.team_size}) but the allocation needs {capacity.needed}: "
@@ -285,8 +297,9 @@ def _fit(
     if room < 0:
         raise InfeasiblePlanError(
             how,
-            [f"even the mandatory inspections (inclusion list and classes drawn whole) need "
-             f"{sum(fixed.values())}: add inspectors or raise their capacity"],
+            [f"even the mandatory inspections (inclusion list, classes drawn whole and "
+             f"targeted draws) need {sum(fixed.values()) + reserved}: add inspectors or "
+             "raise their capacity"],
         )
     free = {c: drawn[c] - fixed[c] for c in drawn}
     order = list(drawn)  # the scheme's order: lowest risk first

@@ -47,6 +47,9 @@ def relative(path: Path, base: Path) -> str:
     except ValueError:
         return Path(path).resolve().as_posix()
 
+# Keys added after records were first published, written only when set.
+OMIT_WHEN_EMPTY = ("targets", "filter_columns")
+
 
 def draw_parameters(scenario: Scenario) -> dict[str, dict[str, Any]]:
     """Return the scenario keys that change the draw, as TOML-ready tables.
@@ -71,6 +74,8 @@ def draw_parameters(scenario: Scenario) -> dict[str, dict[str, Any]]:
         values = {}
         for name in names:
             value = _plain(getattr(section, name), base)
+            if name in OMIT_WHEN_EMPTY and not value:
+                continue  # newer keys: a plan without them keeps its record as it was
             if value is not None:
                 values[name] = value
         out[table] = values

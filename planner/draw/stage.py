@@ -27,11 +27,12 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
 from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.draw import record as rec
-from planner.draw import tickets
+from planner.draw import targets, tickets
 from planner.draw.commit import check_draw
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.plan.inputs import Inputs
+from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
@@ -214,7 +215,9 @@ def eligible_strata(scenario: Scenario, inputs: Inputs, *, progress=None):
         inclusions = read_inclusions(path, ent)
     if progress:
         progress("draw: eligibility")
-    elig = assess(ent, inputs.history, scenario, inclusions)
+    items = plan_items(scenario, inputs.items)
+    applies = items.applies(ent["category"]) if items.by_category else None
+    elig = assess(ent, inputs.history, scenario, inclusions, applies)
     keep = elig.eligible
     columns = ["enterprise_id", "risk_class", "risk_rank", "district"]
     pool = ent.loc[keep, columns].reset_index(drop=True)
@@ -223,7 +226,11 @@ def eligible_strata(scenario: Scenario, inputs: Inputs, *, progress=None):
     pool["stratum"] = stratum_labels(pool["risk_class"], pool["district"],
                                      pool["listed"].to_numpy(), scenario.sampling.spread_over)
     capacity = roster_capacity(inputs.inspectors, scenario.assignment.team_size)
-    quotas = plan_quotas(pool, scenario, capacity, elig.mandatory_classes)
+    pool, targeted = _targeted(pool, ent, scenario)
+    regular = pool if targeted is None else pool[pool["target"] < 0]
+    quotas = plan_quotas(regular, scenario, capacity, elig.mandatory_classes, targeted)
+    if targeted is not None:
+        pool = _target_labels(pool, scenario)
     pool = pool.drop(columns=["district", "listed"])
     return elig, quotas, pool, files, hashes
 
@@ -303,6 +310,39 @@ def require_seed(scenario: Scenario) -> None:
             "required key is missing: the draw needs the seed; set [plan] seed, or pass "
             "--seed to planner draw (planner commit is the only step that runs without it)",
             key="plan.seed", file=scenario.label)
+
+
+def _targeted(pool: pd.DataFrame, ent: pd.DataFrame, scenario: Scenario):
+    """Mark each pool row with its target (``target``, -1 for none) and return the strata.
+
+    Returns the pool unchanged and None when the plan has no ``[[sampling.targets]]``.
+    Enterprises on the inclusion list stay in their ``included`` stratum.
+    """
+    found = targets.read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label,
+                                 scenario.sampling.filter_columns)
+    if not found:
+        return pool, None
+    targets.check_columns(scenario, ent.columns)
+    rows = ent.iloc[pool["src"].to_numpy()].reset_index(drop=True)
+    which = targets.match(found, rows)
+    which[pool["listed"].to_numpy(dtype=bool)] = -1
+    pool = pool.assign(target=which)
+    hit = which >= 0
+    strata = targets.target_strata(found, pool["risk_class"][hit], which[hit],
+                                   list(scenario.scheme().classes))
+    return pool, strata
+
+
+def _target_labels(pool: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Give the targeted rows their ``NAME/CLASS`` strata; drop the ``target`` column."""
+    names = [t["name"].strip() for t in scenario.sampling.targets]
+    labels = pool["stratum"].astype(str).to_numpy(dtype=object)
+    which = pool["target"].to_numpy()
+    for k in np.flatnonzero(which >= 0):
+        labels[k] = targets.stratum_label(names[which[k]], pool["risk_class"].iat[k])
+    pool = pool.drop(columns=["target"])
+    pool["stratum"] = pd.Categorical(labels, categories=sorted(set(labels)))
+    return pool
 
 
 def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):
@@ -588,6 +628,15 @@ def summary_lines(result: DrawResult) -> list[str]:
                      f"{q.drawn[c]:>8,}")
     lines.append(f"  {'total':<8}{sum(q.eligible.values()):>10,}{sum(q.listed.values()):>8,}"
                  f"{sum(q.allocated.values()):>11,}{sum(q.drawn.values()):>8,}")
+    targeted: dict[str, list[int]] = {}
+    for v in q.strata.values():
+        if v.get("target"):
+            counts = targeted.setdefault(v["target"], [0, 0])
+            counts[0] += v["eligible"]
+            counts[1] += v["drawn"]
+    for name, (eligible, drawn) in targeted.items():
+        lines.append(f"  targeted (定向) {name}: {drawn:,} of {eligible:,} drawn "
+                     "(included in the classes above)")
     cap = q.capacity
     lines.append(f"Roster: {cap.inspectors:,} eligible inspectors, {cap.seats:,} inspection "
                  f"seats / team of {cap.team_size} = {cap.inspections:,} inspections; the "

@@ -88,6 +88,8 @@ class SamplingSection:
     inclusions: Path | None = None
     weight_by: str | None = None
     on_short_capacity: str = "error"
+    targets: list[dict] = field(default_factory=list)
+    filter_columns: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class AssignmentSection:
     joint_departments: list[str] = field(default_factory=list)
     separate_pairs: Path | None = None
     partition_by: str | None = None
+    experts: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -412,6 +415,7 @@ def _check_rules(s: Scenario, label: str) -> None:
     _check_plan(s, label)
     scheme = _check_grading(s, label)
     _check_sampling(s, scheme, label)
+    _check_targets(s, label)
     _check_assignment(s, label)
     _check_export(s, label)
     _check_simulation(s, scheme, label)
@@ -554,6 +558,13 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
     from planner.simulate.ratiosets import check_scenario_ratio_sets
 
     check_scenario_ratio_sets(sim.ratio_sets, scheme, label)
+
+
+def _check_targets(s: Scenario, label: str) -> None:
+    """Check [[sampling.targets]]: see :func:`planner.draw.targets.check_scenario_targets`."""
+    from planner.draw.targets import check_scenario_targets
+
+    check_scenario_targets(s, label)
 
 
 def _check_regrade(s: Scenario, scheme, label: str) -> None:

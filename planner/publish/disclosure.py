@@ -83,7 +83,9 @@ def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, la
         "plan_name": const(facts.plan_name),
         "task_id": const(facts.task_id),
         "task_name": const(facts.task_name),
-        "check_type": const(cat.check_type_text(facts.check_type, language)),
+        "check_type": (results["check_type"].map(lambda t: cat.check_type_text(t, language))
+                       if "check_type" in results.columns
+                       else const(cat.check_type_text(facts.check_type, language))),
         "authority": const(facts.authority),
         "name": results["name"],
         "enterprise_id": results["enterprise_id"],
@@ -98,13 +100,21 @@ def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, la
                 print_title=f"{facts.plan_name} {cat.label('sheet_notice', language)}")
 
 
+def _types_text(results: pd.DataFrame, facts: PlanFacts, language: str) -> str:
+    """Return the plan's check type, or each type its tasks have (targeted draws)."""
+    if "check_type" not in results.columns:
+        return cat.check_type_text(facts.check_type, language)
+    types = sorted(set(results["check_type"].astype(str)), key=lambda t: t != "定向")
+    return cat.SEPARATOR.join(cat.check_type_text(t, language) for t in types)
+
+
 def _write_task_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, language: str):
     ws = wb.add_worksheet(cat.label("sheet_task", language))
     L = lambda key: cat.label(key, language)  # noqa: E731
     block = [
         ("plan_id", facts.plan_id), ("plan_name", facts.plan_name),
         ("task_id", facts.task_id), ("task_name", facts.task_name),
-        ("check_type", cat.check_type_text(facts.check_type, language)),
+        ("check_type", _types_text(results, facts, language)),
         ("items", facts.items_text()), ("scope", facts.scope),
         ("start", facts.start.isoformat()), ("end", facts.end.isoformat()),
         ("authority", facts.authority),

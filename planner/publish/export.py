@@ -36,6 +36,7 @@ from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
 from planner.common.parallel import fork_pool, worker_count
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.tasks import (
     TASK_COLUMNS,
     PlanFacts,
@@ -261,9 +262,12 @@ def write_field_workbooks(
     if measured is None:
         measured = measure_cells(cells)
     jobs = []
+    items = item_rows(tasks)
     for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
         subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
-        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle))
+        mine = items[items["workbook"] == name] if len(items) else None
+        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle,
+                     mine))
     if workers > 1 and len(jobs) > 1:
         batches = _balanced_batches(jobs, workers)
         with fork_pool(len(batches)) as pool:
@@ -291,7 +295,8 @@ def write_field_batch(
     Parameters
     ----------
     jobs : list of tuple
-        ``(path, plan cells of its rows, their measured widths, subtitle)`` per workbook.
+        ``(path, plan cells of its rows, their measured widths, subtitle, item rows or
+        None)`` per workbook.
     facts : PlanFacts
         The plan's facts.
     language : str
@@ -299,9 +304,9 @@ def write_field_batch(
     created : datetime.datetime
         The fixed document time.
     """
-    for path, rows, measured, subtitle in jobs:
+    for path, rows, measured, subtitle, items in jobs:
         write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
-                              measured=measured)
+                              measured=measured, items=items)
 
 
 def _worker_count(tasks: int) -> int:
@@ -344,6 +349,7 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 def write_plan_sheet_book(
     path: Path, rows: pd.DataFrame, facts: PlanFacts, language: str, *,
     created: dt.datetime, subtitle: str = "", measured: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
 ) -> None:
     """Write one field workbook: the plan sheet with result columns, and the hidden lists.
 
@@ -363,6 +369,9 @@ def write_plan_sheet_book(
         The team or district, printed in the page header.
     measured : pandas.DataFrame, optional
         The rows' cell widths (:func:`measure_cells`), when already measured.
+    items : pandas.DataFrame, optional
+        The (task, item) rows of its tasks, when tasks differ in their items: an item-results
+        sheet is added (:mod:`planner.publish.item_results`).
     """
     title = f"{facts.plan_name} {subtitle}".strip()
     with deterministic_workbook(path, created=created, title=title, subject=facts.plan_id,
@@ -370,7 +379,9 @@ def write_plan_sheet_book(
         styles = make_styles(wb)
         ws = wb.add_worksheet(cat.label("sheet_plan", language))
         _write_plan_sheet(ws, rows, facts, language, styles, protect=True, extra={},
-                          print_title=f"{facts.plan_id} {facts.plan_name}", measured=measured)
+                          print_title=f"{facts.plan_id} {title}", measured=measured)
+        if items is not None and len(items):
+            write_item_sheet(wb, items, language, styles)
         _write_lists_sheet(wb, language)
 
 

@@ -192,7 +192,16 @@ def import_results(
     say(f"reading {len(filled)} workbook(s)")
     rows, problems = read_filled([Path(p) for p in filled])
     say(f"checking {len(rows)} rows")
-    results, found = check_rows(rows, plan, today)
+    items = None
+    derived: dict[str, str] = {}
+    if "item_codes" in plan.tasks.columns:
+        from planner.publish import item_results
+
+        items, found = item_results.check_item_rows(
+            item_results.read_item_rows([Path(p) for p in filled]), plan.tasks, plan.language)
+        problems += found
+        derived = item_results.derived_outcomes(items)
+    results, found = check_rows(rows, plan, today, derived)
     problems += found
     if problems:
         raise InputError(problems)
@@ -213,6 +222,10 @@ def import_results(
     history = pd.concat([previous, new_rows], ignore_index=True).drop_duplicates(keep="first")
     history_path = out / "history.csv"
     write_csv_atomic(history_path, history)
+    if items is not None:
+        write_csv_atomic(out / item_results.ITEM_RESULTS, items)
+        write_csv_atomic(out / item_results.ITEM_DISCOVERY,
+                         item_results.item_discovery(plan.tasks, items))
     warnings = deadline_warnings(results["completed"], today, calendar, warn_days)
     return ResultsResult(
         out=out, disclosure_path=disclosure_path, results_path=results_path,
@@ -377,7 +390,8 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def check_rows(
-    rows: list[FilledRow], plan: ExportedPlan, today: dt.date
+    rows: list[FilledRow], plan: ExportedPlan, today: dt.date,
+    derived: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check filled rows against the plan; return the results and every problem.
 
@@ -389,6 +403,9 @@ def check_rows(
         The exported plan.
     today : datetime.date
         No completion date may be later.
+    derived : dict, optional
+        Task -> the outcome its item results imply (:mod:`planner.publish.item_results`):
+        an empty result takes the derived category, a contradicting one is a problem.
 
     Returns
     -------
@@ -432,7 +449,11 @@ def check_rows(
             got = cell_text(r.cells[key])
             if got != want[key]:
                 problem(f"plan column changed; the plan says {want[key]!r}", key, got or "(empty)")
-        result_cats = _check_categories(r.cells["result"], "result", problem, required=True)
+        implied = (derived or {}).get(task)
+        result_cats = _check_categories(r.cells["result"], "result", problem,
+                                        required=implied is None)
+        if implied is not None:
+            result_cats = _apply_derived(result_cats, implied, problem)
         follow_cats = _check_categories(r.cells["follow_up"], "follow_up", problem,
                                         required=False)
         completed = _check_date(r.cells["completed"], facts, today, problem)
@@ -458,6 +479,20 @@ def check_rows(
     columns = ["task_id", "result", "follow_up", "completed", "remark", "outcome",
                "source_workbook", "source_sheet", "source_row"]
     return pd.DataFrame(records, columns=columns), problems
+
+
+def _apply_derived(result_cats: list, implied: str, problem) -> list:
+    """Fill an empty result from the item results, or report a contradiction."""
+    from planner.publish.item_results import DERIVED
+
+    if not result_cats:
+        found, _ = cat.parse_categories(DERIVED[implied], "result")
+        return found
+    if cat.outcome(result_cats) != implied:
+        said = "found a problem" if implied == "problem" else "found no problem"
+        problem(f"the item results (事项结果) say the inspection {said}, but 检查结果 says "
+                f"{cat.canonical_text(result_cats)}", "result")
+    return result_cats
 
 
 def _check_categories(value: object, kind: str, problem, *, required: bool) -> list:

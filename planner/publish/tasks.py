@@ -26,6 +26,7 @@ from planner.common import categories as cat
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import read_table
 from planner.plan.inputs import Inputs, canonical_ids
+from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
 TASK_COLUMNS = (
@@ -34,6 +35,11 @@ TASK_COLUMNS = (
     "member_ids", "member_names", "workbook",
 )
 ID_SEPARATOR = ";"
+# Columns tasks.csv gains only when the plan's tasks differ in their items (items by
+# category or qualification, planner.plan.items) or in their type (targeted draws).
+ITEM_TASK_COLUMNS = ("item_codes", "items")
+TYPE_TASK_COLUMN = "check_type"
+TARGETED = "定向"
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,44 @@ def build_tasks(
             tasks[col] = ""
     text_cols = [c for c in TASK_COLUMNS if c not in ("team_no",)]
     tasks[text_cols] = tasks[text_cols].fillna("").astype(str)
-    return tasks[list(TASK_COLUMNS)]
+    columns = list(TASK_COLUMNS)
+    items = plan_items(scenario, inputs.items)
+    if items.per_task:
+        rows = inputs.enterprise_rows(tasks["enterprise_id"])
+        found = items.per_enterprise(inputs.enterprises["category"].iloc[rows])
+        tasks["item_codes"] = [ID_SEPARATOR.join(items.codes[k] for k in ks) for ks in found]
+        tasks["items"] = [cat.SEPARATOR.join(items.names[k] for k in ks) for ks in found]
+        columns += ITEM_TASK_COLUMNS
+    types = task_types(scenario, tasks["stratum"])
+    if types is not None:
+        tasks[TYPE_TASK_COLUMN] = types
+        columns.append(TYPE_TASK_COLUMN)
+    return tasks[columns]
+
+
+def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
+    """Return each task's type, 定向 (targeted) or 不定向, when the plan has targets.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (``[[sampling.targets]]``).
+    stratum : pandas.Series
+        Each task's stratum (``sample.csv``).
+
+    Returns
+    -------
+    list of str or None
+        定向 for a task drawn under a target, ``[plan] check_type`` for the others; None
+        when the plan has no targets (every task has the plan's type).
+    """
+    from planner.draw.targets import target_of_stratum
+
+    if not scenario.sampling.targets:
+        return None
+    names = {t["name"] for t in scenario.sampling.targets}
+    return [TARGETED if target_of_stratum(str(s)) in names else scenario.plan.check_type
+            for s in stratum]
 
 
 def _check_seats(
@@ -428,7 +471,7 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
             "enterprise_id": tasks["enterprise_id"],
             "address": tasks["address"],
             "district": tasks["district"],
-            "items": facts.items_text(),
+            "items": tasks["items"] if "items" in tasks.columns else facts.items_text(),
             "team": [team_label.format(n=int(n)) for n in tasks["team_no"]],
             "lead": lead,
             "members": members,

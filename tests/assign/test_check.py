@@ -178,3 +178,13 @@ def test_partition_and_joint_departments_are_checked(make_scenario, tmp_path):
         f"task {task}: no inspector of department 食品安全",
         f"{where}: inspector P001 is of district 西区, the enterprise of 东区",
         f"{where}: inspector P005 is of district 西区, the enterprise of 东区"]
+
+
+def test_checker_and_candidate_builder_name_the_same_rules():
+    from planner.assign import candidates
+    from planner.assign.check import CHECKS
+
+    checked = {c.name for c in CHECKS}
+    built = set(candidates.RULE_LABELS) | set(candidates.TEAM_RULES)
+    assert checked - set(candidates.FILE_RULES) == built
+    assert len(checked) == len(CHECKS)  # one function per rule
