@@ -18,7 +18,6 @@ cannot be checked here; ``tests/assign/test_pairs.py`` measures it over many see
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +25,13 @@ import numpy as np
 import pandas as pd
 
 from planner.common.errors import InputError, ScenarioError
-from planner.common.io import read_table
+from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 
-ASSIGNMENTS = "assignments.csv"
-SAMPLE = "sample.csv"
-RECORD = "draw-record.json"
+ASSIGNMENTS = folder.ASSIGNMENTS
+SAMPLE = folder.SAMPLE
+RECORD = folder.RECORD
 
 
 @dataclass
@@ -91,12 +90,11 @@ def scenario_path_from_record(out: Path) -> Path:
     ScenarioError
         When the record is missing or names no scenario.
     """
-    path = Path(out) / RECORD
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    path = folder.path(out, RECORD)
+    record = folder.read_record_if_any(Path(out))
+    if not record:
         raise ScenarioError(f"cannot read {path} to find the scenario; pass --scenario PATH",
-                            file=str(path)) from None
+                            file=str(path))
     for section in (record.get("assignment", {}), record):
         entry = section.get("scenario") if isinstance(section, dict) else None
         if isinstance(entry, dict) and entry.get("path"):
@@ -128,8 +126,8 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
     """
     out = Path(out)
     a_cfg = scenario.assignment
-    seats = _read(out / ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
-    sample = _read(out / SAMPLE, ("enterprise_id",))
+    seats = _read(out, ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
+    sample = _read(out, SAMPLE, ("enterprise_id",))
     seats["enterprise_id"] = seats["enterprise_id"].str.upper()
     sample["enterprise_id"] = sample["enterprise_id"].str.strip().str.upper()
     v: list[str] = []
@@ -267,8 +265,9 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
                        load.sort_index(), checked)
 
 
-def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = read_table(path, label=str(path))
+def _read(out: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    path = folder.path(out, name)
+    frame = folder.read_csv(out, name)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))

@@ -46,7 +46,6 @@ message then says.
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,14 +59,15 @@ from planner.assign import explain, sidecp, thinning
 from planner.assign.flow import RANDOM_COST_RANGE, improving_pairs, potentials, solve_flow
 from planner.assign.slots import slot_tree
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
-from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.io import sha256_file
 from planner.common.parallel import fork_pool, worker_count
+from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.scenario import Scenario
 
-SAMPLE_NAME = "sample.csv"
-ASSIGNMENTS_NAME = "assignments.csv"
-RECORD_NAME = "draw-record.json"
+SAMPLE_NAME = folder.SAMPLE
+ASSIGNMENTS_NAME = folder.ASSIGNMENTS
+RECORD_NAME = folder.RECORD
 COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 MAX_REASONS = 60
 NEIGHBOURHOOD = 200
@@ -249,7 +249,7 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         from planner.draw.stage import draw_stage
 
         draw_stage(scenario, inputs, out, progress=progress)
-    record_text, record = _read_record(out)
+    record = folder.read_record_if_any(out)
     _check_record_matches(out, scenario, record)
     sample = read_sample(out, inputs)
     try:
@@ -259,8 +259,8 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         raise
     if progress:
         progress(f"writing {ASSIGNMENTS_NAME}")
-    write_csv_atomic(out / ASSIGNMENTS_NAME, plan.assignments)
-    _write_record_section(out, record_section(scenario, inputs, plan, out), record_text, record)
+    folder.write_csv(out, ASSIGNMENTS_NAME, plan.assignments)
+    folder.set_record_section(out, "assignment", record_section(scenario, inputs, plan, out))
     return AssignResult(plan, out)
 
 
@@ -284,8 +284,8 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
     InputError
         Naming the row and column of each problem.
     """
-    label = str(out / SAMPLE_NAME)
-    sample = read_table(out / SAMPLE_NAME, label=label)
+    label = str(folder.path(out, SAMPLE_NAME))
+    sample = folder.read_csv(out, SAMPLE_NAME)
     if "enterprise_id" not in sample.columns:
         raise InputError([Problem(label, "missing column; run planner draw again",
                                   row=1, column="enterprise_id")])
@@ -304,19 +304,6 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
     return sample
 
 
-def _read_record(out: Path) -> tuple[str, dict[str, Any]]:
-    """Return the text and content of ``out/draw-record.json`` ("" and {} when absent)."""
-    path = out / RECORD_NAME
-    if not path.is_file():
-        return "", {}
-    try:
-        text = path.read_text(encoding="utf-8")
-        record = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "", {}
-    return (text, record) if isinstance(record, dict) else ("", {})
-
-
 def _check_record_matches(out: Path, scenario: Scenario, record: dict[str, Any]) -> None:
     seed = record.get("seed")
     plan_id = record.get("plan", {}).get("id") if isinstance(record.get("plan"), dict) else None
@@ -330,18 +317,10 @@ def _check_record_matches(out: Path, scenario: Scenario, record: dict[str, Any])
 
 
 def _remove_stale(out: Path) -> None:
-    stale = out / ASSIGNMENTS_NAME
+    stale = folder.path(out, ASSIGNMENTS_NAME)
     if stale.is_file():
         stale.unlink()
-    path = out / RECORD_NAME
-    if path.is_file():
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return
-        if isinstance(record, dict) and "assignment" in record:
-            del record["assignment"]
-            _write_record(path, record)
+    folder.set_record_section(out, "assignment", None)
 
 
 # --- the plan --------------------------------------------------------------------------
@@ -839,37 +818,3 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
         "versions": _versions(),
         "units": [u.record() for u in plan.units],
     }
-
-
-def _write_record_section(out: Path, section: dict[str, Any], text: str,
-                          record: dict[str, Any]) -> None:
-    """Set the record's ``"assignment"`` key and rewrite it in the draw's format.
-
-    The draw's format (:func:`planner.draw.record.dumps`) writes one top-level key after the
-    other, so when ``"assignment"`` is new or already last, the file's text up to it is
-    kept as it is and only the section is written anew - the same bytes as a full
-    rewrite, without re-encoding every drawn enterprise.
-    """
-    from planner.draw.record import dumps
-
-    path = out / RECORD_NAME
-    own = dumps({"assignment": section})
-    part = own[len("{\n"):-len("\n}\n")]
-    keys = list(record)
-    others = [k for k in keys if k != "assignment"]
-    if text.endswith("\n}\n") and others and (keys[-1] == "assignment"
-                                              or "assignment" not in record):
-        head = text[:-len("\n}\n")]
-        if "assignment" in record:
-            head = head[:head.rfind(',\n "assignment": ')]
-        write_text_atomic(path, f"{head},\n{part}\n}}\n")
-        return
-    record = dict(record)
-    record["assignment"] = section
-    _write_record(path, record)
-
-
-def _write_record(path: Path, record: dict[str, Any]) -> None:
-    from planner.draw.record import dumps
-
-    write_text_atomic(path, dumps(record))

@@ -24,9 +24,9 @@ import pandas as pd
 from planner import __version__
 from planner.common.errors import InputError, PlannerError, VerificationError
 from planner.common.io import read_table, sha256_file
-from planner.draw import record as rec
 from planner.draw.record import draw_parameters, scenario_with_parameters
 from planner.draw.stage import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
+from planner.plan import folder
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 
@@ -43,7 +43,7 @@ class Verified:
         """Lines for a terminal; the first starts with ``verified``."""
         d = self.draw
         n = len(d.sample())
-        first = (f"verified: {self.out / rec.RECORD_NAME}: plan {d.scenario.plan.id}, seed "
+        first = (f"verified: {self.out / folder.RECORD}: plan {d.scenario.plan.id}, seed "
                  f"{d.scenario.plan.seed!r}: {n:,} enterprises in {len(d.quotas.strata)} strata "
                  f"follow from the inputs, whose SHA-256 are as recorded")
         if d.replacements:
@@ -83,7 +83,7 @@ def verify_draw(
         When the scenario file cannot be found or read.
     """
     out = Path(out)
-    record = rec.read_record(out)
+    record = folder.read_record(out)
     path = Path(scenario) if scenario else out / record.get("scenario", {}).get("path", "")
     sc = scenario_with_parameters(path, record["parameters"])
     differences = _input_differences(record, sc)
@@ -193,7 +193,7 @@ def _row_differences(expected: pd.DataFrame, found: pd.DataFrame, where: str) ->
 
 
 def _sample_differences(draw: Draw, out: Path) -> list[str]:
-    path = out / rec.SAMPLE_NAME
+    path = out / folder.SAMPLE
     if not path.is_file():
         return [f"{path} is missing"]
     published = read_table(path, encoding="utf-8")
@@ -209,7 +209,7 @@ def _pool_differences(draw: Draw, record: dict, out: Path) -> list[str]:
     text = pool_csv(draw.pool)
     now = hashlib.sha256(text.encode("utf-8")).hexdigest()
     recorded = record.get("pool", {}).get("sha256")
-    path = out / rec.POOL_NAME
+    path = out / folder.ELIGIBLE
     diffs = []
     if recorded != now:
         diffs.append(f"the eligible directory the inputs give has SHA-256 {now}, the record "

@@ -19,7 +19,6 @@ files. Headers are Chinese by default, English with ``[export] language = "en"``
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from collections.abc import Callable
@@ -32,8 +31,9 @@ import pandas as pd
 from planner import __version__
 from planner.common import categories as cat
 from planner.common.errors import VerificationError
-from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.io import sha256_file
 from planner.common.parallel import fork_pool, worker_count
+from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 from planner.publish.tasks import (
@@ -133,8 +133,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     out = Path(out)
     say = progress or (lambda _m: None)
     hint = "run the draw and assignment first: planner run SCENARIO -o OUT"
-    sample = read_stage_table(out, "sample.csv", SAMPLE_COLUMNS, hint)
-    assignments = read_stage_table(out, "assignments.csv", ASSIGNMENT_COLUMNS, hint)
+    sample = read_stage_table(out, folder.SAMPLE, SAMPLE_COLUMNS, hint)
+    assignments = read_stage_table(out, folder.ASSIGNMENTS, ASSIGNMENT_COLUMNS, hint)
     record = read_draw_record(out)
     hashes = _checked_hashes(record, inputs, out)
     say("export: building the task table")
@@ -145,7 +145,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
 
     cells = plan_cells(tasks, facts, language)
     measured = measure_cells(cells)
-    plan_path = out / "plan.xlsx"
+    plan_path = folder.path(out, folder.PLAN_WORKBOOK)
 
     def write_plan() -> None:
         say("export: writing plan.xlsx")
@@ -156,8 +156,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                       measured=measured, workers=workers, meanwhile=write_plan)
-    tasks_path = out / "tasks.csv"
-    write_csv_atomic(tasks_path, tasks)
+    tasks_path = folder.write_csv(out, folder.TASKS, tasks)
     _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
     warnings = []
     if not facts.items:
@@ -180,7 +179,7 @@ def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
     ]
     if changed:
         raise VerificationError(
-            f"the inputs differ from those {out / 'draw-record.json'} was drawn from; re-run "
+            f"the inputs differ from those {folder.path(out, folder.RECORD)} was drawn from; re-run "
             "planner run, or restore the files the draw used",
             changed,
         )
@@ -215,7 +214,7 @@ def _write_record(
             for p in workbooks
         ],
     }
-    write_text_atomic(out / "export.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    folder.write_export_manifest(out, record)
 
 
 def write_field_workbooks(
@@ -277,7 +276,7 @@ def write_field_workbooks(
             meanwhile()
         write_field_batch(jobs, facts, language, created)
     written = [job[0] for job in jobs]
-    _remove_stale(out / "teams", {p.name for p in written})
+    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in written})
     return written
 
 

@@ -21,7 +21,6 @@ warns when the 20-working-day publication deadline is near or past.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -33,8 +32,9 @@ import pandas as pd
 from planner.common import categories as cat
 from planner.common import schema
 from planner.common.errors import InputError, Problem, ScenarioError
-from planner.common.io import read_table, write_csv_atomic
+from planner.common.io import read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
+from planner.plan import folder
 from planner.plan.scenario import Scenario, load_scenario
 from planner.publish.tasks import (
     ID_SEPARATOR,
@@ -79,20 +79,20 @@ class ExportedPlan:
         InputError
             When the export's files are missing or unreadable.
         """
-        record_path = out / "export.json"
-        tasks_path = out / "tasks.csv"
+        record_path = folder.path(out, folder.EXPORT_MANIFEST)
+        tasks_path = folder.path(out, folder.TASKS)
         hint = "run planner run (or planner export) into this folder first"
         if not record_path.is_file() or not tasks_path.is_file():
             missing = record_path if not record_path.is_file() else tasks_path
             raise InputError(f"not found; {hint}", file=str(missing))
+        record = folder.read_export_manifest(out)
         try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
             facts = PlanFacts.from_dict(record["plan"])
             language = record["language"]
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"is not a readable export record ({exc}); {hint}",
                              file=str(record_path)) from None
-        tasks = read_table(tasks_path, label=str(tasks_path))
+        tasks = folder.read_csv(out, folder.TASKS)
         missing = [c for c in TASK_COLUMNS if c not in tasks.columns]
         team_no = pd.to_numeric(tasks.get("team_no", pd.Series(dtype=str)), errors="coerce")
         if missing or team_no.isna().any():
@@ -201,18 +201,15 @@ def import_results(
 
     results = plan.tasks.merge(results, on="task_id", how="left", validate="one_to_one")
     created = dt.datetime.combine(max(results["completed"]), dt.time())
-    disclosure_path = out / "disclosure.xlsx"
+    disclosure_path = folder.path(out, folder.DISCLOSURE)
     write_disclosure(disclosure_path, results, plan.facts, plan.language, created=created)
-    results_path = out / "results.csv"
-    write_csv_atomic(results_path, _results_table(results))
+    results_path = folder.write_csv(out, folder.RESULTS, _results_table(results))
     discovery = discovery_table(results, _class_order(results, scenario))
-    discovery_path = out / "discovery.csv"
-    write_csv_atomic(discovery_path, discovery)
+    discovery_path = folder.write_csv(out, folder.DISCOVERY, discovery)
     previous = read_previous_history(scenario)
     new_rows = history_rows(results)
     history = pd.concat([previous, new_rows], ignore_index=True).drop_duplicates(keep="first")
-    history_path = out / "history.csv"
-    write_csv_atomic(history_path, history)
+    history_path = folder.write_csv(out, folder.HISTORY, history)
     warnings = deadline_warnings(results["completed"], today, calendar, warn_days)
     return ResultsResult(
         out=out, disclosure_path=disclosure_path, results_path=results_path,
