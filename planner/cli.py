@@ -20,6 +20,7 @@ from planner.common.errors import InputError, PlannerError
 from planner.common.progress import make_progress
 
 MAX_PROBLEMS_SHOWN = 200
+INTERRUPTED = 130  # exit code after Ctrl-C, as a shell reports SIGINT
 
 
 def handle_errors(func):
@@ -41,8 +42,12 @@ def handle_errors(func):
             click.echo(f"{len(errors)} error(s) in the inputs; nothing was written.", err=True)
             sys.exit(exc.exit_code)
         except PlannerError as exc:
-            click.echo(f"error: {exc}", err=True)
+            interrupted = exc.exit_code == INTERRUPTED
+            click.echo(f"{'' if interrupted else 'error: '}{exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            sys.exit(INTERRUPTED)
         except OSError as exc:  # e.g. an output folder that cannot be written
             click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             sys.exit(2)
@@ -73,6 +78,16 @@ def out_option(func):
         required=True,
         type=click.Path(file_okay=False, path_type=Path),
         help="Output folder (created if needed).",
+    )(func)
+
+
+def force_option(func):
+    """``--force``: archive an old plan holding returned work instead of refusing."""
+    return click.option(
+        "--force", is_flag=True,
+        help="When OUT holds returned work (filled workbooks, results) that this command "
+        "would replace, move the old plan whole into OUT/archive/<plan id>-<time>/ first "
+        "instead of refusing.",
     )(func)
 
 
@@ -126,16 +141,21 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @scenario_argument
 @out_option
 @encoding_option
+@force_option
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, force: bool):
     """Run the whole plan: validate, draw, assign and export.
+
+    OUT is written whole or not at all: the new files are built beside it and swapped in
+    when all are written, with OUT/manifest.json binding them to the plan. Only one command
+    writes OUT at a time.
 
     Example: planner run scenarios/demo.toml -o out/demo
     """
     from planner.plan.pipeline import run_plan
 
-    run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
-             warn=echo_warnings)
+    run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
+             echo=click.echo, warn=echo_warnings)
 
 
 @cli.command()
@@ -150,9 +170,10 @@ def run(scenario: Path, out: Path, encoding: str | None):
 @click.option("--scale-down", is_flag=True,
               help="When the roster cannot staff the allocation, draw fewer from the "
               'lowest-risk classes first (as [sampling] on_short_capacity = "scale-down").')
+@force_option
 @handle_errors
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
-         reason: str | None, scale_down: bool):
+         reason: str | None, scale_down: bool, force: bool):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
@@ -168,7 +189,7 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
     """
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down
-    from planner.plan.pipeline import load
+    from planner.plan.pipeline import load, run_stage
 
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
@@ -179,10 +200,12 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     echo_warnings(inputs.warnings)
     if replace_ids is not None:
         ids = [i.strip() for i in replace_ids.split(",")]
-        result = replace_stage(loaded, inputs, out, ids, reason, progress=make_progress())
+        lines = run_stage("planner draw --replace", replace_stage, loaded, inputs, out,
+                          force=force, progress=make_progress(), ids=ids, reason=reason)
     else:
-        result = draw_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+        lines = run_stage("planner draw", draw_stage, loaded, inputs, out, force=force,
+                          starts_plan=True, progress=make_progress())
+    for line in lines:
         click.echo(line)
 
 
@@ -202,9 +225,11 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner verify out/yancheng
     """
-    from planner.draw.verify import verify_draw
+    from planner.plan.check_folder import verify_folder
+    from planner.plan.transaction import refuse_if_busy
 
-    report = verify_draw(out, scenario=scenario_path, encoding=encoding,
+    refuse_if_busy(out)
+    report = verify_folder(out, scenario=scenario_path, encoding=encoding,
                          progress=make_progress())
     for line in report.lines():
         click.echo(line)
@@ -214,8 +239,9 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 @scenario_argument
 @out_option
 @encoding_option
+@force_option
 @handle_errors
-def assign(scenario: Path, out: Path, encoding: str | None):
+def assign(scenario: Path, out: Path, encoding: str | None, force: bool):
     """Assign a random team of inspectors to every drawn enterprise (the second random).
 
     Reads OUT/sample.csv (drawing it first when absent) and writes OUT/assignments.csv:
@@ -229,12 +255,12 @@ def assign(scenario: Path, out: Path, encoding: str | None):
     Example: planner assign scenarios/demo.toml -o out/demo
     """
     from planner.assign.stage import assign_stage
-    from planner.plan.pipeline import load
+    from planner.plan.pipeline import load, run_stage
 
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
-    result = assign_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+    for line in run_stage("planner assign", assign_stage, loaded, inputs, out, force=force,
+                          progress=make_progress()):
         click.echo(line)
 
 
@@ -246,24 +272,27 @@ def assign(scenario: Path, out: Path, encoding: str | None):
 @encoding_option
 @handle_errors
 def check(out: Path, scenario_path: Path | None, encoding: str | None):
-    """Re-validate OUT/assignments.csv against every assignment rule, from the inputs.
+    """Check the whole plan folder OUT: files, draw, assignments, tasks, workbooks, results.
 
-    Independent of the planner's solver: reads the scenario, its inputs, OUT/sample.csv and
-    OUT/assignments.csv again and tests each rule seat by seat. Prints "OK" and exits 0
-    when every rule holds; otherwise lists each violation and exits 4.
+    The manifest first (every file present, unchanged and of one plan); then the draw is
+    recomputed as planner verify does; OUT/assignments.csv is re-validated against every
+    assignment rule seat by seat, independently of the planner's solver; the task table
+    must hold one task per drawn enterprise with the teams assigned; the field workbooks
+    export.json lists must be there; results may name only tasks of the plan. Prints "OK"
+    and exits 0 when all holds; otherwise lists each problem and exits 4.
 
     Example: planner check out/demo
     """
-    from planner.assign.check import check_plan, scenario_path_from_record
     from planner.common.errors import VerificationError
-    from planner.plan.pipeline import load
+    from planner.plan.check_folder import check_folder
+    from planner.plan.transaction import refuse_if_busy
 
-    path = scenario_path or scenario_path_from_record(out)
-    loaded, inputs = load(path, encoding=encoding, progress=make_progress())
-    report = check_plan(loaded, inputs, out)
+    refuse_if_busy(out)
+    report = check_folder(out, scenario=scenario_path, encoding=encoding,
+                          progress=make_progress())
     if not report.ok:
-        raise VerificationError(report.summary_lines()[0], report.violations)
-    for line in report.summary_lines():
+        raise VerificationError(report.lines()[0], report.problems)
+    for line in report.lines():
         click.echo(line)
 
 
@@ -271,8 +300,9 @@ def check(out: Path, scenario_path: Path | None, encoding: str | None):
 @scenario_argument
 @out_option
 @encoding_option
+@force_option
 @handle_errors
-def export(scenario: Path, out: Path, encoding: str | None):
+def export(scenario: Path, out: Path, encoding: str | None, force: bool):
     """Write the Excel plans from the draw and assignment already in OUT.
 
     Writes OUT/plan.xlsx for the bureau (summary and whole plan) and the field workbooks
@@ -282,12 +312,13 @@ def export(scenario: Path, out: Path, encoding: str | None):
 
     Example: planner export scenarios/demo.toml -o out/demo
     """
-    from planner.plan.pipeline import load
+    from planner.plan import folder
+    from planner.plan.pipeline import load, run_stage
     from planner.publish.export import export_stage
 
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
-    result = export_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+    for line in run_stage("planner export", export_stage, loaded, inputs, out, force=force,
+                          needs_current=(folder.ASSIGNMENTS,), progress=make_progress()):
         click.echo(line)
 
 
@@ -321,16 +352,16 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
 
     Example: planner results out/demo filled/*.xlsx --today 2026-04-10
     """
-    from planner.publish.results import import_results
+    from planner.plan.pipeline import publish_results
 
-    result = import_results(
+    lines, warnings = publish_results(
         out, list(filled), scenario=scenario_path,
         today=today.date() if today else None, holidays=holidays, warn_days=warn_days,
         progress=make_progress(),
     )
-    for line in result.summary_lines():
+    for line in lines:
         click.echo(line)
-    for warning in result.warnings:
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
 
 

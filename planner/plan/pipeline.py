@@ -10,9 +10,12 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
+from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
+from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
 from planner.plan.summary import format_summary, summarise
+from planner.plan.transaction import writing
 
 # (module, function), in the order `planner run` performs them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -50,11 +53,12 @@ def run_plan(
     out: str | Path,
     *,
     encoding: str | None = None,
+    force: bool = False,
     progress=None,
     echo: Callable[[str], None] = print,
     warn: Callable[[list], None] | None = None,
 ) -> None:
-    """Validate the inputs and run every stage of the plan into ``out``.
+    """Validate the inputs and run every stage of the plan into ``out``, whole or not at all.
 
     Parameters
     ----------
@@ -64,6 +68,9 @@ def run_plan(
         Output folder (created if needed).
     encoding : str, optional
         CSV encoding for every input.
+    force : bool
+        When ``out`` holds returned work of another plan, move that plan into
+        ``out/archive/`` instead of refusing.
     progress : callable, optional
         Progress reporter.
     echo : callable
@@ -75,10 +82,111 @@ def run_plan(
     if warn is not None:
         warn(inputs.warnings)
     echo(format_summary(summarise(inputs)))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for module_name, function_name in STAGES:
-        stage = getattr(importlib.import_module(module_name), function_name)
-        result = stage(scenario, inputs, out, progress=progress)
-        for line in result.summary_lines():
-            echo(line)
+    lines: list[str] = []
+    with writing(out, "planner run", plan=_plan_of(scenario), starts_plan=True,
+                 force=force) as job:
+        for module_name, function_name in STAGES:
+            stage = getattr(importlib.import_module(module_name), function_name)
+            result = stage(scenario, inputs, job.path, progress=progress)
+            lines += result.summary_lines()
+    for line in job.lines(job.notes + lines):
+        echo(line)
+
+
+def _plan_of(scenario: Scenario) -> tuple[str, str]:
+    return scenario.plan.id, scenario.plan.seed
+
+
+def run_stage(
+    command: str,
+    stage: Callable,
+    scenario: Scenario,
+    inputs: Inputs,
+    out: str | Path,
+    *,
+    force: bool = False,
+    starts_plan: bool = False,
+    needs_current: tuple[str, ...] = (),
+    progress=None,
+    **options,
+) -> list[str]:
+    """Run one stage of the plan into ``out`` whole or not at all, as the only writer.
+
+    Parameters
+    ----------
+    command : str
+        The command, e.g. ``"planner draw"`` (recorded in the manifest).
+    stage : callable
+        ``stage(scenario, inputs, out, *, progress=None, **options)`` returning an object
+        with ``summary_lines()``.
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    out : str or pathlib.Path
+        The plan folder.
+    force : bool
+        Archive an old plan with returned work instead of refusing.
+    starts_plan : bool
+        The stage starts a plan (the draw): it may replace another plan without returned
+        work.
+    needs_current : tuple of str
+        Files the stage reads that must belong to the folder's current draw.
+    progress : callable, optional
+        Progress reporter.
+    **options
+        Passed on to the stage.
+
+    Returns
+    -------
+    list of str
+        The stage's summary lines, naming ``out``.
+
+    Raises
+    ------
+    FolderError
+        When a file in ``needs_current`` was made from an earlier draw.
+    """
+    with writing(out, command, plan=_plan_of(scenario), starts_plan=starts_plan,
+                 force=force) as job:
+        stale = job.before.stale(needs_current)
+        if stale:
+            raise FolderError(f"{job.out} holds files of an earlier draw:\n"
+                              + "\n".join(f"  - {s}" for s in stale))
+        result = stage(scenario, inputs, job.path, progress=progress, **options)
+        lines = job.notes + result.summary_lines()
+    return job.lines(lines)
+
+
+def publish_results(out: str | Path, filled: list, **options) -> tuple[list[str], list[str]]:
+    """Read the filled workbooks back and publish into ``out``, whole or not at all.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The plan folder.
+    filled : list of path
+        The filled field workbooks.
+    **options
+        Passed on to :func:`planner.publish.results.import_results`.
+
+    Returns
+    -------
+    tuple
+        The summary lines (naming ``out``) and the deadline warnings.
+
+    Raises
+    ------
+    FolderError
+        When the task table was made from an earlier draw.
+    """
+    from planner.publish.results import import_results
+
+    with writing(out, "planner results") as job:
+        stale = job.before.stale((folder.TASKS, folder.EXPORT_MANIFEST))
+        if stale:
+            raise FolderError(f"{job.out} holds files of an earlier draw:\n"
+                              + "\n".join(f"  - {s}" for s in stale))
+        result = import_results(job.path, [Path(p).absolute() for p in filled], **options)
+        lines = result.summary_lines()
+    return job.lines(lines), job.lines(result.warnings)
