@@ -190,10 +190,12 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     """
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down
     from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
 
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
                                "to replace and why")
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
@@ -256,7 +258,9 @@ def assign(scenario: Path, out: Path, encoding: str | None, force: bool):
     """
     from planner.assign.stage import assign_stage
     from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
 
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
     for line in run_stage("planner assign", assign_stage, loaded, inputs, out, force=force,
@@ -314,8 +318,10 @@ def export(scenario: Path, out: Path, encoding: str | None, force: bool):
     """
     from planner.plan import folder
     from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
     from planner.publish.export import export_stage
 
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     for line in run_stage("planner export", export_stage, loaded, inputs, out, force=force,
                           needs_current=(folder.ASSIGNMENTS,), progress=make_progress()):

@@ -98,7 +98,13 @@ def scenario_path_from_record(out: Path) -> Path:
     for section in (record.get("assignment", {}), record):
         entry = section.get("scenario") if isinstance(section, dict) else None
         if isinstance(entry, dict) and entry.get("path"):
-            return (Path(out) / entry["path"]).resolve()
+            found = (Path(out) / entry["path"]).resolve()
+            if not found.is_file():
+                raise ScenarioError(
+                    f"scenario.path {entry['path']!r} (relative to {out}) is not a file here: "
+                    "the folder was moved away from its scenario; pass --scenario PATH",
+                    file=str(path))
+            return found
     raise ScenarioError("names no scenario; pass --scenario PATH", file=str(path))
 
 

@@ -7,6 +7,7 @@ its files into ``out`` and returns an object with ``summary_lines() -> list[str]
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
 from planner.plan.summary import format_summary, summarise
-from planner.plan.transaction import writing
+from planner.plan.transaction import refuse_if_busy, writing
 
 # (module, function), in the order `planner run` performs them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -78,6 +79,7 @@ def run_plan(
     warn : callable, optional
         Called with the list of input warnings (problems that do not stop the run).
     """
+    refuse_if_busy(Path(out))  # at once, before reading the inputs
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
     if warn is not None:
         warn(inputs.warnings)
@@ -87,10 +89,16 @@ def run_plan(
                  force=force) as job:
         for module_name, function_name in STAGES:
             stage = getattr(importlib.import_module(module_name), function_name)
-            result = stage(scenario, inputs, job.path, progress=progress)
+            result = stage(scenario, inputs, job.path, progress=progress,
+                           **_force_option(stage, force))
             lines += result.summary_lines()
     for line in job.lines(job.notes + lines):
         echo(line)
+
+
+def _force_option(stage: Callable, force: bool) -> dict:
+    """``{"force": force}`` for a stage that takes it (the export), else nothing."""
+    return {"force": force} if "force" in inspect.signature(stage).parameters else {}
 
 
 def _plan_of(scenario: Scenario) -> tuple[str, str]:
@@ -126,7 +134,8 @@ def run_stage(
     out : str or pathlib.Path
         The plan folder.
     force : bool
-        Archive an old plan with returned work instead of refusing.
+        Archive an old plan with returned work instead of refusing (passed on to a stage
+        that takes ``force``, such as the export).
     starts_plan : bool
         The stage starts a plan (the draw): it may replace another plan without returned
         work.
@@ -153,7 +162,8 @@ def run_stage(
         if stale:
             raise FolderError(f"{job.out} holds files of an earlier draw:\n"
                               + "\n".join(f"  - {s}" for s in stale))
-        result = stage(scenario, inputs, job.path, progress=progress, **options)
+        result = stage(scenario, inputs, job.path, progress=progress, **options,
+                       **_force_option(stage, force))
         lines = job.notes + result.summary_lines()
     return job.lines(lines)
 

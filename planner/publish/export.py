@@ -36,6 +36,7 @@ from planner.common.parallel import fork_pool, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.publish.returned import find_returned, refuse_conflicts, removable
 from planner.publish.tasks import (
     TASK_COLUMNS,
     PlanFacts,
@@ -101,7 +102,8 @@ class ExportResult:
         return lines
 
 
-def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> ExportResult:
+def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None,
+                 force: bool = False) -> ExportResult:
     """Write the bureau's plan workbook and the field workbooks from the draw and assignment.
 
     Parameters
@@ -114,6 +116,9 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         The output folder holding ``sample.csv``, ``assignments.csv`` and ``draw-record.json``.
     progress : callable, optional
         Progress reporter.
+    force : bool
+        When a field workbook holding returned work (filled in, or not the planner's) would
+        change, copy the plan into ``out/archive/`` first instead of refusing.
 
     Returns
     -------
@@ -128,6 +133,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         When the draw record's input hashes differ from the inputs given now.
     ScenarioError
         When ``[plan] items`` names an unknown item code.
+    ReturnedWorkError
+        When a workbook holding returned work would change and ``force`` is not given.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -154,11 +161,17 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
 
     workers = _worker_count(len(tasks))
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
+    returned = find_returned(out, sorted(tasks["workbook"].unique()), force=force)
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                       measured=measured, workers=workers, meanwhile=write_plan)
+    digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
+    refuse_conflicts(returned.restore(), out, force)
     tasks_path = folder.write_csv(out, folder.TASKS, tasks)
-    _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
-    warnings = []
+    _write_record(out, scenario, facts, tasks, digests, tasks_path)
+    warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
+        if returned.kept else []
+    if returned.archived is not None:
+        warnings.append(f"copied the plan as it was into {returned.archived}")
     if not facts.items:
         warnings.append("no inspection items: the 抽查事项 column is empty; give [inputs] items "
                         "and list the plan's item codes in [plan] items")
@@ -194,7 +207,7 @@ def _scope(scenario: Scenario, tasks: pd.DataFrame) -> str:
 
 def _write_record(
     out: Path, scenario: Scenario, facts: PlanFacts, tasks: pd.DataFrame,
-    workbooks: list[Path], tasks_path: Path,
+    workbooks: dict[Path, str], tasks_path: Path,
 ) -> None:
     try:
         scenario_ref = os.path.relpath(scenario.path.resolve(), out.resolve())
@@ -210,8 +223,8 @@ def _write_record(
         "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": sha256_file(tasks_path)},
         "workbooks": [
             {"file": p.relative_to(out).as_posix(), "rows": int(counts[p.relative_to(out).as_posix()]),
-             "sha256": sha256_file(p)}
-            for p in workbooks
+             "sha256": digest}
+            for p, digest in workbooks.items()
         ],
     }
     folder.write_export_manifest(out, record)
@@ -328,14 +341,18 @@ def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
     return ""
 
 
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Remove field workbooks of an earlier export that this export did not write."""
-    if not folder.is_dir():
+def _remove_stale(teams: Path, keep: set[str]) -> None:
+    """Remove field workbooks of an earlier export that this export did not write.
+
+    Only workbooks an earlier export wrote and nobody changed are removed; a filled
+    workbook or a file the planner did not write stays.
+    """
+    if not teams.is_dir():
         return
-    for path in sorted(folder.glob("*.xlsx")):
-        stale = path.name not in keep
-        ours = path.name == "all.xlsx" or path.name.startswith(("team-", "district-"))
-        if stale and ours:
+    out = teams.parent
+    previous = folder.exported_workbooks(out)
+    for path in sorted(teams.glob("*.xlsx")):
+        if path.name not in keep and removable(path, previous, out):
             path.unlink()
 
 

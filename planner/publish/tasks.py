@@ -109,7 +109,7 @@ def read_stage_table(out: Path, name: str, columns: tuple[str, ...], hint: str) 
     out : pathlib.Path
         The output folder.
     name : str
-        The file name, e.g. ``"sample.csv"``.
+        The file name, e.g. ``folder.SAMPLE``.
     columns : tuple of str
         Columns that must be present.
     hint : str
