@@ -344,26 +344,42 @@ def export(scenario: Path, out: Path, encoding: str | None, force: bool):
 @click.option("--warn-days", default=None, type=click.IntRange(min=0), metavar="N",
               help="Warn when results are due within N working days (default: [export] "
               "deadline_warning_days, 5).")
+@click.option("--amend", is_flag=True,
+              help="Correct rows published before (needs --reason); they show 更正 in the "
+              "notice.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why published rows are corrected (with --amend; shown in the notice).")
 @handle_errors
 def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, today,
-            holidays: Path | None, warn_days: int | None):
-    """Check the filled field workbooks and write the disclosure (公示) and history.
+            holidays: Path | None, warn_days: int | None, amend: bool, reason: str | None):
+    """Check the filled field workbooks and publish the completed rows (公示) and history.
 
-    Every problem (unknown category, completion date outside the plan period, a plan column
-    changed, a row missing or duplicated) is listed with workbook, sheet and row, and then
+    Results arrive in parts: a row left blank, and every task of a workbook not passed,
+    is pending - listed with its deadline, not an error - and the command can be run again
+    as more workbooks return. Rows published before are kept; one that now reads
+    differently is refused unless --amend --reason TEXT, and then shows 更正 in the notice.
+    Excel lock files (~$*.xlsx) are skipped with a note. Every problem (unknown category,
+    completion date outside the plan period, a plan column changed, a row deleted or
+    duplicated, a damaged workbook) is listed with workbook, sheet and row, and then
     nothing is written (exit 2). Otherwise writes OUT/disclosure.xlsx (抽查结果公告 and
     抽查任务公告), OUT/results.csv, OUT/discovery.csv (problems found / inspected per class)
     and OUT/history.csv (for next quarter's [inputs] history), and warns when the
     20-working-day publication deadline is near or past.
 
     Example: planner results out/demo filled/*.xlsx --today 2026-04-10
+
+    Correction example: planner results out/demo filled/team-P001.xlsx --amend
+    --reason "检查日期录入错误"
     """
+    if amend != (reason is not None):
+        raise click.UsageError("--amend and --reason go together: say why the published "
+                               "rows are corrected")
     from planner.plan.pipeline import publish_results
 
     lines, warnings = publish_results(
         out, list(filled), scenario=scenario_path,
         today=today.date() if today else None, holidays=holidays, warn_days=warn_days,
-        progress=make_progress(),
+        amend=reason if amend else None, progress=make_progress(),
     )
     for line in lines:
         click.echo(line)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ import pandas as pd
 from planner.common import categories as cat
 from planner.common import schema
 from planner.common.errors import InputError, Problem, ScenarioError
-from planner.common.io import read_table
+from planner.common.io import XLSX_ERRORS, damaged_sheet, read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
 from planner.plan import folder
 from planner.plan.scenario import Scenario, load_scenario
@@ -45,6 +44,11 @@ from planner.publish.tasks import (
 )
 
 CHECKED_PLAN_KEYS = tuple(k for k in cat.PLAN_COLUMNS if k != "seq")
+# The cells a team fills in; a row with all of them blank is pending, not an error.
+RESULT_KEYS = tuple(cat.RESULT_COLUMNS)
+# What a published row may not change without --amend.
+PUBLISHED_KEYS = ("result", "follow_up", "completed", "remark")
+PENDING_SHOWN = 20
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 HISTORY_COLUMNS = ("enterprise_id", "inspector_id", "date", "result")
@@ -117,6 +121,8 @@ class ResultsResult:
     new_history_rows: int
     workbooks: int
     warnings: list[str] = field(default_factory=list)
+    pending: pd.DataFrame | None = None
+    due: dt.date | None = None
 
     def summary_lines(self) -> list[str]:
         """Lines for the terminal."""
@@ -133,6 +139,13 @@ class ResultsResult:
         lines.append(f"  results: {self.results_path}; discovery: {self.discovery_path}")
         lines.append(f"  history: {self.history_path} ({self.history_rows} rows, "
                      f"{self.new_history_rows} new) - use it as next quarter's [inputs] history")
+        if self.pending is not None and len(self.pending):
+            lines.append(f"  pending: {len(self.pending)} task(s) not completed yet, due by the "
+                         f"plan's end {self.due}; run planner results again as workbooks return:")
+            for _, t in self.pending.head(PENDING_SHOWN).iterrows():
+                lines.append(f"    {t['task_id']} {t['name']} ({t['workbook']})")
+            if len(self.pending) > PENDING_SHOWN:
+                lines.append(f"    ... and {len(self.pending) - PENDING_SHOWN} more")
         return lines
 
 
@@ -144,9 +157,15 @@ def import_results(
     today: dt.date | None = None,
     holidays: str | Path | None = None,
     warn_days: int | None = None,
+    amend: str | None = None,
     progress=None,
 ) -> ResultsResult:
-    """Check filled field workbooks and, when they are all right, publish the results.
+    """Check filled field workbooks and publish the completed rows.
+
+    A row whose result cells are all blank, and every task of a workbook not passed, is
+    pending: listed with its deadline, not an error. Rows published before (``results.csv``
+    in ``out``) are kept; one that now reads differently is an error unless ``amend`` gives
+    the reason, and then it is marked 更正 in the notice. Run it again as workbooks return.
 
     Parameters
     ----------
@@ -164,6 +183,8 @@ def import_results(
     warn_days : int, optional
         Warn when the deadline is this many working days away or less; default
         ``[export] deadline_warning_days``.
+    amend : str, optional
+        The reason for correcting rows published before (``--amend --reason``).
     progress : callable, optional
         Progress reporter.
 
@@ -194,15 +215,24 @@ def import_results(
     say(f"checking {len(rows)} rows")
     results, found = check_rows(rows, plan, today)
     problems += found
-    if problems:
+    pending = results.attrs.get("pending", [])
+    results, changed = merge_published(_published(out), results, amend)
+    problems += changed
+    pending = [t for t in pending if t not in set(results["task_id"])]  # published before
+    if any(p.severity == "error" for p in problems):
         raise InputError(problems)
+    notes = [str(p) for p in problems]
+    if results.empty:
+        raise InputError(f"no completed result rows yet ({len(pending)} task(s) pending); "
+                         "nothing to publish", file=str(folder.path(out, folder.TASKS)))
 
     from planner.publish.disclosure import write_disclosure
 
-    results = plan.tasks.merge(results, on="task_id", how="left", validate="one_to_one")
+    results = plan.tasks.merge(results, on="task_id", how="inner", validate="one_to_one")
     created = dt.datetime.combine(max(results["completed"]), dt.time())
     disclosure_path = folder.path(out, folder.DISCLOSURE)
-    write_disclosure(disclosure_path, results, plan.facts, plan.language, created=created)
+    write_disclosure(disclosure_path, _noticed(results, plan.language), plan.facts,
+                     plan.language, created=created, tasks=plan.tasks)
     results_path = folder.write_csv(out, folder.RESULTS, _results_table(results))
     discovery = discovery_table(results, _class_order(results, scenario))
     discovery_path = folder.write_csv(out, folder.DISCOVERY, discovery)
@@ -210,14 +240,99 @@ def import_results(
     new_rows = history_rows(results)
     history = pd.concat([previous, new_rows], ignore_index=True).drop_duplicates(keep="first")
     history_path = folder.write_csv(out, folder.HISTORY, history)
-    warnings = deadline_warnings(results["completed"], today, calendar, warn_days)
+    warnings = notes + deadline_warnings(results["completed"], today, calendar, warn_days)
     return ResultsResult(
         out=out, disclosure_path=disclosure_path, results_path=results_path,
         discovery_path=discovery_path, history_path=history_path, results=results,
         discovery=discovery, history_rows=len(history),
         new_history_rows=len(history) - len(previous), workbooks=len(filled),
-        warnings=warnings,
+        warnings=warnings, pending=plan.tasks[plan.tasks["task_id"].isin(pending)],
+        due=plan.facts.end,
     )
+
+
+def _published(out: Path) -> pd.DataFrame:
+    """Return the rows published before (``results.csv``), or an empty table."""
+    if not folder.path(out, folder.RESULTS).is_file():
+        return pd.DataFrame(columns=["task_id", *PUBLISHED_KEYS])
+    frame = folder.read_csv(out, folder.RESULTS)
+    frame["completed"] = frame["completed"].map(dt.date.fromisoformat)
+    return frame
+
+
+def merge_published(previous: pd.DataFrame, now: pd.DataFrame, amend: str | None
+                    ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Combine the rows published before with the completed rows read now.
+
+    Parameters
+    ----------
+    previous : pandas.DataFrame
+        ``results.csv`` as published (may be empty).
+    now : pandas.DataFrame
+        The completed rows read now (see :func:`check_rows`).
+    amend : str or None
+        The reason for corrections; without it a changed published row is an error.
+
+    Returns
+    -------
+    tuple
+        The rows to publish (previous ones kept, corrected ones marked in ``amended``) and
+        the problems: one per published row that changed without ``amend``.
+    """
+    problems = []
+    old = previous.set_index("task_id") if len(previous) else None
+    rows = []
+    for _, row in now.iterrows():
+        row = row.copy()
+        row["amended"] = ""
+        if old is not None and row["task_id"] in old.index:
+            before = old.loc[row["task_id"]]
+            was = previous_amendment(before)
+            diff = [k for k in PUBLISHED_KEYS if _text(before[k]) != _text(row[k])]
+            if diff and amend is None:
+                problems.append(Problem(
+                    f"{row['source_workbook']}, sheet {row['source_sheet']!r}",
+                    f"task {row['task_id']} was published with {diff[0]} "
+                    f"{_text(before[diff[0]])!r}; a published result changes only with "
+                    "--amend --reason TEXT (shown as 更正 in the notice)",
+                    row=int(row["source_row"]), column=diff[0], value=_text(row[diff[0]])))
+            row["amended"] = amend if diff and amend is not None else was
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=[*now.columns, "amended"])
+    if old is not None:
+        kept = previous[~previous["task_id"].isin(frame["task_id"])].copy()
+        if "amended" not in kept.columns:
+            kept["amended"] = ""
+        kept["amended"] = kept["amended"].fillna("")
+        frame = pd.concat([kept[frame.columns.intersection(kept.columns)], frame],
+                          ignore_index=True)
+    return frame.reset_index(drop=True), problems
+
+
+def previous_amendment(row: pd.Series) -> str:
+    """Return the reason a published row was corrected before ("" when never)."""
+    value = row.get("amended", "")
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _noticed(results: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Mark corrected rows in the notice's remark: 更正 (the reason) before the remark."""
+    if "amended" not in results.columns or not results["amended"].astype(bool).any():
+        return results
+    results = results.copy()
+    word = "更正" if language == "zh" else "Corrected"
+    marked = results["amended"].astype(bool)
+    results.loc[marked, "remark"] = [
+        f"{word}（{reason}）" + (f"：{remark}" if remark else "")
+        for reason, remark in zip(results.loc[marked, "amended"], results.loc[marked, "remark"],
+                                  strict=True)]
+    return results
 
 
 def _resolve_scenario(scenario: Scenario | str | Path | None, plan: ExportedPlan) -> Scenario:
@@ -287,41 +402,56 @@ def read_filled(paths: Sequence[Path]) -> tuple[list[FilledRow], list[Problem]]:
         if not path.is_file():
             problems.append(Problem(label, "file not found"))
             continue
+        if path.name.startswith("~$"):
+            problems.append(Problem(label, "skipped: an Excel lock file (the workbook is open "
+                                    "in Excel), not a workbook", severity="warning"))
+            continue
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        except XLSX_ERRORS as exc:
             problems.append(Problem(label, f"is not a readable XLSX workbook ({exc})"))
             continue
         try:
             sheets = 0
             for ws in wb.worksheets:
-                it = ws.iter_rows(values_only=True)
-                head = next(it, None) or ()
-                columns = {keys[str(h).strip().lower()]: i for i, h in enumerate(head)
-                           if h is not None and str(h).strip().lower() in keys}
-                if "task_id" not in columns or "result" not in columns:
-                    continue
-                sheets += 1
-                where = f"{label}, sheet {ws.title!r}"
-                missing = [k for k in (*CHECKED_PLAN_KEYS, *cat.RESULT_COLUMNS) if k not in columns]
-                for k in missing:
-                    problems.append(Problem(where, "column missing (deleted or renamed?); use "
-                                            "the workbook as exported", row=1,
-                                            column=_header(k, "zh")))
-                if missing:
-                    continue
-                for offset, values in enumerate(it):
-                    if not any(v not in (None, "") for v in values):
-                        continue
-                    cells = {k: (values[i] if i < len(values) else None)
-                             for k, i in columns.items()}
-                    rows.append(FilledRow(label, ws.title, offset + 2, cells))
+                try:
+                    sheets += _read_sheet(ws, label, keys, rows, problems)
+                except XLSX_ERRORS as exc:
+                    read = max([r.row for r in rows if r.workbook == label
+                                and r.sheet == ws.title], default=1)
+                    problems.append(damaged_sheet(label, ws.title, read, exc))
+                    sheets += 1
             if sheets == 0:
                 problems.append(Problem(label, "has no plan sheet (a first row with 抽查任务编号 "
                                         "and 检查结果); pass the field workbooks as exported"))
+        except XLSX_ERRORS as exc:
+            problems.append(Problem(label, f"is not a readable XLSX workbook ({exc})"))
         finally:
             wb.close()
     return rows, problems
+
+
+def _read_sheet(ws, label: str, keys: dict, rows: list, problems: list) -> int:
+    """Read one sheet's record rows into ``rows``; return 1 when it is a plan sheet."""
+    it = ws.iter_rows(values_only=True)
+    head = next(it, None) or ()
+    columns = {keys[str(h).strip().lower()]: i for i, h in enumerate(head)
+               if h is not None and str(h).strip().lower() in keys}
+    if "task_id" not in columns or "result" not in columns:
+        return 0
+    where = f"{label}, sheet {ws.title!r}"
+    missing = [k for k in (*CHECKED_PLAN_KEYS, *cat.RESULT_COLUMNS) if k not in columns]
+    for k in missing:
+        problems.append(Problem(where, "column missing (deleted or renamed?); use the workbook "
+                                "as exported", row=1, column=_header(k, "zh")))
+    if missing:
+        return 1
+    for offset, values in enumerate(it):
+        if not any(v not in (None, "") for v in values):
+            continue
+        cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
+        rows.append(FilledRow(label, ws.title, offset + 2, cells))
+    return 1
 
 
 def _header(key: str, language: str) -> str:
@@ -400,7 +530,9 @@ def check_rows(
     facts = plan.facts
     problems: list[Problem] = []
     seen: dict[str, FilledRow] = {}
+    pending: list[str] = []
     records = []
+    returned = {Path(r.workbook).name for r in rows}
     for r in rows:
         def problem(message: str, key: str | None = None, value: object = None,
                     r: FilledRow = r) -> None:
@@ -422,6 +554,9 @@ def check_rows(
                     "task_id", task)
             continue
         seen[task] = r
+        if not any(cell_text(r.cells[k]) for k in RESULT_KEYS):
+            pending.append(task)  # handed out, not done yet
+            continue
         want = expected.loc[task]
         for key in CHECKED_PLAN_KEYS:
             if key == "task_id":
@@ -448,13 +583,18 @@ def check_rows(
         })
     for task in tasks.index[~tasks.index.isin(list(seen))]:
         t = tasks.loc[task]
+        if Path(str(t["workbook"])).name not in returned:
+            pending.append(task)  # its workbook has not come back (or could not be read)
+            continue
         problems.append(Problem(
             str(plan.out / t["workbook"]),
             f"row missing: task {task} ({t['name']}) is in the plan but in none of the filled "
             "workbooks; pass every team's workbook", column=_header("task_id", lang), value=task))
     columns = ["task_id", "result", "follow_up", "completed", "remark", "outcome",
                "source_workbook", "source_sheet", "source_row"]
-    return pd.DataFrame(records, columns=columns), problems
+    frame = pd.DataFrame(records, columns=columns)
+    frame.attrs["pending"] = [t for t in tasks.index if t in set(pending)]
+    return frame, problems
 
 
 def _check_categories(value: object, kind: str, problem, *, required: bool) -> list:
@@ -545,9 +685,12 @@ def discovery_table(results: pd.DataFrame, classes: list[str]) -> pd.DataFrame:
 
 
 def _results_table(results: pd.DataFrame) -> pd.DataFrame:
-    out = results[["task_id", "enterprise_id", "name", "district", "risk_class", "lead_id",
-                   "member_ids", "result", "follow_up", "completed", "remark", "outcome",
-                   "source_workbook", "source_sheet", "source_row"]].copy()
+    columns = ["task_id", "enterprise_id", "name", "district", "risk_class", "lead_id",
+               "member_ids", "result", "follow_up", "completed", "remark", "outcome",
+               "source_workbook", "source_sheet", "source_row"]
+    if "amended" in results.columns and results["amended"].astype(bool).any():
+        columns.append("amended")  # only once a row was corrected: same bytes before
+    out = results[columns].copy()
     out["completed"] = out["completed"].map(lambda d: d.isoformat())
     return out
 
