@@ -100,6 +100,7 @@ DISCLOSURE = register("disclosure.xlsx", "results", "published", "the public not
 RESULTS = register("results.csv", "results", "published", "the results read back")
 DISCOVERY = register("discovery.csv", "results", "published", "the discovery figures")
 HISTORY = register("history.csv", "results", "published", "the inspection history")
+REDACTIONS = register("redactions.csv", "results", "data", "what was masked in free text")
 MANIFEST = register("manifest.json", "folder", "folder", "the plan folder's manifest")
 
 # The field workbooks' folder: files in it are forms when export.json lists them.

@@ -35,6 +35,7 @@ from planner.common.io import XLSX_ERRORS, damaged_sheet, read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
 from planner.plan import folder
 from planner.plan.scenario import Scenario, load_scenario
+from planner.publish.privacy import PrivacyCheck, read_roster, redact, redaction_report
 from planner.publish.tasks import (
     ID_SEPARATOR,
     TASK_COLUMNS,
@@ -213,9 +214,14 @@ def import_results(
     say(f"reading {len(filled)} workbook(s)")
     rows, problems = read_filled([Path(p) for p in filled])
     say(f"checking {len(rows)} rows")
-    results, found = check_rows(rows, plan, today)
+    privacy = _privacy_check(scenario)
+    redacting = scenario.export.remarks == "redact"
+    results, found = check_rows(rows, plan, today, privacy=privacy, redact_remarks=redacting)
+    if amend is not None:
+        found += _reason_problems(amend, privacy)
     problems += found
     pending = results.attrs.get("pending", [])
+    redactions = results.attrs.get("redactions", [])
     results, changed = merge_published(_published(out), results, amend)
     problems += changed
     pending = [t for t in pending if t not in set(results["task_id"])]  # published before
@@ -234,6 +240,8 @@ def import_results(
     write_disclosure(disclosure_path, _noticed(results, plan.language), plan.facts,
                      plan.language, created=created, tasks=plan.tasks)
     results_path = folder.write_csv(out, folder.RESULTS, _results_table(results))
+    if redacting:
+        folder.write_csv(out, folder.REDACTIONS, redaction_report(redactions))
     discovery = discovery_table(results, _class_order(results, scenario))
     discovery_path = folder.write_csv(out, folder.DISCOVERY, discovery)
     previous = read_previous_history(scenario)
@@ -504,7 +512,8 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def check_rows(
-    rows: list[FilledRow], plan: ExportedPlan, today: dt.date
+    rows: list[FilledRow], plan: ExportedPlan, today: dt.date, *,
+    privacy: PrivacyCheck | None = None, redact_remarks: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check filled rows against the plan; return the results and every problem.
 
@@ -516,6 +525,10 @@ def check_rows(
         The exported plan.
     today : datetime.date
         No completion date may be later.
+    privacy : PrivacyCheck, optional
+        The check of free text (personal and internal data) before publication.
+    redact_remarks : bool
+        Mask what the check finds (listed in ``attrs["redactions"]``) instead of refusing.
 
     Returns
     -------
@@ -531,6 +544,7 @@ def check_rows(
     problems: list[Problem] = []
     seen: dict[str, FilledRow] = {}
     pending: list[str] = []
+    redactions: list[dict] = []
     records = []
     returned = {Path(r.workbook).name for r in rows}
     for r in rows:
@@ -569,7 +583,8 @@ def check_rows(
                                         required=False)
         completed = _check_date(r.cells["completed"], facts, today, problem)
         remark = cell_text(r.cells["remark"])
-        _check_remark(remark, tasks.loc[task], problem)
+        remark = _check_remark(remark, tasks.loc[task], problem, privacy, redact_remarks,
+                               r, redactions)
         records.append({
             "task_id": task,
             "result": cat.canonical_text(result_cats),
@@ -594,6 +609,7 @@ def check_rows(
                "source_workbook", "source_sheet", "source_row"]
     frame = pd.DataFrame(records, columns=columns)
     frame.attrs["pending"] = [t for t in tasks.index if t in set(pending)]
+    frame.attrs["redactions"] = redactions
     return frame, problems
 
 
@@ -626,17 +642,60 @@ def _check_date(value: object, facts: PlanFacts, today: dt.date, problem) -> dt.
     return day
 
 
-def _check_remark(remark: str, task: pd.Series, problem) -> None:
-    """Check the remark, which is published: it may not name the team's inspectors."""
+def _check_remark(remark: str, task: pd.Series, problem, privacy: PrivacyCheck | None = None,
+                  redact_remarks: bool = False, row: FilledRow | None = None,
+                  redactions: list | None = None) -> str:
+    """Check the remark, which is published; return it as it may be published.
+
+    It may not name the team's inspectors, nor hold personal or internal data
+    (:mod:`planner.publish.privacy`); with ``redact_remarks`` such data is masked and the
+    cell listed in ``redactions`` instead.
+    """
     if not remark:
-        return
-    ids = [task["lead_id"], *[i for i in str(task["member_ids"]).split(ID_SEPARATOR) if i]]
-    names = [task["lead_name"], *[n for n in str(task["member_names"]).split(ID_SEPARATOR) if n]]
-    for word in [*ids, *names]:
-        if word and str(word) in remark:
-            problem(f"remark names inspector {word!r}; 备注 is published in the disclosure, so "
-                    "remove inspectors' personal data", "remark", remark)
-            return
+        return remark
+    if not redact_remarks:
+        ids = [task["lead_id"], *[i for i in str(task["member_ids"]).split(ID_SEPARATOR) if i]]
+        names = [task["lead_name"],
+                 *[n for n in str(task["member_names"]).split(ID_SEPARATOR) if n]]
+        for word in [*ids, *names]:
+            if word and str(word) in remark:
+                problem(f"remark names inspector {word!r}; 备注 is published in the "
+                        "disclosure, so remove inspectors' personal data", "remark")
+                return remark
+    hits = privacy.find(remark) if privacy is not None else []
+    if not hits:
+        return remark
+    if not redact_remarks:
+        found = ", ".join(h.describe(remark) for h in hits)
+        problem(f"remark holds {found}; 备注 is published in the disclosure: remove it, or set "
+                '[export] remarks = "redact" to mask it', "remark")
+        return remark
+    published = redact(remark, hits)
+    if redactions is not None and row is not None:
+        redactions.append({"task_id": task["task_id"], "workbook": Path(row.workbook).name,
+                           "sheet": row.sheet, "row": row.row, "column": "备注",
+                           "kinds": "; ".join(dict.fromkeys(h.kind for h in hits)),
+                           "published": published})
+    return published
+
+
+def _privacy_check(scenario: Scenario) -> PrivacyCheck:
+    """Return the check of free text for this plan: its roster and its scheme's classes."""
+    spec = scenario.inputs
+    roster = read_roster(spec.inspectors, encoding=spec.encoding, sheet=spec.sheet)
+    try:
+        classes = scenario.scheme().classes
+    except ValueError:
+        classes = []
+    return PrivacyCheck(roster, classes)
+
+
+def _reason_problems(reason: str, privacy: PrivacyCheck) -> list[Problem]:
+    hits = privacy.find(reason)
+    if not hits:
+        return []
+    return [Problem("--reason", f"holds {', '.join(h.describe(reason) for h in hits)}; the "
+                    "reason of a correction is published with it")]
 
 
 def _class_order(results: pd.DataFrame, scenario: Scenario) -> list[str]:
