@@ -148,6 +148,7 @@ class AssignResult:
 
     plan: AssignmentPlan
     out: Path
+    notes: list[str] = field(default_factory=list)
 
     @property
     def assignments(self) -> pd.DataFrame:
@@ -175,6 +176,7 @@ class AssignResult:
         lines.append(f"  solver: min-cost flow {flow_s:.2f} s"
                      + (f"; CP-SAT re-staffed {repaired} teams in {cp_s:.2f} s" if repaired
                         or cp_s else ""))
+        lines += self.notes
         lines.append(f"Wrote {self.out / ASSIGNMENTS_NAME}")
         return lines
 
@@ -252,16 +254,88 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     record = folder.read_record_if_any(out)
     _check_record_matches(out, scenario, record)
     sample = read_sample(out, inputs)
+    previous = _previous_teams(out, sample)
+    notes: list[str] = []
     try:
-        plan = plan_assignment(scenario, inputs, sample, progress=progress)
+        plan = None
+        if previous is not None:
+            plan, notes = _keep_or_replan(scenario, inputs, sample, previous, out, progress)
+        if plan is None:
+            plan = plan_assignment(scenario, inputs, sample, progress=progress)
+            if previous is not None:
+                notes.append(_changed_teams(previous, plan.assignments))
     except InfeasiblePlanError:
         _remove_stale(out)
         raise
     if progress:
         progress(f"writing {ASSIGNMENTS_NAME}")
     folder.write_csv(out, ASSIGNMENTS_NAME, plan.assignments)
-    folder.set_record_section(out, "assignment", record_section(scenario, inputs, plan, out))
-    return AssignResult(plan, out)
+    section = record_section(scenario, inputs, plan, out)
+    if previous is not None:
+        section["kept_teams"] = notes
+    folder.set_record_section(out, "assignment", section)
+    return AssignResult(plan, out, notes)
+
+
+def _previous_teams(out: Path, sample: pd.DataFrame) -> pd.DataFrame | None:
+    """Return the teams in ``out`` when the sample changed since they were made, else None.
+
+    Only then are teams kept: the same sample is planned afresh (which gives the same teams).
+    """
+    path = folder.path(out, ASSIGNMENTS_NAME)
+    if not path.is_file():
+        return None
+    try:
+        previous = folder.read_csv(out, ASSIGNMENTS_NAME)
+    except InputError:
+        return None
+    if any(c not in previous.columns for c in COLUMNS):
+        return None
+    previous["enterprise_id"] = canonical_ids(previous["enterprise_id"])
+    before, now = set(previous["enterprise_id"]), set(sample["enterprise_id"])
+    if before == now or not before & now:
+        return None
+    return previous
+
+
+def _changed_teams(previous: pd.DataFrame, now: pd.DataFrame) -> str:
+    """Say which teams of enterprises drawn before and now differ (inspectors or roles)."""
+    def teams(frame: pd.DataFrame) -> dict[str, tuple]:
+        return {e: tuple(sorted(zip(g["inspector_id"].astype(str), g["role"], strict=True)))
+                for e, g in frame.groupby("enterprise_id")}
+
+    before, after = teams(previous), teams(now)
+    changed = sorted(e for e in before.keys() & after.keys() if before[e] != after[e])
+    shown = ", ".join(changed[:20]) + (" ..." if len(changed) > 20 else "")
+    return (f"  {len(changed)} team(s) of enterprises drawn before changed"
+            + (f": {shown}" if changed else ""))
+
+
+def _keep_or_replan(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame,
+                    previous: pd.DataFrame, out: Path, progress
+                    ) -> tuple[AssignmentPlan | None, list[str]]:
+    """Keep the teams of enterprises still drawn and check the whole plan under every rule.
+
+    Returns the kept plan and its summary, or ``None`` and the reasons when a rule forces
+    every team to be planned again.
+    """
+    from planner.assign.check import check_plan
+    from planner.assign.keep import keep_teams
+
+    kept = keep_teams(scenario, inputs, sample, previous, plan_assignment, progress=progress)
+    folder.write_csv(out, ASSIGNMENTS_NAME, kept.assignments)
+    report = check_plan(scenario, inputs, out)
+    if not report.ok:
+        shown = "; ".join(report.violations[:5])
+        return None, [f"  the rules forced a wider change, so every team was planned again: "
+                      f"{shown}"]
+    solved = kept.solved
+    counts = kept.assignments["inspector_id"].value_counts()
+    index = solved.loads.index.union(counts.index) if solved is not None else counts.index
+    loads = counts.reindex(index, fill_value=0).astype(np.int64).sort_index()
+    plan = AssignmentPlan(kept.assignments, loads, solved.units if solved else [],
+                          rules_of(scenario))
+    return plan, kept.lines()
 
 
 def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:

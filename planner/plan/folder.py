@@ -100,6 +100,8 @@ DISCLOSURE = register("disclosure.xlsx", "results", "published", "the public not
 RESULTS = register("results.csv", "results", "published", "the results read back")
 DISCOVERY = register("discovery.csv", "results", "published", "the discovery figures")
 HISTORY = register("history.csv", "results", "published", "the inspection history")
+AMENDMENTS = register("amendments.csv", "export", "data",
+                      "the amendment list (变更清单): tasks added, removed or re-staffed")
 REDACTIONS = register("redactions.csv", "results", "data", "what was masked in free text")
 MANIFEST = register("manifest.json", "folder", "folder", "the plan folder's manifest")
 

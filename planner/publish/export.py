@@ -166,10 +166,16 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
                                       measured=measured, workers=workers, meanwhile=write_plan)
     digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
     refuse_conflicts(returned.restore(), out, force)
+    changes = amendment_list(out, tasks)
+    if len(changes):
+        folder.write_csv(out, folder.AMENDMENTS, changes)
     tasks_path = folder.write_csv(out, folder.TASKS, tasks)
     _write_record(out, scenario, facts, tasks, digests, tasks_path)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
         if returned.kept else []
+    if len(changes):
+        warnings.append(f"{len(changes)} change(s) since the last export listed in "
+                        f"{folder.path(out, folder.AMENDMENTS)} (变更清单)")
     if returned.archived is not None:
         warnings.append(f"copied the plan as it was into {returned.archived}")
     if not facts.items:
@@ -180,6 +186,56 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         tasks=len(tasks), split_by=scenario.export.split_by, language=language,
         seconds=time.perf_counter() - started, warnings=warnings,
     )
+
+
+def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Compare the task table with the one exported before: the amendment list (变更清单).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The plan folder (its ``tasks.csv`` is the earlier export, if any).
+    tasks : pandas.DataFrame
+        The task table now.
+
+    Returns
+    -------
+    pandas.DataFrame
+        task_id, change (removed, added, team), old, new, reason - one row per change;
+        empty without an earlier export.
+    """
+    columns = ["task_id", "change", "old", "new", "reason"]
+    if not folder.path(out, folder.TASKS).is_file():
+        return pd.DataFrame(columns=columns)
+    before = folder.read_csv(out, folder.TASKS).set_index("task_id")
+    now = tasks.set_index("task_id")
+    record = folder.read_record_if_any(out)
+    reasons: dict[str, str] = {}
+    for r in record.get("replacements", []) if isinstance(record, dict) else []:
+        reasons[str(r.get("enterprise_id"))] = str(r.get("reason", ""))
+        if r.get("replaced_by"):
+            reasons[str(r["replaced_by"])] = str(r.get("reason", ""))
+
+    def who(row) -> str:
+        return f"{row['enterprise_id']} {row['name']}"
+
+    def team(row) -> str:
+        return f"{row['lead_id']} + {row['member_ids']}"
+
+    rows = []
+    for task in before.index.difference(now.index):
+        rows.append((task, "removed", who(before.loc[task]), "",
+                     reasons.get(before.loc[task, "enterprise_id"], "")))
+    for task in now.index.difference(before.index):
+        rows.append((task, "added", "", who(now.loc[task]),
+                     reasons.get(now.loc[task, "enterprise_id"], "")))
+    for task in now.index.intersection(before.index):
+        old, new = before.loc[task], now.loc[task]
+        if old["enterprise_id"] != new["enterprise_id"]:
+            rows.append((task, "enterprise", who(old), who(new), ""))
+        elif team(old) != team(new):
+            rows.append((task, "team", team(old), team(new), ""))
+    return pd.DataFrame(sorted(rows), columns=columns)
 
 
 def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
