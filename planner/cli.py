@@ -241,9 +241,15 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 @scenario_argument
 @out_option
 @encoding_option
+@click.option("--replace-inspector", "inspector_id", default=None, metavar="ID",
+              help="An inspector who withdraws (ill, conflict): refill only their seats at "
+              "random under every rule, keeping the rest of each team; needs --reason.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why the inspector withdraws (recorded); with --replace-inspector.")
 @force_option
 @handle_errors
-def assign(scenario: Path, out: Path, encoding: str | None, force: bool):
+def assign(scenario: Path, out: Path, encoding: str | None, inspector_id: str | None,
+           reason: str | None, force: bool):
     """Assign a random team of inspectors to every drawn enterprise (the second random).
 
     Reads OUT/sample.csv (drawing it first when absent) and writes OUT/assignments.csv:
@@ -254,17 +260,36 @@ def assign(scenario: Path, out: Path, encoding: str | None, force: bool):
     enterprises cannot be staffed (and which rule removed their candidates) or which
     district or station is short of capacity or leads, by how much.
 
+    After planner draw --replace, every team whose enterprise is still drawn is kept (same
+    task id, inspectors and roles) and only the replacements are staffed; when a rule
+    forces a wider change, the summary says which teams changed and why.
+
     Example: planner assign scenarios/demo.toml -o out/demo
+
+    Withdrawal example: planner assign scenarios/demo.toml -o out/demo
+    --replace-inspector LH00012 --reason "病假 (sick leave)"
     """
     from planner.assign.stage import assign_stage
     from planner.plan.pipeline import load, run_stage
     from planner.plan.transaction import refuse_if_busy
 
+    if (inspector_id is None) != (reason is None):
+        raise click.UsageError("--replace-inspector and --reason go together: say who "
+                               "withdraws and why")
     refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
-    for line in run_stage("planner assign", assign_stage, loaded, inputs, out, force=force,
-                          progress=make_progress()):
+    if inspector_id is not None:
+        from planner.assign.withdraw import replace_inspector
+        from planner.plan import folder
+
+        lines = run_stage("planner assign --replace-inspector", replace_inspector, loaded,
+                          inputs, out, force=force, needs_current=(folder.ASSIGNMENTS,),
+                          progress=make_progress(), inspector_id=inspector_id, reason=reason)
+    else:
+        lines = run_stage("planner assign", assign_stage, loaded, inputs, out, force=force,
+                          progress=make_progress())
+    for line in lines:
         click.echo(line)
 
 

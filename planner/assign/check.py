@@ -131,9 +131,34 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
         When a file is missing or lacks a column.
     """
     out = Path(out)
-    a_cfg = scenario.assignment
     seats = _read(out, ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
     sample = _read(out, SAMPLE, ("enterprise_id",))
+    return check_seats(scenario, inputs, seats, sample)
+
+
+def check_seats(scenario: Scenario, inputs: Inputs, seats: pd.DataFrame,
+                sample: pd.DataFrame) -> CheckReport:
+    """Check seats against every rule of the scenario (see :func:`check_plan`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    seats : pandas.DataFrame
+        task_id, enterprise_id, inspector_id, role (text).
+    sample : pandas.DataFrame
+        The drawn enterprises (``enterprise_id``) the seats must cover.
+
+    Returns
+    -------
+    CheckReport
+        The violations found (none for a valid plan) and the loads.
+    """
+    a_cfg = scenario.assignment
+    seats = seats.copy()
+    sample = sample.copy()
     seats["enterprise_id"] = seats["enterprise_id"].str.upper()
     sample["enterprise_id"] = sample["enterprise_id"].str.strip().str.upper()
     v: list[str] = []

@@ -38,6 +38,7 @@ from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 from planner.publish.returned import find_returned, refuse_conflicts, removable
 from planner.publish.tasks import (
+    ID_SEPARATOR,
     TASK_COLUMNS,
     PlanFacts,
     build_tasks,
@@ -216,6 +217,14 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
         if r.get("replaced_by"):
             reasons[str(r["replaced_by"])] = str(r.get("reason", ""))
 
+    section = record.get("assignment") if isinstance(record.get("assignment"), dict) else {}
+    withdrawn = {str(w.get("inspector_id")): str(w.get("reason", ""))
+                 for w in section.get("inspector_replacements", []) if isinstance(w, dict)}
+
+    def team_reason(row) -> str:
+        ids = [row["lead_id"], *str(row["member_ids"]).split(ID_SEPARATOR)]
+        return "; ".join(f"{i}: {withdrawn[i]}" for i in ids if i in withdrawn)
+
     def who(row) -> str:
         return f"{row['enterprise_id']} {row['name']}"
 
@@ -234,7 +243,7 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
         if old["enterprise_id"] != new["enterprise_id"]:
             rows.append((task, "enterprise", who(old), who(new), ""))
         elif team(old) != team(new):
-            rows.append((task, "team", team(old), team(new), ""))
+            rows.append((task, "team", team(old), team(new), team_reason(old)))
     return pd.DataFrame(sorted(rows), columns=columns)
 
 

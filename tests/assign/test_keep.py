@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -85,3 +87,35 @@ def test_when_a_rule_forbids_a_kept_team_every_team_is_planned_again_and_said(re
     assert "the rules forced a wider change, so every team was planned again: task " \
            f"{task['task_id']}" in result.output
     assert "team(s) of enterprises drawn before changed" in result.output
+
+
+def test_a_withdrawn_inspector_loses_only_their_own_seats(make_scenario, tmp_path):
+    path = make_scenario(enterprises=enterprises_frame(40), inspectors=inspectors_frame(12),
+                         extra="[assignment]\nteam_size = 2\n")
+    out = tmp_path / "out"
+    assert run("run", path, "-o", out).exit_code == 0
+    before = pd.read_csv(out / "assignments.csv", dtype=str)
+    ill = before["inspector_id"].value_counts().index[0]
+    result = run("assign", path, "-o", out, "--replace-inspector", ill, "--reason", "病假")
+    assert result.exit_code == 0, result.output
+    after = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert ill not in set(after["inspector_id"])
+    mine = before["inspector_id"] == ill
+    pd.testing.assert_frame_equal(before[~mine], after[~mine])  # every other seat kept
+    assert (before.loc[mine, ["task_id", "role"]].values
+            == after.loc[mine, ["task_id", "role"]].values).all()
+    assert f"Replaced inspector {ill} (病假) in {int(mine.sum())} seat(s)" in result.output
+    section = json.loads((out / "draw-record.json").read_text())["assignment"]
+    assert section["inspector_replacements"][0]["inspector_id"] == ill
+    assert section["inspector_replacements"][0]["reason"] == "病假"
+    assert run("export", path, "-o", out).exit_code == 0
+    changes = pd.read_csv(out / "amendments.csv", dtype=str)
+    assert len(changes) == before.loc[mine, "task_id"].nunique()
+    assert set(changes["reason"]) == {f"{ill}: 病假"}
+    check = run("check", out)
+    assert check.exit_code == 0, check.output
+    again = run("assign", path, "-o", out, "--replace-inspector", ill, "--reason", "病假")
+    assert again.exit_code == 2
+    assert f"error: --replace-inspector: inspector {ill} holds no seat in assignments.csv" \
+        in again.output
+    assert run("assign", path, "-o", out, "--replace-inspector", ill).exit_code == 2
