@@ -319,14 +319,14 @@ def merge_published(previous: pd.DataFrame, now: pd.DataFrame, amend: str | None
 
 def previous_amendment(row: pd.Series) -> str:
     """Return the reason a published row was corrected before ("" when never)."""
-    value = row.get("amended", "")
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return _text(row.get("amended", ""))
 
 
 def _text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) \
+        else str(value)
 
 
 def _noticed(results: pd.DataFrame, language: str) -> pd.DataFrame:
