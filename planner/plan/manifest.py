@@ -183,10 +183,14 @@ def build_manifest(out: Path, command: str, previous: dict[str, Any] | None,
     draw = sha256_file(sample) if sample.is_file() else None
     old = (previous or {}).get("files", {})
     forms = folder.exported_workbooks(out)
+    # Workbooks an export lists again unchanged belong to the draw it was made from.
+    confirmed = set(forms) if folder.EXPORT_MANIFEST in written else set()
     files: dict[str, dict[str, Any]] = {}
     for name in planner_files(out):
         if name not in written and name in old:
             files[name] = dict(old[name])
+            if name in confirmed:
+                files[name]["draw"] = draw
             continue
         digest = forms.get(name) or sha256_file(folder.path(out, name))
         files[name] = {"sha256": digest, "kind": folder.kind_of(name),

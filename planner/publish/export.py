@@ -36,7 +36,13 @@ from planner.common.parallel import fork_pool, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
-from planner.publish.returned import find_returned, refuse_conflicts, removable
+from planner.publish.returned import (
+    find_returned,
+    keep_unchanged,
+    refuse_conflicts,
+    removable,
+    unchanged_stamps,
+)
 from planner.publish.tasks import (
     ID_SEPARATOR,
     TASK_COLUMNS,
@@ -162,10 +168,13 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
 
     workers = _worker_count(len(tasks))
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
-    returned = find_returned(out, sorted(tasks["workbook"].unique()), force=force)
+    targets = sorted(tasks["workbook"].unique())
+    returned = find_returned(out, targets, force=force)
+    earlier = unchanged_stamps(out, targets)
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                       measured=measured, workers=workers, meanwhile=write_plan)
     digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
+    kept = keep_unchanged(out, digests, earlier)
     refuse_conflicts(returned.restore(), out, force)
     changes = amendment_list(out, tasks)
     if len(changes):
@@ -174,6 +183,9 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     _write_record(out, scenario, facts, tasks, digests, tasks_path)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
         if returned.kept else []
+    if earlier:
+        warnings.append(f"{len(workbooks) - kept} field workbook(s) changed since the last "
+                        f"export; {kept} are as they were")
     if len(changes):
         warnings.append(f"{len(changes)} change(s) since the last export listed in "
                         f"{folder.path(out, folder.AMENDMENTS)} (变更清单)")

@@ -11,6 +11,7 @@ only when the planner wrote them and nobody changed them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,3 +155,57 @@ def removable(path: Path, previous: dict[str, str], out: Path) -> bool:
     rel = path.relative_to(out).as_posix()
     return rel in previous and sha256_file(path) == previous[rel]
 
+
+
+def unchanged_stamps(out: Path, targets: list[str]) -> dict[str, tuple[str, int, int]]:
+    """Note the digest and times of each unfilled workbook an earlier export wrote.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The plan folder.
+    targets : list of str
+        The workbooks this export writes.
+
+    Returns
+    -------
+    dict
+        ``{name: (sha256, atime_ns, mtime_ns)}`` for targets as the earlier export wrote them.
+    """
+    previous = folder.exported_workbooks(out)
+    stamps = {}
+    for name in targets:
+        path = folder.path(out, name)
+        if name in previous and path.is_file() and sha256_file(path) == previous[name]:
+            st = path.stat()
+            stamps[name] = (previous[name], st.st_atime_ns, st.st_mtime_ns)
+    return stamps
+
+
+def keep_unchanged(out: Path, digests: dict[Path, str], stamps: dict) -> int:
+    """Give back their times to workbooks written again with the same bytes.
+
+    An export rewrites only the workbooks that changed: one whose new bytes are the old ones
+    keeps its file times, so the folder's manifest keeps the command that first wrote it.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The plan folder.
+    digests : dict
+        Each workbook written and its SHA-256.
+    stamps : dict
+        From :func:`unchanged_stamps`, taken before writing.
+
+    Returns
+    -------
+    int
+        How many workbooks are as they were.
+    """
+    kept = 0
+    for path, digest in digests.items():
+        name = path.relative_to(out).as_posix()
+        if name in stamps and stamps[name][0] == digest:
+            os.utime(path, ns=stamps[name][1:])
+            kept += 1
+    return kept

@@ -69,6 +69,11 @@ def test_export_after_a_replacement_lists_the_changes_and_keeps_other_workbooks(
     now = {p.name: p.read_bytes() for p in (out / "teams").glob("*.xlsx")}
     unchanged = [n for n in books if now.get(n) == books[n]]
     assert len(unchanged) >= len(books) - 2
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    # only the changed workbooks were rewritten: the others still say who first wrote them
+    assert {files[f"teams/{n}"]["written_by"] for n in unchanged} == {"planner run"}
+    assert f"{len(now) - len(unchanged)} field workbook(s) changed since the last export; " \
+           f"{len(unchanged)} are as they were" in result.output
     check = run("check", out)
     assert check.exit_code == 0, check.output
 
