@@ -53,8 +53,10 @@ class Hit:
     kind: str
 
     def describe(self, text: str) -> str:
-        """Say what was found, masked (the message itself must not repeat it)."""
+        """Say what was found, personal data masked (the message must not repeat it)."""
         found = text[self.start:self.end]
+        if self.kind == "internal class word":
+            return f"{self.kind} {found!r}"
         shown = found[:1] + MASK * max(len(found) - 2, 1) + found[-1:] if len(found) > 2 \
             else MASK * len(found)
         return f"{self.kind} {shown!r}"
