@@ -20,6 +20,7 @@ from planner.common.errors import InputError, PlannerError
 from planner.common.progress import make_progress
 
 MAX_PROBLEMS_SHOWN = 200
+INTERRUPTED = 130  # exit code after Ctrl-C, as a shell reports SIGINT
 
 
 def handle_errors(func):
@@ -41,8 +42,12 @@ def handle_errors(func):
             click.echo(f"{len(errors)} error(s) in the inputs; nothing was written.", err=True)
             sys.exit(exc.exit_code)
         except PlannerError as exc:
-            click.echo(f"error: {exc}", err=True)
+            interrupted = exc.exit_code == INTERRUPTED
+            click.echo(f"{'' if interrupted else 'error: '}{exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            sys.exit(INTERRUPTED)
         except OSError as exc:  # e.g. an output folder that cannot be written
             click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             sys.exit(2)
@@ -84,6 +89,16 @@ def out_option(func):
         required=True,
         type=click.Path(file_okay=False, path_type=Path),
         help="Output folder (created if needed).",
+    )(func)
+
+
+def force_option(func):
+    """``--force``: archive an old plan holding returned work instead of refusing."""
+    return click.option(
+        "--force", is_flag=True,
+        help="When OUT holds returned work (filled workbooks, results) that this command "
+        "would replace, move the old plan whole into OUT/archive/<plan id>-<time>/ first "
+        "instead of refusing.",
     )(func)
 
 
@@ -139,9 +154,14 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @encoding_option
 @click.option("--batch", "batch", type=int, default=None, metavar="K",
               help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
+@force_option
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool):
     """Run the whole plan: validate, draw, assign and export.
+
+    OUT is written whole or not at all: the new files are built beside it and swapped in
+    when all are written, with OUT/manifest.json binding them to the plan. Only one command
+    writes OUT at a time.
 
     With --batch K the scenario's [programme] plans its batch K into OUT/batch-K (a normal
     plan folder that planner verify checks), taking the earlier batches in OUT, their
@@ -162,8 +182,8 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
 
     refuse_whole_year(scenario)
 
-    run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
-             warn=echo_warnings)
+    run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
+             echo=click.echo, warn=echo_warnings)
 
 
 @cli.command()
@@ -181,10 +201,11 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None):
 @click.option("--seed", default=None, metavar="TEXT",
               help="The public seed, when the scenario does not name it ([plan] seed); "
               "e.g. the lottery numbers that [plan] seed_source announced.")
+@force_option
 @handle_errors
 @with_ticket_formula
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
-         reason: str | None, scale_down: bool, seed: str | None):
+         reason: str | None, scale_down: bool, seed: str | None, force: bool):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
@@ -208,11 +229,13 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
     """
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
-    from planner.plan.pipeline import load
+    from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
 
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
                                "to replace and why")
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
@@ -223,10 +246,12 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
 
         loaded = seed_from_record(loaded, out)
         ids = [i.strip() for i in replace_ids.split(",")]
-        result = replace_stage(loaded, inputs, out, ids, reason, progress=make_progress())
+        lines = run_stage("planner draw --replace", replace_stage, loaded, inputs, out,
+                          force=force, progress=make_progress(), ids=ids, reason=reason)
     else:
-        result = draw_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+        lines = run_stage("planner draw", draw_stage, loaded, inputs, out, force=force,
+                          starts_plan=True, progress=make_progress())
+    for line in lines:
         click.echo(line)
 
 
@@ -246,9 +271,11 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner verify out/yancheng
     """
-    from planner.draw.verify import verify_draw
+    from planner.plan.check_folder import verify_folder
+    from planner.plan.transaction import refuse_if_busy
 
-    report = verify_draw(out, scenario=scenario_path, encoding=encoding,
+    refuse_if_busy(out)
+    report = verify_folder(out, scenario=scenario_path, encoding=encoding,
                          progress=make_progress())
     for line in report.lines():
         click.echo(line)
@@ -258,8 +285,15 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 @scenario_argument
 @out_option
 @encoding_option
+@click.option("--replace-inspector", "inspector_id", default=None, metavar="ID",
+              help="An inspector who withdraws (ill, conflict): refill only their seats at "
+              "random under every rule, keeping the rest of each team; needs --reason.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why the inspector withdraws (recorded); with --replace-inspector.")
+@force_option
 @handle_errors
-def assign(scenario: Path, out: Path, encoding: str | None):
+def assign(scenario: Path, out: Path, encoding: str | None, inspector_id: str | None,
+           reason: str | None, force: bool):
     """Assign a random team of inspectors to every drawn enterprise (the second random).
 
     Reads OUT/sample.csv (drawing it first when absent) and writes OUT/assignments.csv:
@@ -270,15 +304,36 @@ def assign(scenario: Path, out: Path, encoding: str | None):
     enterprises cannot be staffed (and which rule removed their candidates) or which
     district or station is short of capacity or leads, by how much.
 
+    After planner draw --replace, every team whose enterprise is still drawn is kept (same
+    task id, inspectors and roles) and only the replacements are staffed; when a rule
+    forces a wider change, the summary says which teams changed and why.
+
     Example: planner assign scenarios/demo.toml -o out/demo
+
+    Withdrawal example: planner assign scenarios/demo.toml -o out/demo
+    --replace-inspector LH00012 --reason "病假 (sick leave)"
     """
     from planner.assign.stage import assign_stage
-    from planner.plan.pipeline import load
+    from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
 
+    if (inspector_id is None) != (reason is None):
+        raise click.UsageError("--replace-inspector and --reason go together: say who "
+                               "withdraws and why")
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
-    result = assign_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+    if inspector_id is not None:
+        from planner.assign.withdraw import replace_inspector
+        from planner.plan import folder
+
+        lines = run_stage("planner assign --replace-inspector", replace_inspector, loaded,
+                          inputs, out, force=force, needs_current=(folder.ASSIGNMENTS,),
+                          progress=make_progress(), inspector_id=inspector_id, reason=reason)
+    else:
+        lines = run_stage("planner assign", assign_stage, loaded, inputs, out, force=force,
+                          progress=make_progress())
+    for line in lines:
         click.echo(line)
 
 
@@ -290,24 +345,27 @@ def assign(scenario: Path, out: Path, encoding: str | None):
 @encoding_option
 @handle_errors
 def check(out: Path, scenario_path: Path | None, encoding: str | None):
-    """Re-validate OUT/assignments.csv against every assignment rule, from the inputs.
+    """Check the whole plan folder OUT: files, draw, assignments, tasks, workbooks, results.
 
-    Independent of the planner's solver: reads the scenario, its inputs, OUT/sample.csv and
-    OUT/assignments.csv again and tests each rule seat by seat. Prints "OK" and exits 0
-    when every rule holds; otherwise lists each violation and exits 4.
+    The manifest first (every file present, unchanged and of one plan); then the draw is
+    recomputed as planner verify does; OUT/assignments.csv is re-validated against every
+    assignment rule seat by seat, independently of the planner's solver; the task table
+    must hold one task per drawn enterprise with the teams assigned; the field workbooks
+    export.json lists must be there; results may name only tasks of the plan. Prints "OK"
+    and exits 0 when all holds; otherwise lists each problem and exits 4.
 
     Example: planner check out/demo
     """
-    from planner.assign.check import check_plan, scenario_path_from_record
     from planner.common.errors import VerificationError
-    from planner.plan.pipeline import load
+    from planner.plan.check_folder import check_folder
+    from planner.plan.transaction import refuse_if_busy
 
-    path = scenario_path or scenario_path_from_record(out)
-    loaded, inputs = load(path, encoding=encoding, progress=make_progress())
-    report = check_plan(loaded, inputs, out)
+    refuse_if_busy(out)
+    report = check_folder(out, scenario=scenario_path, encoding=encoding,
+                          progress=make_progress())
     if not report.ok:
-        raise VerificationError(report.summary_lines()[0], report.violations)
-    for line in report.summary_lines():
+        raise VerificationError(report.lines()[0], report.problems)
+    for line in report.lines():
         click.echo(line)
 
 
@@ -315,8 +373,9 @@ def check(out: Path, scenario_path: Path | None, encoding: str | None):
 @scenario_argument
 @out_option
 @encoding_option
+@force_option
 @handle_errors
-def export(scenario: Path, out: Path, encoding: str | None):
+def export(scenario: Path, out: Path, encoding: str | None, force: bool):
     """Write the Excel plans from the draw and assignment already in OUT.
 
     Writes OUT/plan.xlsx for the bureau (summary and whole plan) and the field workbooks
@@ -326,12 +385,15 @@ def export(scenario: Path, out: Path, encoding: str | None):
 
     Example: planner export scenarios/demo.toml -o out/demo
     """
-    from planner.plan.pipeline import load
+    from planner.plan import folder
+    from planner.plan.pipeline import load, run_stage
+    from planner.plan.transaction import refuse_if_busy
     from planner.publish.export import export_stage
 
+    refuse_if_busy(out)
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
-    result = export_stage(loaded, inputs, out, progress=make_progress())
-    for line in result.summary_lines():
+    for line in run_stage("planner export", export_stage, loaded, inputs, out, force=force,
+                          needs_current=(folder.ASSIGNMENTS,), progress=make_progress()):
         click.echo(line)
 
 
@@ -351,30 +413,46 @@ def export(scenario: Path, out: Path, encoding: str | None):
 @click.option("--warn-days", default=None, type=click.IntRange(min=0), metavar="N",
               help="Warn when results are due within N working days (default: [export] "
               "deadline_warning_days, 5).")
+@click.option("--amend", is_flag=True,
+              help="Correct rows published before (needs --reason); they show 更正 in the "
+              "notice.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why published rows are corrected (with --amend; shown in the notice).")
 @handle_errors
 def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, today,
-            holidays: Path | None, warn_days: int | None):
-    """Check the filled field workbooks and write the disclosure (公示) and history.
+            holidays: Path | None, warn_days: int | None, amend: bool, reason: str | None):
+    """Check the filled field workbooks and publish the completed rows (公示) and history.
 
-    Every problem (unknown category, completion date outside the plan period, a plan column
-    changed, a row missing or duplicated) is listed with workbook, sheet and row, and then
+    Results arrive in parts: a row left blank, and every task of a workbook not passed,
+    is pending - listed with its deadline, not an error - and the command can be run again
+    as more workbooks return. Rows published before are kept; one that now reads
+    differently is refused unless --amend --reason TEXT, and then shows 更正 in the notice.
+    Excel lock files (~$*.xlsx) are skipped with a note. Every problem (unknown category,
+    completion date outside the plan period, a plan column changed, a row deleted or
+    duplicated, a damaged workbook) is listed with workbook, sheet and row, and then
     nothing is written (exit 2). Otherwise writes OUT/disclosure.xlsx (抽查结果公告 and
     抽查任务公告), OUT/results.csv, OUT/discovery.csv (problems found / inspected per class)
     and OUT/history.csv (for next quarter's [inputs] history), and warns when the
     20-working-day publication deadline is near or past.
 
     Example: planner results out/demo filled/*.xlsx --today 2026-04-10
-    """
-    from planner.publish.results import import_results
 
-    result = import_results(
+    Correction example: planner results out/demo filled/team-P001.xlsx --amend
+    --reason "检查日期录入错误"
+    """
+    if amend != (reason is not None):
+        raise click.UsageError("--amend and --reason go together: say why the published "
+                               "rows are corrected")
+    from planner.plan.pipeline import publish_results
+
+    lines, warnings = publish_results(
         out, list(filled), scenario=scenario_path,
         today=today.date() if today else None, holidays=holidays, warn_days=warn_days,
-        progress=make_progress(),
+        amend=reason if amend else None, progress=make_progress(),
     )
-    for line in result.summary_lines():
+    for line in lines:
         click.echo(line)
-    for warning in result.warnings:
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
 
 

@@ -20,7 +20,6 @@ cannot be checked here; ``tests/assign/test_pairs.py`` measures it over many see
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +28,13 @@ import numpy as np
 import pandas as pd
 
 from planner.common.errors import InputError, ScenarioError
-from planner.common.io import read_table
+from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 
-ASSIGNMENTS = "assignments.csv"
-SAMPLE = "sample.csv"
-RECORD = "draw-record.json"
+ASSIGNMENTS = folder.ASSIGNMENTS
+SAMPLE = folder.SAMPLE
+RECORD = folder.RECORD
 
 
 @dataclass
@@ -94,16 +93,21 @@ def scenario_path_from_record(out: Path) -> Path:
     ScenarioError
         When the record is missing or names no scenario.
     """
-    path = Path(out) / RECORD
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    path = folder.path(out, RECORD)
+    record = folder.read_record_if_any(Path(out))
+    if not record:
         raise ScenarioError(f"cannot read {path} to find the scenario; pass --scenario PATH",
-                            file=str(path)) from None
+                            file=str(path))
     for section in (record.get("assignment", {}), record):
         entry = section.get("scenario") if isinstance(section, dict) else None
         if isinstance(entry, dict) and entry.get("path"):
-            return (Path(out) / entry["path"]).resolve()
+            found = (Path(out) / entry["path"]).resolve()
+            if not found.is_file():
+                raise ScenarioError(
+                    f"scenario.path {entry['path']!r} (relative to {out}) is not a file here: "
+                    "the folder was moved away from its scenario; pass --scenario PATH",
+                    file=str(path))
+            return found
     raise ScenarioError("names no scenario; pass --scenario PATH", file=str(path))
 
 
@@ -208,7 +212,36 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
     InputError
         When a file is missing or lacks a column.
     """
-    ctx = read_seats(scenario, inputs, Path(out))
+    out = Path(out)
+    seats = _read(out, ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
+    sample = _read(out, SAMPLE, ("enterprise_id",))
+    return check_seats(scenario, inputs, seats, sample, out=out)
+
+
+def check_seats(scenario: Scenario, inputs: Inputs, seats: pd.DataFrame,
+                sample: pd.DataFrame, *, out: Path | None = None) -> CheckReport:
+    """Check seats against every rule of the scenario (see :func:`check_plan`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    seats : pandas.DataFrame
+        task_id, enterprise_id, inspector_id, role (text).
+    sample : pandas.DataFrame
+        The drawn enterprises (``enterprise_id``) the seats must cover.
+    out : pathlib.Path, optional
+        The plan folder, for the rules that read a file of their own (the experts drawn);
+        without it those rules are left to :func:`check_plan`.
+
+    Returns
+    -------
+    CheckReport
+        The violations found (none for a valid plan) and the loads.
+    """
+    ctx = join_seats(scenario, inputs, seats, sample, out)
     violations: list[str] = []
     active = [c for c in CHECKS if c.active(scenario, inputs)]
     for check in active:
@@ -219,8 +252,9 @@ def check_plan(scenario: Scenario, inputs: Inputs, out: Path) -> CheckReport:
                        ctx.load.sort_index(), [x for x in labels if x])
 
 
-def read_seats(scenario: Scenario, inputs: Inputs, out: Path) -> Seats:
-    """Read ``assignments.csv`` and ``sample.csv`` and join the facts every rule needs.
+def join_seats(scenario: Scenario, inputs: Inputs, seats: pd.DataFrame, sample: pd.DataFrame,
+               out: Path | None = None) -> Seats:
+    """Join the facts every rule needs to the seats.
 
     Parameters
     ----------
@@ -228,21 +262,20 @@ def read_seats(scenario: Scenario, inputs: Inputs, out: Path) -> Seats:
         The plan.
     inputs : Inputs
         Its validated inputs.
-    out : pathlib.Path
-        The output folder.
+    seats : pandas.DataFrame
+        task_id, enterprise_id, inspector_id, role (text).
+    sample : pandas.DataFrame
+        The drawn enterprises.
+    out : pathlib.Path, optional
+        The plan folder.
 
     Returns
     -------
     Seats
         The shared table of seats.
-
-    Raises
-    ------
-    InputError
-        When a file is missing or lacks a column.
     """
-    seats = _read(out / ASSIGNMENTS, ("task_id", "enterprise_id", "inspector_id", "role"))
-    sample = _read(out / SAMPLE, ("enterprise_id",))
+    seats = seats.copy()
+    sample = sample.copy()
     seats["enterprise_id"] = seats["enterprise_id"].str.upper()
     sample["enterprise_id"] = sample["enterprise_id"].str.strip().str.upper()
     roster = inputs.inspectors.set_index("inspector_id")
@@ -454,7 +487,9 @@ def check_experts(c: Seats) -> list[str]:
     from planner.assign.experts import EXPERTS_NAME, check_experts, read_experts
 
     s = c.scenario
-    drawn = _read(c.out / EXPERTS_NAME, ("task_id", "enterprise_id", "expert_id"))
+    if c.out is None:  # seats checked before they are written: the folder check covers experts
+        return []
+    drawn = _read(c.out, EXPERTS_NAME, ("task_id", "enterprise_id", "expert_id"))
     drawn["enterprise_id"] = drawn["enterprise_id"].str.upper()
     listed = read_experts(s.assignment.experts, encoding=s.inputs.encoding, sheet=s.inputs.sheet)
     return check_experts(drawn, listed, c.seats)
@@ -512,8 +547,9 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = read_table(path, label=str(path))
+def _read(out: Path, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    path = folder.path(out, name)
+    frame = folder.read_csv(out, name)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path))

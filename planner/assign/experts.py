@@ -30,11 +30,11 @@ import pandas as pd
 from planner.common import schema
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
 from planner.common.io import read_table
-from planner.plan import task_files
+from planner.plan import folder
 from planner.plan.items import split_cell
 
 # The file the expert draw writes into the plan folder.
-EXPERTS_NAME = task_files.EXPERTS
+EXPERTS_NAME = folder.EXPERTS
 EXPERT_COLUMNS = (
     schema.Column("expert_id", ("expert_id", "专家编号")),
     schema.Column("name", ("name", "姓名")),

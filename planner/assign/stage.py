@@ -46,7 +46,6 @@ message then says.
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,15 +66,16 @@ from planner.assign.flow import (
 from planner.assign.slots import slot_tree
 from planner.common import randomness
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
-from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.io import sha256_file
 from planner.common.parallel import fork_pool, worker_count
+from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 
-SAMPLE_NAME = "sample.csv"
-ASSIGNMENTS_NAME = "assignments.csv"
-RECORD_NAME = "draw-record.json"
+SAMPLE_NAME = folder.SAMPLE
+ASSIGNMENTS_NAME = folder.ASSIGNMENTS
+RECORD_NAME = folder.RECORD
 COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 MAX_REASONS = 60
 NEIGHBOURHOOD = 200
@@ -158,6 +158,7 @@ class AssignResult:
 
     plan: AssignmentPlan
     out: Path
+    notes: list[str] = field(default_factory=list)
 
     @property
     def assignments(self) -> pd.DataFrame:
@@ -185,6 +186,7 @@ class AssignResult:
         lines.append(f"  solver: min-cost flow {flow_s:.2f} s"
                      + (f"; CP-SAT re-staffed {repaired} teams in {cp_s:.2f} s" if repaired
                         or cp_s else ""))
+        lines += self.notes
         lines.append(f"Wrote {self.out / ASSIGNMENTS_NAME}")
         return lines
 
@@ -262,22 +264,93 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         from planner.draw.stage import draw_stage
 
         draw_stage(scenario, inputs, out, progress=progress)
-    record_text, record = _read_record(out)
+    record = folder.read_record_if_any(out)
     _check_record_matches(out, scenario, record)
     sample = read_sample(out, inputs)
+    previous = _previous_teams(out, sample)
+    notes: list[str] = []
     try:
-        plan = plan_assignment(scenario, inputs, sample, progress=progress)
+        plan = None
+        if previous is not None:
+            plan, notes = _keep_or_replan(scenario, inputs, sample, previous, out, progress)
+        if plan is None:
+            plan = plan_assignment(scenario, inputs, sample, progress=progress)
+            if previous is not None:
+                notes.append(_changed_teams(previous, plan.assignments))
         drawn_experts = _draw_experts(scenario, plan)
     except InfeasiblePlanError:
         _remove_stale(out)
         raise
     if progress:
         progress(f"writing {ASSIGNMENTS_NAME}")
-    write_csv_atomic(out / ASSIGNMENTS_NAME, plan.assignments)
+    folder.write_csv(out, ASSIGNMENTS_NAME, plan.assignments)
     if drawn_experts is not None:
-        write_csv_atomic(out / experts.EXPERTS_NAME, drawn_experts)
-    _write_record_section(out, record_section(scenario, inputs, plan, out), record_text, record)
-    return AssignResult(plan, out)
+        folder.write_csv(out, experts.EXPERTS_NAME, drawn_experts)
+    section = record_section(scenario, inputs, plan, out)
+    if previous is not None:
+        section["kept_teams"] = notes
+    folder.set_record_section(out, "assignment", section)
+    return AssignResult(plan, out, notes)
+
+
+def _previous_teams(out: Path, sample: pd.DataFrame) -> pd.DataFrame | None:
+    """Return the teams in ``out`` when the sample changed since they were made, else None.
+
+    Only then are teams kept: the same sample is planned afresh (which gives the same teams).
+    """
+    path = folder.path(out, ASSIGNMENTS_NAME)
+    if not path.is_file():
+        return None
+    try:
+        previous = folder.read_csv(out, ASSIGNMENTS_NAME)
+    except InputError:
+        return None
+    if any(c not in previous.columns for c in COLUMNS):
+        return None
+    previous["enterprise_id"] = canonical_ids(previous["enterprise_id"])
+    before, now = set(previous["enterprise_id"]), set(sample["enterprise_id"])
+    if before == now or not before & now:
+        return None
+    return previous
+
+
+def _changed_teams(previous: pd.DataFrame, now: pd.DataFrame) -> str:
+    """Say which teams of enterprises drawn before and now differ (inspectors or roles)."""
+    def teams(frame: pd.DataFrame) -> dict[str, tuple]:
+        return {e: tuple(sorted(zip(g["inspector_id"].astype(str), g["role"], strict=True)))
+                for e, g in frame.groupby("enterprise_id")}
+
+    before, after = teams(previous), teams(now)
+    changed = sorted(e for e in before.keys() & after.keys() if before[e] != after[e])
+    shown = ", ".join(changed[:20]) + (" ..." if len(changed) > 20 else "")
+    return (f"  {len(changed)} team(s) of enterprises drawn before changed"
+            + (f": {shown}" if changed else ""))
+
+
+def _keep_or_replan(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame,
+                    previous: pd.DataFrame, out: Path, progress
+                    ) -> tuple[AssignmentPlan | None, list[str]]:
+    """Keep the teams of enterprises still drawn and check the whole plan under every rule.
+
+    Returns the kept plan and its summary, or ``None`` and the reasons when a rule forces
+    every team to be planned again.
+    """
+    from planner.assign.check import check_seats
+    from planner.assign.keep import keep_teams
+
+    kept = keep_teams(scenario, inputs, sample, previous, plan_assignment, progress=progress)
+    report = check_seats(scenario, inputs, kept.assignments, sample)
+    if not report.ok:
+        shown = "; ".join(report.violations[:5])
+        return None, [f"  the rules forced a wider change, so every team was planned again: "
+                      f"{shown}"]
+    solved = kept.solved
+    counts = kept.assignments["inspector_id"].value_counts()
+    index = solved.loads.index.union(counts.index) if solved is not None else counts.index
+    loads = counts.reindex(index, fill_value=0).astype(np.int64).sort_index()
+    plan = AssignmentPlan(kept.assignments, loads, solved.units if solved else [],
+                          rules_of(scenario))
+    return plan, kept.lines()
 
 
 def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
@@ -300,8 +373,8 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
     InputError
         Naming the row and column of each problem.
     """
-    label = str(out / SAMPLE_NAME)
-    sample = read_table(out / SAMPLE_NAME, label=label)
+    label = str(folder.path(out, SAMPLE_NAME))
+    sample = folder.read_csv(out, SAMPLE_NAME)
     if "enterprise_id" not in sample.columns:
         raise InputError([Problem(label, "missing column; run planner draw again",
                                   row=1, column="enterprise_id")])
@@ -318,19 +391,6 @@ def read_sample(out: Path, inputs: Inputs) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
     return sample
-
-
-def _read_record(out: Path) -> tuple[str, dict[str, Any]]:
-    """Return the text and content of ``out/draw-record.json`` ("" and {} when absent)."""
-    path = out / RECORD_NAME
-    if not path.is_file():
-        return "", {}
-    try:
-        text = path.read_text(encoding="utf-8")
-        record = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "", {}
-    return (text, record) if isinstance(record, dict) else ("", {})
 
 
 def _check_record_matches(out: Path, scenario: Scenario, record: dict[str, Any]) -> None:
@@ -359,18 +419,10 @@ def _draw_experts(scenario: Scenario, plan: AssignmentPlan) -> pd.DataFrame | No
 
 def _remove_stale(out: Path) -> None:
     for name in (ASSIGNMENTS_NAME, experts.EXPERTS_NAME):
-        stale = out / name
+        stale = folder.path(out, name)
         if stale.is_file():
             stale.unlink()
-    path = out / RECORD_NAME
-    if path.is_file():
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return
-        if isinstance(record, dict) and "assignment" in record:
-            del record["assignment"]
-            _write_record(path, record)
+    folder.set_record_section(out, "assignment", None)
 
 
 # --- the plan --------------------------------------------------------------------------
@@ -941,37 +993,3 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
         "versions": _versions(),
         "units": [u.record() for u in plan.units],
     }
-
-
-def _write_record_section(out: Path, section: dict[str, Any], text: str,
-                          record: dict[str, Any]) -> None:
-    """Set the record's ``"assignment"`` key and rewrite it in the draw's format.
-
-    The draw's format (:func:`planner.draw.record.dumps`) writes one top-level key after the
-    other, so when ``"assignment"`` is new or already last, the file's text up to it is
-    kept as it is and only the section is written anew - the same bytes as a full
-    rewrite, without re-encoding every drawn enterprise.
-    """
-    from planner.draw.record import dumps
-
-    path = out / RECORD_NAME
-    own = dumps({"assignment": section})
-    part = own[len("{\n"):-len("\n}\n")]
-    keys = list(record)
-    others = [k for k in keys if k != "assignment"]
-    if text.endswith("\n}\n") and others and (keys[-1] == "assignment"
-                                              or "assignment" not in record):
-        head = text[:-len("\n}\n")]
-        if "assignment" in record:
-            head = head[:head.rfind(',\n "assignment": ')]
-        write_text_atomic(path, f"{head},\n{part}\n}}\n")
-        return
-    record = dict(record)
-    record["assignment"] = section
-    _write_record(path, record)
-
-
-def _write_record(path: Path, record: dict[str, Any]) -> None:
-    from planner.draw.record import dumps
-
-    write_text_atomic(path, dumps(record))

@@ -15,6 +15,7 @@ import os
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -195,12 +196,43 @@ def _may_have_padding(text: str) -> bool:
         pair in text for pair in (" ,", " \r", " \n", ' "', "\r ", "\n ", '" '))
 
 
+# What a damaged workbook raises while it is opened or, lazily, while its sheets are read:
+# a broken zip, a missing part, malformed XML (ElementTree's and lxml's parse errors are
+# SyntaxErrors), a truncated stream, a bad value.
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, TypeError,
+               SyntaxError, EOFError, IndexError)
+
+
+def damaged_sheet(label: str, sheet: str, rows_read: int, exc: BaseException) -> Problem:
+    """Describe a sheet whose XML broke while it was read, at the first row not read.
+
+    Parameters
+    ----------
+    label : str
+        The workbook, for the message.
+    sheet : str
+        The sheet's name.
+    rows_read : int
+        Rows read before the damage.
+    exc : BaseException
+        What the parser raised.
+
+    Returns
+    -------
+    Problem
+        Naming workbook, sheet and row.
+    """
+    return Problem(f"{label}, sheet {sheet!r}", f"the sheet is damaged and cannot be read "
+                   f"from here on ({_first_line(exc)}); save the workbook again from Excel or "
+                   "use a fresh copy", row=rows_read + 1)
+
+
 def _read_xlsx(path: Path, sheet: str | None, label: str) -> pd.DataFrame:
     try:
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except XLSX_ERRORS as exc:
         raise InputError(f"is not a readable XLSX workbook ({_first_line(exc)})", file=label) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -208,10 +240,12 @@ def _read_xlsx(path: Path, sheet: str | None, label: str) -> pd.DataFrame:
                 f"has no sheet {sheet!r}; its sheets are {', '.join(wb.sheetnames)}", file=label
             )
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        rows = [
-            ["" if v is None else _cell_text(v) for v in row]
-            for row in ws.iter_rows(values_only=True)
-        ]
+        rows = []
+        try:
+            for row in ws.iter_rows(values_only=True):
+                rows.append(["" if v is None else _cell_text(v) for v in row])
+        except XLSX_ERRORS as exc:
+            raise InputError([damaged_sheet(label, ws.title, len(rows), exc)]) from None
     finally:
         wb.close()
     while rows and not any(rows[-1]):

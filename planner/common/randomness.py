@@ -23,6 +23,8 @@ costs     ``{seed}:assign:{unit}:{purpose}``   planning unit (random arc costs)
 leads     ``{seed}:assign:{unit}:{purpose}``   planning unit (who leads each team)
 repair    ``{seed}:assign:{unit}:{purpose}``   planning unit (order of pair repair)
 experts   ``{seed}:experts:{unit}``            ``plan`` (one expert per team, 专家库)
+replace-  ``{seed}:assign:replace-inspector:   ``{inspector}:{task}``: who takes a withdrawn
+inspector {unit}``                             inspector's seat in that task
 simulate  ``simulate:{seed}``                  stream: 0 prevalence, 1..K class c-1, K+1
                                                the uniform draws (Monte-Carlo)
 demo      ``{seed}``                           stream: index in ``demo.generate.STREAMS``
@@ -81,6 +83,7 @@ PURPOSES: dict[str, Purpose] = {
     "leads": Purpose(ASSIGN_LAYOUT, "stream", "unit"),
     "repair": Purpose(ASSIGN_LAYOUT, "stream", "unit"),
     "experts": Purpose("{seed}:experts:{unit}", "stream", "unit"),
+    "replace-inspector": Purpose("{seed}:assign:replace-inspector:{unit}", "stream", "unit"),
     "simulate": Purpose("simulate:{seed}", "spawned", "stream"),
     "demo": Purpose("{seed}", "spawned", "stream"),
 }

@@ -13,21 +13,20 @@ Readers must ignore top-level keys they do not know (other stages add their own,
 from __future__ import annotations
 
 import copy
-import json
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from planner import __version__
-from planner.common.errors import InputError, ScenarioError
-from planner.common.io import write_text_atomic
+from planner.common.errors import ScenarioError
+from planner.plan import folder
 from planner.plan.scenario import Scenario, scenario_from_dict
 
-RECORD_NAME = "draw-record.json"
-SAMPLE_NAME = "sample.csv"
-POOL_NAME = "eligible.csv"
-FORMAT = "planner-draw-record/1"
+RECORD_NAME = folder.RECORD
+SAMPLE_NAME = folder.SAMPLE
+POOL_NAME = folder.ELIGIBLE
+FORMAT = folder.RECORD_FORMAT
 
 # Scenario keys that change the draw, by table. "plan" and "assignment" are partial: only
 # these keys are recorded; "grading" and "sampling" are recorded whole.
@@ -209,9 +208,7 @@ def build_record(draw, out: Path) -> dict[str, Any]:
 
 
 def dumps(record: dict[str, Any]) -> str:
-    """Serialise a record deterministically (fixed key order, UTF-8 text, trailing newline).
-
-    The drawn enterprises are written one per line, so a large draw stays readable.
+    """Serialise a record deterministically (see :func:`planner.plan.folder.dump_record`).
 
     Parameters
     ----------
@@ -223,21 +220,11 @@ def dumps(record: dict[str, Any]) -> str:
     str
         JSON text.
     """
-    parts = []
-    for key, value in record.items():
-        if key == "drawn" and isinstance(value, list) and value:
-            rows = ",\n".join("  " + json.dumps(v, ensure_ascii=False, allow_nan=False)
-                              for v in value)
-            text = "[\n" + rows + "\n ]"
-        else:
-            text = json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
-            text = text.replace("\n", "\n ")
-        parts.append(f" {json.dumps(key, ensure_ascii=False)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    return folder.dump_record(record)
 
 
 def write_record(record: dict[str, Any], out: Path) -> Path:
-    """Write ``out/draw-record.json`` whole or not at all.
+    """Write ``out/draw-record.json`` whole or not at all (through the plan folder's writer).
 
     Parameters
     ----------
@@ -251,13 +238,11 @@ def write_record(record: dict[str, Any], out: Path) -> Path:
     pathlib.Path
         The file written.
     """
-    target = Path(out) / RECORD_NAME
-    write_text_atomic(target, dumps(record))
-    return target
+    return folder.write_record(Path(out), record)
 
 
 def read_record(out: Path) -> dict[str, Any]:
-    """Read ``out/draw-record.json``.
+    """Read ``out/draw-record.json`` (see :func:`planner.plan.folder.read_record`).
 
     Parameters
     ----------
@@ -274,16 +259,4 @@ def read_record(out: Path) -> dict[str, Any]:
     InputError
         When the file is missing or is not a draw record.
     """
-    path = Path(out) / RECORD_NAME
-    if not path.is_file():
-        raise InputError(f"no draw record here; run planner draw SCENARIO -o {out} first",
-                         file=str(path))
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"is not a readable draw record: {exc}", file=str(path)) from None
-    missing = [k for k in ("seed", "parameters", "inputs", "drawn", "strata")
-               if not isinstance(record, dict) or k not in record]
-    if missing:
-        raise InputError(f"is not a draw record (missing {', '.join(missing)})", file=str(path))
-    return record
+    return folder.read_record(Path(out))

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
-from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.io import sha256_file
 from planner.draw import record as rec
 from planner.draw import targets, tickets
 from planner.draw.commit import check_draw
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
+from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
@@ -475,10 +476,10 @@ def write_draw(draw: Draw, out: Path) -> None:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     text = pool_csv(draw.pool)
-    write_text_atomic(out / rec.POOL_NAME, text)
+    folder.write_text(out, folder.ELIGIBLE, text)
     draw.pool_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    write_csv_atomic(out / rec.SAMPLE_NAME, sample_frame(draw))
-    rec.write_record(rec.build_record(draw, out), out)
+    folder.write_csv(out, folder.SAMPLE, sample_frame(draw))
+    folder.write_record(out, rec.build_record(draw, out))
 
 
 def draw_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> DrawResult:
@@ -558,7 +559,7 @@ def replace_stage(
         When the inputs or parameters no longer give the recorded draw.
     """
     out = Path(out)
-    previous = rec.read_record(out)
+    previous = folder.read_record(out)
     wanted = [tickets.canonical_id(i) for i in ids if str(i).strip()]
     repeated = sorted({i for i in wanted if wanted.count(i) > 1})
     if not wanted or repeated:
@@ -589,7 +590,7 @@ def with_scale_down(scenario: Scenario) -> Scenario:
 
 def _previous_record(out: Path) -> dict | None:
     try:
-        return rec.read_record(out)
+        return folder.read_record(out)
     except InputError:
         return None
 
@@ -660,8 +661,8 @@ def summary_lines(result: DrawResult) -> list[str]:
             lines.append(f"Removed {r['enterprise_id']}: stratum {r['stratum']} has no "
                          f"enterprise left to replace it ({r['reason']})")
     n = len(draw.sample())
-    lines.append(f"Wrote {result.out / rec.SAMPLE_NAME} ({n:,} enterprises), "
-                 f"{result.out / rec.POOL_NAME}, {result.out / rec.RECORD_NAME}")
+    lines.append(f"Wrote {result.out / folder.SAMPLE} ({n:,} enterprises), "
+                 f"{result.out / folder.ELIGIBLE}, {result.out / folder.RECORD}")
     return lines
 
 

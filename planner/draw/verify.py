@@ -22,12 +22,12 @@ from pathlib import Path
 import pandas as pd
 
 from planner import __version__
-from planner.common.errors import InputError, PlannerError, VerificationError
+from planner.common.errors import InputError, PlannerError, ScenarioError, VerificationError
 from planner.common.io import read_table, sha256_file
-from planner.draw import record as rec
 from planner.draw.commit import chain_differences
 from planner.draw.record import draw_parameters, scenario_with_parameters
 from planner.draw.stage import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
+from planner.plan import folder
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 
@@ -44,7 +44,7 @@ class Verified:
         """Lines for a terminal; the first starts with ``verified``."""
         d = self.draw
         n = len(d.sample())
-        first = (f"verified: {self.out / rec.RECORD_NAME}: plan {d.scenario.plan.id}, seed "
+        first = (f"verified: {self.out / folder.RECORD}: plan {d.scenario.plan.id}, seed "
                  f"{d.scenario.plan.seed!r}: {n:,} enterprises in {len(d.quotas.strata)} strata "
                  f"follow from the inputs, whose SHA-256 are as recorded")
         if d.replacements:
@@ -90,10 +90,12 @@ def verify_draw(
         When the scenario file cannot be found or read.
     """
     out = Path(out)
-    record = rec.read_record(out)
-    path = Path(scenario) if scenario else out / record.get("scenario", {}).get("path", "")
-    sc = scenario_with_parameters(path, record["parameters"])
-    differences = _input_differences(record, sc)
+    record = folder.read_record(out)
+    path = Path(scenario) if scenario else _scenario_path(record, out)
+    parameters = _with_top_level_seed(record)
+    sc = scenario_with_parameters(path, parameters)
+    differences = repeated_differences(record, out)
+    differences += _input_differences(record, sc)
     inputs = load_inputs(sc, encoding=encoding, progress=progress)
     draw = compute_draw(sc, inputs, progress=progress)
     differences += _replacement_differences(draw, record)
@@ -110,6 +112,85 @@ def verify_draw(
             f"({len(differences)} difference(s))", differences)
     draw.commitment = record.get("commitment")
     return Verified(out, draw, _notes(record, sc, path))
+
+
+def _scenario_path(record: dict, out: Path) -> Path:
+    """Return the scenario the record names, or say which file holds a path that is gone."""
+    entry = record.get("scenario")
+    ref = entry.get("path") if isinstance(entry, dict) else None
+    if not isinstance(ref, str) or not ref:
+        raise ScenarioError("names no scenario (scenario.path); pass --scenario PATH",
+                            file=str(folder.path(out, folder.RECORD)))
+    path = out / ref
+    if not path.is_file():
+        raise ScenarioError(
+            f"scenario.path {ref!r} (relative to {out}) is not a file here: the folder was "
+            "moved away from its scenario; pass --scenario PATH",
+            file=str(folder.path(out, folder.RECORD)))
+    return path
+
+
+def _with_top_level_seed(record: dict) -> dict:
+    """Return the recorded parameters with the top-level ``seed``, the one tickets use."""
+    parameters = {k: dict(v) if isinstance(v, dict) else v
+                  for k, v in record["parameters"].items()}
+    plan = parameters.setdefault("plan", {})
+    if isinstance(plan, dict) and isinstance(record.get("seed"), str):
+        plan["seed"] = record["seed"]
+    return parameters
+
+
+def repeated_differences(record: dict, out: Path) -> list[str]:
+    """Compare every field the record states twice, and the files it names with their digests.
+
+    The top-level ``seed`` (what the README's recompute script and :func:`verify_draw` use)
+    must equal ``parameters.plan.seed``; ``plan`` must agree with ``parameters.plan``; the
+    ``pool`` and ``assignment.file`` entries must name files whose SHA-256 is as recorded;
+    the assignment's scenario must be the draw's.
+
+    Parameters
+    ----------
+    record : dict
+        The draw record.
+    out : pathlib.Path
+        The folder holding it.
+
+    Returns
+    -------
+    list of str
+        One line per disagreement.
+    """
+    diffs = []
+    params = record.get("parameters", {}).get("plan", {})
+    if not isinstance(params, dict):
+        params = {}
+    where = folder.RECORD
+    if record.get("seed") != params.get("seed"):
+        diffs.append(f"{where}: seed is {record.get('seed')!r} but parameters.plan.seed is "
+                     f"{params.get('seed')!r}; the record contradicts itself")
+    plan = record.get("plan") if isinstance(record.get("plan"), dict) else {}
+    for key in ("id", "start", "end"):
+        if key in params and plan.get(key) != params.get(key):
+            diffs.append(f"{where}: plan.{key} is {plan.get(key)!r} but parameters.plan.{key} "
+                         f"is {params.get(key)!r}")
+    pool = record.get("pool") if isinstance(record.get("pool"), dict) else {}
+    if pool and pool.get("file") != folder.ELIGIBLE:
+        diffs.append(f"{where}: pool.file is {pool.get('file')!r}, not {folder.ELIGIBLE!r}")
+    section = record.get("assignment")
+    if isinstance(section, dict):
+        entry = section.get("file") if isinstance(section.get("file"), dict) else {}
+        name = entry.get("path", folder.ASSIGNMENTS)
+        target = folder.path(out, name)
+        if target.is_file() and entry.get("sha256") and sha256_file(target) != entry["sha256"]:
+            diffs.append(f"{target} changed after the assignment (SHA-256 "
+                         f"{sha256_file(target)}, {where} assignment.file says "
+                         f"{entry['sha256']})")
+        own = section.get("scenario") if isinstance(section.get("scenario"), dict) else {}
+        drawn = record.get("scenario") if isinstance(record.get("scenario"), dict) else {}
+        if own.get("path") and drawn.get("path") and own["path"] != drawn["path"]:
+            diffs.append(f"{where}: assignment.scenario.path {own['path']!r} is not the "
+                         f"draw's scenario.path {drawn['path']!r}")
+    return diffs
 
 
 def _input_differences(record: dict, scenario) -> list[str]:
@@ -202,7 +283,7 @@ def _row_differences(expected: pd.DataFrame, found: pd.DataFrame, where: str) ->
 
 
 def _sample_differences(draw: Draw, out: Path) -> list[str]:
-    path = out / rec.SAMPLE_NAME
+    path = out / folder.SAMPLE
     if not path.is_file():
         return [f"{path} is missing"]
     published = read_table(path, encoding="utf-8")
@@ -218,7 +299,7 @@ def _pool_differences(draw: Draw, record: dict, out: Path) -> list[str]:
     text = pool_csv(draw.pool)
     now = hashlib.sha256(text.encode("utf-8")).hexdigest()
     recorded = record.get("pool", {}).get("sha256")
-    path = out / rec.POOL_NAME
+    path = out / folder.ELIGIBLE
     diffs = []
     if recorded != now:
         diffs.append(f"the eligible directory the inputs give has SHA-256 {now}, the record "

@@ -35,15 +35,15 @@ import pandas as pd
 
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
-from planner.plan import task_files
+from planner.plan import folder
 
 # The files a merge reads from each plan folder and writes into its own folder.
-PLAN_RECORD = "draw-record.json"
-PLAN_SAMPLE = "sample.csv"
-PLAN_SEATS = "assignments.csv"
-VISITS = task_files.VISITS
-JOINT_SEATS = task_files.JOINT_SEATS
-RECORD = task_files.MERGE_RECORD
+PLAN_RECORD = folder.RECORD
+PLAN_SAMPLE = folder.SAMPLE
+PLAN_SEATS = folder.ASSIGNMENTS
+VISITS = folder.VISITS
+JOINT_SEATS = folder.JOINT_SEATS
+RECORD = folder.MERGE_RECORD
 MERGE_FORMAT = "planner-merge/1"
 
 

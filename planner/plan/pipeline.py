@@ -7,12 +7,16 @@ its files into ``out`` and returns an object with ``summary_lines() -> list[str]
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
+from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
 from planner.plan.summary import format_summary, summarise
+from planner.plan.transaction import refuse_if_busy, writing
 
 # (module, function), in the order `planner run` performs them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -50,11 +54,12 @@ def run_plan(
     out: str | Path,
     *,
     encoding: str | None = None,
+    force: bool = False,
     progress=None,
     echo: Callable[[str], None] = print,
     warn: Callable[[list], None] | None = None,
 ) -> None:
-    """Validate the inputs and run every stage of the plan into ``out``.
+    """Validate the inputs and run every stage of the plan into ``out``, whole or not at all.
 
     Parameters
     ----------
@@ -64,6 +69,9 @@ def run_plan(
         Output folder (created if needed).
     encoding : str, optional
         CSV encoding for every input.
+    force : bool
+        When ``out`` holds returned work of another plan, move that plan into
+        ``out/archive/`` instead of refusing.
     progress : callable, optional
         Progress reporter.
     echo : callable
@@ -73,15 +81,150 @@ def run_plan(
     """
     from planner.draw.stage import seed_from_record
 
+    refuse_if_busy(Path(out))  # at once, before reading the inputs
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
     scenario = seed_from_record(scenario, Path(out))  # after planner draw --seed
     if warn is not None:
         warn(inputs.warnings)
     echo(format_summary(summarise(inputs)))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out, "planner run", plan=_plan_of(scenario), starts_plan=True,
+                 force=force) as job:
+        lines = run_stages(scenario, inputs, job.path, force=force, progress=progress)
+    for line in job.lines(job.notes + lines):
+        echo(line)
+
+
+def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = False,
+               progress=None) -> list[str]:
+    """Run every stage of the plan (:data:`STAGES`) into ``path``, a folder being written.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    path : pathlib.Path
+        Where the stages write: the staging copy of :func:`~planner.plan.transaction.writing`.
+    force : bool
+        Passed to the stages that take it (the export).
+    progress : callable, optional
+        Progress reporter.
+
+    Returns
+    -------
+    list of str
+        The stages' summary lines.
+    """
+    lines: list[str] = []
     for module_name, function_name in STAGES:
         stage = getattr(importlib.import_module(module_name), function_name)
-        result = stage(scenario, inputs, out, progress=progress)
-        for line in result.summary_lines():
-            echo(line)
+        result = stage(scenario, inputs, path, progress=progress, **_force_option(stage, force))
+        lines += result.summary_lines()
+    return lines
+
+
+def _force_option(stage: Callable, force: bool) -> dict:
+    """``{"force": force}`` for a stage that takes it (the export), else nothing."""
+    return {"force": force} if "force" in inspect.signature(stage).parameters else {}
+
+
+def _plan_of(scenario: Scenario) -> tuple[str, str]:
+    return scenario.plan.id, scenario.plan.seed
+
+
+def run_stage(
+    command: str,
+    stage: Callable,
+    scenario: Scenario,
+    inputs: Inputs,
+    out: str | Path,
+    *,
+    force: bool = False,
+    starts_plan: bool = False,
+    needs_current: tuple[str, ...] = (),
+    progress=None,
+    **options,
+) -> list[str]:
+    """Run one stage of the plan into ``out`` whole or not at all, as the only writer.
+
+    Parameters
+    ----------
+    command : str
+        The command, e.g. ``"planner draw"`` (recorded in the manifest).
+    stage : callable
+        ``stage(scenario, inputs, out, *, progress=None, **options)`` returning an object
+        with ``summary_lines()``.
+    scenario : Scenario
+        The plan.
+    inputs : Inputs
+        Its validated inputs.
+    out : str or pathlib.Path
+        The plan folder.
+    force : bool
+        Archive an old plan with returned work instead of refusing (passed on to a stage
+        that takes ``force``, such as the export).
+    starts_plan : bool
+        The stage starts a plan (the draw): it may replace another plan without returned
+        work.
+    needs_current : tuple of str
+        Files the stage reads that must belong to the folder's current draw.
+    progress : callable, optional
+        Progress reporter.
+    **options
+        Passed on to the stage.
+
+    Returns
+    -------
+    list of str
+        The stage's summary lines, naming ``out``.
+
+    Raises
+    ------
+    FolderError
+        When a file in ``needs_current`` was made from an earlier draw.
+    """
+    with writing(out, command, plan=_plan_of(scenario), starts_plan=starts_plan,
+                 force=force) as job:
+        stale = job.before.stale(needs_current)
+        if stale:
+            raise FolderError(f"{job.out} holds files of an earlier draw:\n"
+                              + "\n".join(f"  - {s}" for s in stale))
+        result = stage(scenario, inputs, job.path, progress=progress, **options,
+                       **_force_option(stage, force))
+        lines = job.notes + result.summary_lines()
+    return job.lines(lines)
+
+
+def publish_results(out: str | Path, filled: list, **options) -> tuple[list[str], list[str]]:
+    """Read the filled workbooks back and publish into ``out``, whole or not at all.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The plan folder.
+    filled : list of path
+        The filled field workbooks.
+    **options
+        Passed on to :func:`planner.publish.results.import_results`.
+
+    Returns
+    -------
+    tuple
+        The summary lines (naming ``out``) and the deadline warnings.
+
+    Raises
+    ------
+    FolderError
+        When the task table was made from an earlier draw.
+    """
+    from planner.publish.results import import_results
+
+    with writing(out, "planner results") as job:
+        stale = job.before.stale((folder.TASKS, folder.EXPORT_MANIFEST))
+        if stale:
+            raise FolderError(f"{job.out} holds files of an earlier draw:\n"
+                              + "\n".join(f"  - {s}" for s in stale))
+        result = import_results(job.path, [Path(p).absolute() for p in filled], **options)
+        lines = result.summary_lines()
+    return job.lines(lines), job.lines(result.warnings)

@@ -116,6 +116,8 @@ class ExportSection:
     split_by: str = "team"
     holidays: Path | None = None
     deadline_warning_days: int = 5
+    # Free text with personal or internal data: "check" refuses it, "redact" masks it.
+    remarks: str = "check"
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "assignment.partition_by": ("district", "station"),
     "export.language": ("zh", "en"),
     "export.split_by": ("team", "district", "none"),
+    "export.remarks": ("check", "redact"),
     "plan.check_type": ("不定向", "定向"),
     "simulation.prior": ("jeffreys", "uniform"),
     "publish.classes": ("private", "public"),

@@ -15,7 +15,6 @@ folder is assembled beside ``OUT/batch-K`` and swapped in whole.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +24,9 @@ from planner.common import schema
 from planner.common.errors import InputError, ScenarioError
 from planner.common.io import read_table, write_csv_atomic, write_text_atomic
 from planner.plan.inputs import Inputs
-from planner.plan.pipeline import load, run_plan
+from planner.plan.pipeline import load, run_stages
 from planner.plan.scenario import Scenario
+from planner.plan.transaction import writing
 from planner.programme import files
 from planner.programme.ledger import Ledger, build_ledger, missing_batches
 from planner.programme.needs import Needs, assess
@@ -248,26 +248,22 @@ def run_batch(
         raise InputError(f"batch {number}: no enterprise needs or may have an inspection now",
                          file=str(scenario.path))
     folder = files.batch_dir(out, number)
-    staging = folder.with_name(f".{folder.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        _write_inputs(scenario, inputs, needs, ledger, staging)
+    with writing(folder, f"planner run --batch {number}", starts_plan=True,
+                 plan=(needs.batch.plan_id, needs.batch.seed)) as job:
+        _write_inputs(scenario, inputs, needs, ledger, job.path)
         echo(f"Batch {number} of {scenario.plan.id}: {needs.batch.start} to "
              f"{needs.batch.end}, seed {needs.batch.seed!r}")
         for c, info in needs.classes.items():
             echo(f"  class {c}: {info['kind']} {info['value']}; year needs "
                  f"{info['still_needed']} more, this batch {info['count']} "
                  f"({info['must']} due, {info['candidates']} candidates)")
-        run_plan(staging / files.BATCH_SCENARIO, staging, progress=progress,
-                 echo=lambda line: echo(line.replace(str(staging), str(folder))), warn=warn)
-        _write_schedule(needs, staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
+        batch_scenario, batch_inputs = load(job.path / files.BATCH_SCENARIO, progress=progress)
+        if warn is not None:
+            warn(batch_inputs.warnings)
+        lines = run_stages(batch_scenario, batch_inputs, job.path, progress=progress)
+        _write_schedule(needs, job.path)
+    for line in job.lines(job.notes + lines):
+        echo(line)
     for row in needs.conflicts:
         echo(f"warning: {row['enterprise_id']} (class {row['risk_class']}) owes "
              f"{row['owed']} inspection(s) but the {row['rule']} allows {row['possible']}: "

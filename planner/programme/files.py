@@ -12,11 +12,18 @@ The programme folder ``OUT`` holds the annual plan and one plan folder per batch
     OUT/batch-K/prior-history.csv     the history of the candidates before the batch
     OUT/batch-K/avoidance.csv   the avoidance pairs (回避) of the candidates
     OUT/batch-K/schedule.csv    per drawn enterprise: the earliest date the gap allows
+
+The batch's own inputs (its scenario, candidates, due list, prior history, avoidance pairs and
+schedule) are written before the batch is planned, like inputs a bureau places beside a plan:
+the plan folder's manifest (:mod:`planner.plan.manifest`) binds the files the plan stages
+write, and keeps these as they are.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from planner.plan import folder
 
 PROGRAMME_JSON = "programme.json"
 NOTICE_XLSX = "plan-notice.xlsx"
@@ -30,8 +37,8 @@ PRIOR_HISTORY_CSV = "prior-history.csv"
 AVOIDANCE_CSV = "avoidance.csv"
 SCHEDULE_CSV = "schedule.csv"
 # Written by the plan stages and by `planner results` into each batch folder.
-SAMPLE_CSV = "sample.csv"
-RESULTS_CSV = "results.csv"
+SAMPLE_CSV = folder.SAMPLE
+RESULTS_CSV = folder.RESULTS
 
 
 def batch_dir(out: str | Path, number: int) -> Path:

@@ -38,6 +38,8 @@ from planner.draw import record as rec
 from planner.draw import tickets
 from planner.draw.commit import COMMITMENT_NAME, read_commitment, read_key
 from planner.draw.merkle import label_number
+from planner.plan import folder
+from planner.publish.privacy import PrivacyCheck, Roster
 from planner.publish.tasks import ID_SEPARATOR
 
 PUBLIC_RECORD_NAME = "draw-record-public.json"
@@ -56,9 +58,12 @@ TICKET_COMPARISON = (
 def privacy_check(text: str, *, private_words: list[str]) -> list[str]:
     """Return why ``text`` may not be published (an empty list: it may).
 
-    The single place where free text (remarks 备注, replacement reasons) is checked before it
-    goes into the public bundle. Today it refuses text that names any of ``private_words``
-    (the team's inspector ids and names, the internal risk-class labels); empty text passes.
+    The last check of free text (remarks 备注, replacement reasons) before it goes into the
+    public bundle. Remarks were already checked against the whole roster when the results
+    were read (:mod:`planner.publish.privacy`); here every text is checked again for the
+    patterns of personal data (phone, resident identity and certificate numbers) and for
+    ``private_words``: the plan's inspector ids and names and its internal class labels.
+    Empty text passes.
 
     Parameters
     ----------
@@ -74,7 +79,8 @@ def privacy_check(text: str, *, private_words: list[str]) -> list[str]:
     """
     if not text or not text.strip():
         return []
-    return [f"names {w!r}" for w in private_words if w and _contains_word(text, w)]
+    problems = [hit.describe(text) for hit in PrivacyCheck(Roster()).find(text)]
+    return problems + [f"names {w!r}" for w in private_words if w and _contains_word(text, w)]
 
 
 def _contains_word(text: str, word: str) -> bool:
@@ -243,7 +249,7 @@ def publish_bundle(out: str | Path, public: str | Path, *, progress=None) -> Pub
         raise InputError(
             f"lists {len(planned - drawn)} enterprise(s) no longer drawn and lacks "
             f"{len(drawn - planned)} drawn one(s) (after replacements?): run planner assign "
-            "and planner export again, then publish", file=str(out / "tasks.csv"))
+            "and planner export again, then publish", file=str(folder.path(out, folder.TASKS)))
     created = dt.datetime.combine(plan.facts.start, dt.time())
     parent = public.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)

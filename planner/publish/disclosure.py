@@ -43,7 +43,7 @@ def result_label(canonical: str, language: str) -> str:
 
 def write_disclosure(
     path: Path, results: pd.DataFrame, facts: PlanFacts, language: str, *,
-    created: dt.datetime,
+    created: dt.datetime, tasks: pd.DataFrame | None = None,
 ) -> None:
     """Write the public result notice and task notice.
 
@@ -60,13 +60,16 @@ def write_disclosure(
         ``"zh"`` or ``"en"``.
     created : datetime.datetime
         The fixed document time.
+    tasks : pandas.DataFrame, optional
+        Every task of the plan, for the task notice, when ``results`` holds only the
+        completed ones (default: ``results``).
     """
     with deterministic_workbook(path, created=created, title=cat.label("sheet_notice", language),
                                 subject=facts.plan_id, author=facts.authority,
                                 large=len(results) > 5_000) as wb:
         styles = make_styles(wb)
         _write_result_notice(wb, styles, results, facts, language)
-        _write_task_notice(wb, styles, results, facts, language)
+        _write_task_notice(wb, styles, results if tasks is None else tasks, facts, language)
 
 
 def _write_result_notice(wb, styles, results: pd.DataFrame, facts: PlanFacts, language: str):

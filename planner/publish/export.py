@@ -19,7 +19,6 @@ files. Headers are Chinese by default, English with ``[export] language = "en"``
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from collections.abc import Callable
@@ -32,12 +31,21 @@ from planner import __version__
 from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import VerificationError
-from planner.common.io import sha256_file, write_csv_atomic, write_text_atomic
+from planner.common.io import sha256_file
 from planner.common.parallel import fork_pool, worker_count
+from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 from planner.publish.item_results import item_rows, write_item_sheet
+from planner.publish.returned import (
+    find_returned,
+    keep_unchanged,
+    refuse_conflicts,
+    removable,
+    unchanged_stamps,
+)
 from planner.publish.tasks import (
+    ID_SEPARATOR,
     TASK_COLUMNS,
     PlanFacts,
     build_tasks,
@@ -100,7 +108,8 @@ class ExportResult:
         return lines
 
 
-def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> ExportResult:
+def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None,
+                 force: bool = False) -> ExportResult:
     """Write the bureau's plan workbook and the field workbooks from the draw and assignment.
 
     Parameters
@@ -113,6 +122,9 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         The output folder holding ``sample.csv``, ``assignments.csv`` and ``draw-record.json``.
     progress : callable, optional
         Progress reporter.
+    force : bool
+        When a field workbook holding returned work (filled in, or not the planner's) would
+        change, copy the plan into ``out/archive/`` first instead of refusing.
 
     Returns
     -------
@@ -127,6 +139,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         When the draw record's input hashes differ from the inputs given now.
     ScenarioError
         When ``[plan] items`` names an unknown item code.
+    ReturnedWorkError
+        When a workbook holding returned work would change and ``force`` is not given.
     """
     from planner.draw.stage import seed_from_record
 
@@ -135,8 +149,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     scenario = seed_from_record(scenario, out)
     say = progress or (lambda _m: None)
     hint = "run the draw and assignment first: planner run SCENARIO -o OUT"
-    sample = read_stage_table(out, "sample.csv", SAMPLE_COLUMNS, hint)
-    assignments = read_stage_table(out, "assignments.csv", ASSIGNMENT_COLUMNS, hint)
+    sample = read_stage_table(out, folder.SAMPLE, SAMPLE_COLUMNS, hint)
+    assignments = read_stage_table(out, folder.ASSIGNMENTS, ASSIGNMENT_COLUMNS, hint)
     record = read_draw_record(out)
     hashes = _checked_hashes(record, inputs, out)
     say("export: building the task table")
@@ -147,7 +161,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
 
     cells = plan_cells(tasks, facts, language)
     measured = measure_cells(cells)
-    plan_path = out / "plan.xlsx"
+    plan_path = folder.path(out, folder.PLAN_WORKBOOK)
 
     def write_plan() -> None:
         say("export: writing plan.xlsx")
@@ -156,12 +170,29 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
 
     workers = _worker_count(len(tasks))
     say(f"export: writing {tasks['workbook'].nunique()} field workbooks")
+    targets = sorted(tasks["workbook"].unique())
+    returned = find_returned(out, targets, force=force)
+    earlier = unchanged_stamps(out, targets)
     workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                       measured=measured, workers=workers, meanwhile=write_plan)
-    tasks_path = out / "tasks.csv"
-    write_csv_atomic(tasks_path, tasks)
-    _write_record(out, scenario, facts, tasks, workbooks, tasks_path)
-    warnings = []
+    digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
+    kept = keep_unchanged(out, digests, earlier)
+    refuse_conflicts(returned.restore(), out, force)
+    changes = amendment_list(out, tasks)
+    if len(changes):
+        folder.write_csv(out, folder.AMENDMENTS, changes)
+    tasks_path = folder.write_csv(out, folder.TASKS, tasks)
+    _write_record(out, scenario, facts, tasks, digests, tasks_path)
+    warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
+        if returned.kept else []
+    if earlier:
+        warnings.append(f"{len(workbooks) - kept} field workbook(s) changed since the last "
+                        f"export; {kept} are as they were")
+    if len(changes):
+        warnings.append(f"{len(changes)} change(s) since the last export listed in "
+                        f"{folder.path(out, folder.AMENDMENTS)} (变更清单)")
+    if returned.archived is not None:
+        warnings.append(f"copied the plan as it was into {returned.archived}")
     if not facts.items:
         warnings.append("no inspection items: the 抽查事项 column is empty; give [inputs] items "
                         "and list the plan's item codes in [plan] items")
@@ -170,6 +201,64 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         tasks=len(tasks), split_by=scenario.export.split_by, language=language,
         seconds=time.perf_counter() - started, warnings=warnings,
     )
+
+
+def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Compare the task table with the one exported before: the amendment list (变更清单).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The plan folder (its ``tasks.csv`` is the earlier export, if any).
+    tasks : pandas.DataFrame
+        The task table now.
+
+    Returns
+    -------
+    pandas.DataFrame
+        task_id, change (removed, added, team), old, new, reason - one row per change;
+        empty without an earlier export.
+    """
+    columns = ["task_id", "change", "old", "new", "reason"]
+    if not folder.path(out, folder.TASKS).is_file():
+        return pd.DataFrame(columns=columns)
+    before = folder.read_csv(out, folder.TASKS).set_index("task_id")
+    now = tasks.set_index("task_id")
+    record = folder.read_record_if_any(out)
+    reasons: dict[str, str] = {}
+    for r in record.get("replacements", []) if isinstance(record, dict) else []:
+        reasons[str(r.get("enterprise_id"))] = str(r.get("reason", ""))
+        if r.get("replaced_by"):
+            reasons[str(r["replaced_by"])] = str(r.get("reason", ""))
+
+    section = record.get("assignment") if isinstance(record.get("assignment"), dict) else {}
+    withdrawn = {str(w.get("inspector_id")): str(w.get("reason", ""))
+                 for w in section.get("inspector_replacements", []) if isinstance(w, dict)}
+
+    def team_reason(row) -> str:
+        ids = [row["lead_id"], *str(row["member_ids"]).split(ID_SEPARATOR)]
+        return "; ".join(f"{i}: {withdrawn[i]}" for i in ids if i in withdrawn)
+
+    def who(row) -> str:
+        return f"{row['enterprise_id']} {row['name']}"
+
+    def team(row) -> str:
+        return f"{row['lead_id']} + {row['member_ids']}"
+
+    rows = []
+    for task in before.index.difference(now.index):
+        rows.append((task, "removed", who(before.loc[task]), "",
+                     reasons.get(before.loc[task, "enterprise_id"], "")))
+    for task in now.index.difference(before.index):
+        rows.append((task, "added", "", who(now.loc[task]),
+                     reasons.get(now.loc[task, "enterprise_id"], "")))
+    for task in now.index.intersection(before.index):
+        old, new = before.loc[task], now.loc[task]
+        if old["enterprise_id"] != new["enterprise_id"]:
+            rows.append((task, "enterprise", who(old), who(new), ""))
+        elif team(old) != team(new):
+            rows.append((task, "team", team(old), team(new), team_reason(old)))
+    return pd.DataFrame(sorted(rows), columns=columns)
 
 
 def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
@@ -182,7 +271,7 @@ def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
     ]
     if changed:
         raise VerificationError(
-            f"the inputs differ from those {out / 'draw-record.json'} was drawn from; re-run "
+            f"the inputs differ from those {folder.path(out, folder.RECORD)} was drawn from; re-run "
             "planner run, or restore the files the draw used",
             changed,
         )
@@ -197,7 +286,7 @@ def _scope(scenario: Scenario, tasks: pd.DataFrame) -> str:
 
 def _write_record(
     out: Path, scenario: Scenario, facts: PlanFacts, tasks: pd.DataFrame,
-    workbooks: list[Path], tasks_path: Path,
+    workbooks: dict[Path, str], tasks_path: Path,
 ) -> None:
     try:
         scenario_ref = os.path.relpath(scenario.path.resolve(), out.resolve())
@@ -213,11 +302,11 @@ def _write_record(
         "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": sha256_file(tasks_path)},
         "workbooks": [
             {"file": p.relative_to(out).as_posix(), "rows": int(counts[p.relative_to(out).as_posix()]),
-             "sha256": sha256_file(p)}
-            for p in workbooks
+             "sha256": digest}
+            for p, digest in workbooks.items()
         ],
     }
-    write_text_atomic(out / "export.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    folder.write_export_manifest(out, record)
 
 
 def write_field_workbooks(
@@ -282,7 +371,7 @@ def write_field_workbooks(
             meanwhile()
         write_field_batch(jobs, facts, language, created)
     written = [job[0] for job in jobs]
-    _remove_stale(out / "teams", {p.name for p in written})
+    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in written})
     return written
 
 
@@ -335,14 +424,18 @@ def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
     return ""
 
 
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Remove field workbooks of an earlier export that this export did not write."""
-    if not folder.is_dir():
+def _remove_stale(teams: Path, keep: set[str]) -> None:
+    """Remove field workbooks of an earlier export that this export did not write.
+
+    Only workbooks an earlier export wrote and nobody changed are removed; a filled
+    workbook or a file the planner did not write stays.
+    """
+    if not teams.is_dir():
         return
-    for path in sorted(folder.glob("*.xlsx")):
-        stale = path.name not in keep
-        ours = path.name == "all.xlsx" or path.name.startswith(("team-", "district-"))
-        if stale and ours:
+    out = teams.parent
+    previous = folder.exported_workbooks(out)
+    for path in sorted(teams.glob("*.xlsx")):
+        if path.name not in keep and removable(path, previous, out):
             path.unlink()
 
 

@@ -33,11 +33,11 @@ import pandas as pd
 
 from planner.common import categories as cat
 from planner.common.errors import Problem
-from planner.plan import task_files
+from planner.plan import folder
 
 # The files this module writes into the plan folder.
-ITEM_RESULTS = task_files.ITEM_RESULTS
-ITEM_DISCOVERY = task_files.ITEM_DISCOVERY
+ITEM_RESULTS = folder.ITEM_RESULTS
+ITEM_DISCOVERY = folder.ITEM_DISCOVERY
 ITEM_SHEET = ("事项结果", "Item results")
 ITEM_COLUMNS: dict[str, tuple[str, str]] = {
     "task_id": ("抽查任务编号", "Task ID"),

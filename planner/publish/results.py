@@ -21,9 +21,7 @@ warns when the 20-working-day publication deadline is near or past.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +31,11 @@ import pandas as pd
 from planner.common import categories as cat
 from planner.common import schema
 from planner.common.errors import InputError, Problem, ScenarioError
-from planner.common.io import read_table, write_csv_atomic
+from planner.common.io import XLSX_ERRORS, damaged_sheet, read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
+from planner.plan import folder
 from planner.plan.scenario import Scenario, load_scenario
+from planner.publish.privacy import PrivacyCheck, read_roster, redact, redaction_report
 from planner.publish.tasks import (
     ID_SEPARATOR,
     TASK_COLUMNS,
@@ -45,6 +45,11 @@ from planner.publish.tasks import (
 )
 
 CHECKED_PLAN_KEYS = tuple(k for k in cat.PLAN_COLUMNS if k != "seq")
+# The cells a team fills in; a row with all of them blank is pending, not an error.
+RESULT_KEYS = tuple(cat.RESULT_COLUMNS)
+# What a published row may not change without --amend.
+PUBLISHED_KEYS = ("result", "follow_up", "completed", "remark")
+PENDING_SHOWN = 20
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 HISTORY_COLUMNS = ("enterprise_id", "inspector_id", "date", "result")
@@ -79,20 +84,20 @@ class ExportedPlan:
         InputError
             When the export's files are missing or unreadable.
         """
-        record_path = out / "export.json"
-        tasks_path = out / "tasks.csv"
+        record_path = folder.path(out, folder.EXPORT_MANIFEST)
+        tasks_path = folder.path(out, folder.TASKS)
         hint = "run planner run (or planner export) into this folder first"
         if not record_path.is_file() or not tasks_path.is_file():
             missing = record_path if not record_path.is_file() else tasks_path
             raise InputError(f"not found; {hint}", file=str(missing))
+        record = folder.read_export_manifest(out)
         try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
             facts = PlanFacts.from_dict(record["plan"])
             language = record["language"]
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"is not a readable export record ({exc}); {hint}",
                              file=str(record_path)) from None
-        tasks = read_table(tasks_path, label=str(tasks_path))
+        tasks = folder.read_csv(out, folder.TASKS)
         missing = [c for c in TASK_COLUMNS if c not in tasks.columns]
         team_no = pd.to_numeric(tasks.get("team_no", pd.Series(dtype=str)), errors="coerce")
         if missing or team_no.isna().any():
@@ -117,6 +122,8 @@ class ResultsResult:
     new_history_rows: int
     workbooks: int
     warnings: list[str] = field(default_factory=list)
+    pending: pd.DataFrame | None = None
+    due: dt.date | None = None
 
     def summary_lines(self) -> list[str]:
         """Lines for the terminal."""
@@ -133,6 +140,13 @@ class ResultsResult:
         lines.append(f"  results: {self.results_path}; discovery: {self.discovery_path}")
         lines.append(f"  history: {self.history_path} ({self.history_rows} rows, "
                      f"{self.new_history_rows} new) - use it as next quarter's [inputs] history")
+        if self.pending is not None and len(self.pending):
+            lines.append(f"  pending: {len(self.pending)} task(s) not completed yet, due by the "
+                         f"plan's end {self.due}; run planner results again as workbooks return:")
+            for _, t in self.pending.head(PENDING_SHOWN).iterrows():
+                lines.append(f"    {t['task_id']} {t['name']} ({t['workbook']})")
+            if len(self.pending) > PENDING_SHOWN:
+                lines.append(f"    ... and {len(self.pending) - PENDING_SHOWN} more")
         return lines
 
 
@@ -144,9 +158,15 @@ def import_results(
     today: dt.date | None = None,
     holidays: str | Path | None = None,
     warn_days: int | None = None,
+    amend: str | None = None,
     progress=None,
 ) -> ResultsResult:
-    """Check filled field workbooks and, when they are all right, publish the results.
+    """Check filled field workbooks and publish the completed rows.
+
+    A row whose result cells are all blank, and every task of a workbook not passed, is
+    pending: listed with its deadline, not an error. Rows published before (``results.csv``
+    in ``out``) are kept; one that now reads differently is an error unless ``amend`` gives
+    the reason, and then it is marked 更正 in the notice. Run it again as workbooks return.
 
     Parameters
     ----------
@@ -164,6 +184,8 @@ def import_results(
     warn_days : int, optional
         Warn when the deadline is this many working days away or less; default
         ``[export] deadline_warning_days``.
+    amend : str, optional
+        The reason for correcting rows published before (``--amend --reason``).
     progress : callable, optional
         Progress reporter.
 
@@ -201,39 +223,137 @@ def import_results(
             item_results.read_item_rows([Path(p) for p in filled]), plan.tasks, plan.language)
         problems += found
         derived = item_results.derived_outcomes(items)
-    results, found = check_rows(rows, plan, today, derived)
+    privacy = _privacy_check(scenario)
+    redacting = scenario.export.remarks == "redact"
+    results, found = check_rows(rows, plan, today, derived, privacy=privacy,
+                                redact_remarks=redacting)
+    if amend is not None:
+        found += _reason_problems(amend, privacy)
     problems += found
-    if problems:
+    pending = results.attrs.get("pending", [])
+    redactions = results.attrs.get("redactions", [])
+    results, changed = merge_published(_published(out), results, amend)
+    problems += changed
+    pending = [t for t in pending if t not in set(results["task_id"])]  # published before
+    if any(p.severity == "error" for p in problems):
         raise InputError(problems)
+    notes = [str(p) for p in problems]
+    if results.empty:
+        raise InputError(f"no completed result rows yet ({len(pending)} task(s) pending); "
+                         "nothing to publish", file=str(folder.path(out, folder.TASKS)))
 
     from planner.publish.disclosure import write_disclosure
 
-    results = plan.tasks.merge(results, on="task_id", how="left", validate="one_to_one")
+    results = plan.tasks.merge(results, on="task_id", how="inner", validate="one_to_one")
     created = dt.datetime.combine(max(results["completed"]), dt.time())
-    disclosure_path = out / "disclosure.xlsx"
-    write_disclosure(disclosure_path, results, plan.facts, plan.language, created=created)
-    results_path = out / "results.csv"
-    write_csv_atomic(results_path, _results_table(results))
+    disclosure_path = folder.path(out, folder.DISCLOSURE)
+    write_disclosure(disclosure_path, _noticed(results, plan.language), plan.facts,
+                     plan.language, created=created, tasks=plan.tasks)
+    results_path = folder.write_csv(out, folder.RESULTS, _results_table(results))
+    if redacting:
+        folder.write_csv(out, folder.REDACTIONS, redaction_report(redactions))
     discovery = discovery_table(results, _class_order(results, scenario))
-    discovery_path = out / "discovery.csv"
-    write_csv_atomic(discovery_path, discovery)
+    discovery_path = folder.write_csv(out, folder.DISCOVERY, discovery)
     previous = read_previous_history(scenario)
     new_rows = history_rows(results)
     history = pd.concat([previous, new_rows], ignore_index=True).drop_duplicates(keep="first")
-    history_path = out / "history.csv"
-    write_csv_atomic(history_path, history)
+    history_path = folder.write_csv(out, folder.HISTORY, history)
     if items is not None:
-        write_csv_atomic(out / item_results.ITEM_RESULTS, items)
-        write_csv_atomic(out / item_results.ITEM_DISCOVERY,
-                         item_results.item_discovery(plan.tasks, items))
-    warnings = deadline_warnings(results["completed"], today, calendar, warn_days)
+        folder.write_csv(out, folder.ITEM_RESULTS, items)
+        folder.write_csv(out, folder.ITEM_DISCOVERY, item_results.item_discovery(plan.tasks, items))
+    warnings = notes + deadline_warnings(results["completed"], today, calendar, warn_days)
     return ResultsResult(
         out=out, disclosure_path=disclosure_path, results_path=results_path,
         discovery_path=discovery_path, history_path=history_path, results=results,
         discovery=discovery, history_rows=len(history),
         new_history_rows=len(history) - len(previous), workbooks=len(filled),
-        warnings=warnings,
+        warnings=warnings, pending=plan.tasks[plan.tasks["task_id"].isin(pending)],
+        due=plan.facts.end,
     )
+
+
+def _published(out: Path) -> pd.DataFrame:
+    """Return the rows published before (``results.csv``), or an empty table."""
+    if not folder.path(out, folder.RESULTS).is_file():
+        return pd.DataFrame(columns=["task_id", *PUBLISHED_KEYS])
+    frame = folder.read_csv(out, folder.RESULTS)
+    frame["completed"] = frame["completed"].map(dt.date.fromisoformat)
+    return frame
+
+
+def merge_published(previous: pd.DataFrame, now: pd.DataFrame, amend: str | None
+                    ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Combine the rows published before with the completed rows read now.
+
+    Parameters
+    ----------
+    previous : pandas.DataFrame
+        ``results.csv`` as published (may be empty).
+    now : pandas.DataFrame
+        The completed rows read now (see :func:`check_rows`).
+    amend : str or None
+        The reason for corrections; without it a changed published row is an error.
+
+    Returns
+    -------
+    tuple
+        The rows to publish (previous ones kept, corrected ones marked in ``amended``) and
+        the problems: one per published row that changed without ``amend``.
+    """
+    problems = []
+    old = previous.set_index("task_id") if len(previous) else None
+    rows = []
+    for _, row in now.iterrows():
+        row = row.copy()
+        row["amended"] = ""
+        if old is not None and row["task_id"] in old.index:
+            before = old.loc[row["task_id"]]
+            was = previous_amendment(before)
+            diff = [k for k in PUBLISHED_KEYS if _text(before[k]) != _text(row[k])]
+            if diff and amend is None:
+                problems.append(Problem(
+                    f"{row['source_workbook']}, sheet {row['source_sheet']!r}",
+                    f"task {row['task_id']} was published with {diff[0]} "
+                    f"{_text(before[diff[0]])!r}; a published result changes only with "
+                    "--amend --reason TEXT (shown as 更正 in the notice)",
+                    row=int(row["source_row"]), column=diff[0], value=_text(row[diff[0]])))
+            row["amended"] = amend if diff and amend is not None else was
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=[*now.columns, "amended"])
+    if old is not None:
+        kept = previous[~previous["task_id"].isin(frame["task_id"])].copy()
+        if "amended" not in kept.columns:
+            kept["amended"] = ""
+        kept["amended"] = kept["amended"].fillna("")
+        frame = pd.concat([kept[frame.columns.intersection(kept.columns)], frame],
+                          ignore_index=True)
+    return frame.reset_index(drop=True), problems
+
+
+def previous_amendment(row: pd.Series) -> str:
+    """Return the reason a published row was corrected before ("" when never)."""
+    return _text(row.get("amended", ""))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) \
+        else str(value)
+
+
+def _noticed(results: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Mark corrected rows in the notice's remark: 更正 (the reason) before the remark."""
+    if "amended" not in results.columns or not results["amended"].astype(bool).any():
+        return results
+    results = results.copy()
+    word = "更正" if language == "zh" else "Corrected"
+    marked = results["amended"].astype(bool)
+    results.loc[marked, "remark"] = [
+        f"{word}（{reason}）" + (f"：{remark}" if remark else "")
+        for reason, remark in zip(results.loc[marked, "amended"], results.loc[marked, "remark"],
+                                  strict=True)]
+    return results
 
 
 def _resolve_scenario(scenario: Scenario | str | Path | None, plan: ExportedPlan) -> Scenario:
@@ -303,41 +423,56 @@ def read_filled(paths: Sequence[Path]) -> tuple[list[FilledRow], list[Problem]]:
         if not path.is_file():
             problems.append(Problem(label, "file not found"))
             continue
+        if path.name.startswith("~$"):
+            problems.append(Problem(label, "skipped: an Excel lock file (the workbook is open "
+                                    "in Excel), not a workbook", severity="warning"))
+            continue
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        except XLSX_ERRORS as exc:
             problems.append(Problem(label, f"is not a readable XLSX workbook ({exc})"))
             continue
         try:
             sheets = 0
             for ws in wb.worksheets:
-                it = ws.iter_rows(values_only=True)
-                head = next(it, None) or ()
-                columns = {keys[str(h).strip().lower()]: i for i, h in enumerate(head)
-                           if h is not None and str(h).strip().lower() in keys}
-                if "task_id" not in columns or "result" not in columns:
-                    continue
-                sheets += 1
-                where = f"{label}, sheet {ws.title!r}"
-                missing = [k for k in (*CHECKED_PLAN_KEYS, *cat.RESULT_COLUMNS) if k not in columns]
-                for k in missing:
-                    problems.append(Problem(where, "column missing (deleted or renamed?); use "
-                                            "the workbook as exported", row=1,
-                                            column=_header(k, "zh")))
-                if missing:
-                    continue
-                for offset, values in enumerate(it):
-                    if not any(v not in (None, "") for v in values):
-                        continue
-                    cells = {k: (values[i] if i < len(values) else None)
-                             for k, i in columns.items()}
-                    rows.append(FilledRow(label, ws.title, offset + 2, cells))
+                try:
+                    sheets += _read_sheet(ws, label, keys, rows, problems)
+                except XLSX_ERRORS as exc:
+                    read = max([r.row for r in rows if r.workbook == label
+                                and r.sheet == ws.title], default=1)
+                    problems.append(damaged_sheet(label, ws.title, read, exc))
+                    sheets += 1
             if sheets == 0:
                 problems.append(Problem(label, "has no plan sheet (a first row with 抽查任务编号 "
                                         "and 检查结果); pass the field workbooks as exported"))
+        except XLSX_ERRORS as exc:
+            problems.append(Problem(label, f"is not a readable XLSX workbook ({exc})"))
         finally:
             wb.close()
     return rows, problems
+
+
+def _read_sheet(ws, label: str, keys: dict, rows: list, problems: list) -> int:
+    """Read one sheet's record rows into ``rows``; return 1 when it is a plan sheet."""
+    it = ws.iter_rows(values_only=True)
+    head = next(it, None) or ()
+    columns = {keys[str(h).strip().lower()]: i for i, h in enumerate(head)
+               if h is not None and str(h).strip().lower() in keys}
+    if "task_id" not in columns or "result" not in columns:
+        return 0
+    where = f"{label}, sheet {ws.title!r}"
+    missing = [k for k in (*CHECKED_PLAN_KEYS, *cat.RESULT_COLUMNS) if k not in columns]
+    for k in missing:
+        problems.append(Problem(where, "column missing (deleted or renamed?); use the workbook "
+                                "as exported", row=1, column=_header(k, "zh")))
+    if missing:
+        return 1
+    for offset, values in enumerate(it):
+        if not any(v not in (None, "") for v in values):
+            continue
+        cells = {k: (values[i] if i < len(values) else None) for k, i in columns.items()}
+        rows.append(FilledRow(label, ws.title, offset + 2, cells))
+    return 1
 
 
 def _header(key: str, language: str) -> str:
@@ -391,7 +526,8 @@ def parse_date(value: object) -> dt.date | None:
 
 def check_rows(
     rows: list[FilledRow], plan: ExportedPlan, today: dt.date,
-    derived: dict[str, str] | None = None,
+    derived: dict[str, str] | None = None, *,
+    privacy: PrivacyCheck | None = None, redact_remarks: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check filled rows against the plan; return the results and every problem.
 
@@ -406,6 +542,10 @@ def check_rows(
     derived : dict, optional
         Task -> the outcome its item results imply (:mod:`planner.publish.item_results`):
         an empty result takes the derived category, a contradicting one is a problem.
+    privacy : PrivacyCheck, optional
+        The check of free text (personal and internal data) before publication.
+    redact_remarks : bool
+        Mask what the check finds (listed in ``attrs["redactions"]``) instead of refusing.
 
     Returns
     -------
@@ -420,7 +560,10 @@ def check_rows(
     facts = plan.facts
     problems: list[Problem] = []
     seen: dict[str, FilledRow] = {}
+    pending: list[str] = []
+    redactions: list[dict] = []
     records = []
+    returned = {Path(r.workbook).name for r in rows}
     for r in rows:
         def problem(message: str, key: str | None = None, value: object = None,
                     r: FilledRow = r) -> None:
@@ -442,6 +585,9 @@ def check_rows(
                     "task_id", task)
             continue
         seen[task] = r
+        if not any(cell_text(r.cells[k]) for k in RESULT_KEYS):
+            pending.append(task)  # handed out, not done yet
+            continue
         want = expected.loc[task]
         for key in CHECKED_PLAN_KEYS:
             if key == "task_id":
@@ -458,7 +604,8 @@ def check_rows(
                                         required=False)
         completed = _check_date(r.cells["completed"], facts, today, problem)
         remark = cell_text(r.cells["remark"])
-        _check_remark(remark, tasks.loc[task], problem)
+        remark = _check_remark(remark, tasks.loc[task], problem, privacy, redact_remarks,
+                               r, redactions)
         records.append({
             "task_id": task,
             "result": cat.canonical_text(result_cats),
@@ -472,13 +619,19 @@ def check_rows(
         })
     for task in tasks.index[~tasks.index.isin(list(seen))]:
         t = tasks.loc[task]
+        if Path(str(t["workbook"])).name not in returned:
+            pending.append(task)  # its workbook has not come back (or could not be read)
+            continue
         problems.append(Problem(
             str(plan.out / t["workbook"]),
             f"row missing: task {task} ({t['name']}) is in the plan but in none of the filled "
             "workbooks; pass every team's workbook", column=_header("task_id", lang), value=task))
     columns = ["task_id", "result", "follow_up", "completed", "remark", "outcome",
                "source_workbook", "source_sheet", "source_row"]
-    return pd.DataFrame(records, columns=columns), problems
+    frame = pd.DataFrame(records, columns=columns)
+    frame.attrs["pending"] = [t for t in tasks.index if t in set(pending)]
+    frame.attrs["redactions"] = redactions
+    return frame, problems
 
 
 def _apply_derived(result_cats: list, implied: str, problem) -> list:
@@ -524,17 +677,60 @@ def _check_date(value: object, facts: PlanFacts, today: dt.date, problem) -> dt.
     return day
 
 
-def _check_remark(remark: str, task: pd.Series, problem) -> None:
-    """Check the remark, which is published: it may not name the team's inspectors."""
+def _check_remark(remark: str, task: pd.Series, problem, privacy: PrivacyCheck | None = None,
+                  redact_remarks: bool = False, row: FilledRow | None = None,
+                  redactions: list | None = None) -> str:
+    """Check the remark, which is published; return it as it may be published.
+
+    It may not name the team's inspectors, nor hold personal or internal data
+    (:mod:`planner.publish.privacy`); with ``redact_remarks`` such data is masked and the
+    cell listed in ``redactions`` instead.
+    """
     if not remark:
-        return
-    ids = [task["lead_id"], *[i for i in str(task["member_ids"]).split(ID_SEPARATOR) if i]]
-    names = [task["lead_name"], *[n for n in str(task["member_names"]).split(ID_SEPARATOR) if n]]
-    for word in [*ids, *names]:
-        if word and str(word) in remark:
-            problem(f"remark names inspector {word!r}; 备注 is published in the disclosure, so "
-                    "remove inspectors' personal data", "remark", remark)
-            return
+        return remark
+    if not redact_remarks:
+        ids = [task["lead_id"], *[i for i in str(task["member_ids"]).split(ID_SEPARATOR) if i]]
+        names = [task["lead_name"],
+                 *[n for n in str(task["member_names"]).split(ID_SEPARATOR) if n]]
+        for word in [*ids, *names]:
+            if word and str(word) in remark:
+                problem(f"remark names inspector {word!r}; 备注 is published in the "
+                        "disclosure, so remove inspectors' personal data", "remark")
+                return remark
+    hits = privacy.find(remark) if privacy is not None else []
+    if not hits:
+        return remark
+    if not redact_remarks:
+        found = ", ".join(h.describe(remark) for h in hits)
+        problem(f"remark holds {found}; 备注 is published in the disclosure: remove it, or set "
+                '[export] remarks = "redact" to mask it', "remark")
+        return remark
+    published = redact(remark, hits)
+    if redactions is not None and row is not None:
+        redactions.append({"task_id": task["task_id"], "workbook": Path(row.workbook).name,
+                           "sheet": row.sheet, "row": row.row, "column": "备注",
+                           "kinds": "; ".join(dict.fromkeys(h.kind for h in hits)),
+                           "published": published})
+    return published
+
+
+def _privacy_check(scenario: Scenario) -> PrivacyCheck:
+    """Return the check of free text for this plan: its roster and its scheme's classes."""
+    spec = scenario.inputs
+    roster = read_roster(spec.inspectors, encoding=spec.encoding, sheet=spec.sheet)
+    try:
+        classes = scenario.scheme().classes
+    except ValueError:
+        classes = []
+    return PrivacyCheck(roster, classes)
+
+
+def _reason_problems(reason: str, privacy: PrivacyCheck) -> list[Problem]:
+    hits = privacy.find(reason)
+    if not hits:
+        return []
+    return [Problem("--reason", f"holds {', '.join(h.describe(reason) for h in hits)}; the "
+                    "reason of a correction is published with it")]
 
 
 def _class_order(results: pd.DataFrame, scenario: Scenario) -> list[str]:
@@ -583,9 +779,12 @@ def discovery_table(results: pd.DataFrame, classes: list[str]) -> pd.DataFrame:
 
 
 def _results_table(results: pd.DataFrame) -> pd.DataFrame:
-    out = results[["task_id", "enterprise_id", "name", "district", "risk_class", "lead_id",
-                   "member_ids", "result", "follow_up", "completed", "remark", "outcome",
-                   "source_workbook", "source_sheet", "source_row"]].copy()
+    columns = ["task_id", "enterprise_id", "name", "district", "risk_class", "lead_id",
+               "member_ids", "result", "follow_up", "completed", "remark", "outcome",
+               "source_workbook", "source_sheet", "source_row"]
+    if "amended" in results.columns and results["amended"].astype(bool).any():
+        columns.append("amended")  # only once a row was corrected: same bytes before
+    out = results[columns].copy()
     out["completed"] = out["completed"].map(lambda d: d.isoformat())
     return out
 

@@ -14,7 +14,6 @@ in the natural order of the leads' inspector ids.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import pandas as pd
 
 from planner.common import categories as cat
 from planner.common.errors import InputError, Problem, ScenarioError
-from planner.common.io import read_table
+from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
@@ -109,14 +108,14 @@ class PlanFacts:
 
 
 def read_stage_table(out: Path, name: str, columns: tuple[str, ...], hint: str) -> pd.DataFrame:
-    """Read an earlier stage's CSV from the output folder and check its columns.
+    """Read an earlier stage's CSV (see :func:`planner.plan.folder.read_stage_table`).
 
     Parameters
     ----------
     out : pathlib.Path
         The output folder.
     name : str
-        The file name, e.g. ``"sample.csv"``.
+        The file name, e.g. ``folder.SAMPLE``.
     columns : tuple of str
         Columns that must be present.
     hint : str
@@ -126,31 +125,13 @@ def read_stage_table(out: Path, name: str, columns: tuple[str, ...], hint: str) 
     -------
     pandas.DataFrame
         The table as text.
-
-    Raises
-    ------
-    InputError
-        When the file is missing or lacks a column.
     """
-    path = out / name
-    if not path.is_file():
-        raise InputError(f"not found; {hint}", file=str(path))
-    frame = read_table(path, label=str(path))
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError([Problem(str(path), "missing required column", row=1, column=c)
-                          for c in missing])
-    return frame
+    return folder.read_stage_table(out, name, columns, hint)
 
 
 def read_draw_record(out: Path) -> dict[str, Any]:
     """Read ``draw-record.json`` if present and readable; an empty dict otherwise."""
-    path = out / "draw-record.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return record if isinstance(record, dict) else {}
+    return folder.read_record_if_any(out)
 
 
 def record_hashes(record: dict[str, Any]) -> dict[str, str]:
@@ -252,8 +233,8 @@ def build_tasks(
         two enterprises, an enterprise or inspector unknown to the inputs, a drawn enterprise
         without a task.
     """
-    sample_label = str(out / "sample.csv")
-    assign_label = str(out / "assignments.csv")
+    sample_label = str(folder.path(out, folder.SAMPLE))
+    assign_label = str(folder.path(out, folder.ASSIGNMENTS))
     sample = sample.copy()
     sample["enterprise_id"] = canonical_ids(sample["enterprise_id"])
     seats = assignments.copy()
@@ -381,7 +362,7 @@ def _check_seats(
     for _, r in seats[~seats["inspector_id"].isin(known_insp)].iterrows():
         problems.append(Problem(label, "inspector is not in the inspectors file",
                                 row=int(r["row"]), column="inspector_id", value=r["inspector_id"]))
-    sample_label = str(Path(label).with_name("sample.csv"))
+    sample_label = str(Path(label).with_name(folder.SAMPLE))
     for ent in sorted(set(sample.loc[sample["enterprise_id"].duplicated(), "enterprise_id"])):
         problems.append(Problem(sample_label, "enterprise drawn twice; re-run the draw",
                                 column="enterprise_id", value=ent))

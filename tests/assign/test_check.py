@@ -142,9 +142,9 @@ def test_cli_check_exits_4_and_lists_violations(planned):
     edit(lambda f: set_seat(f, task, "member", "P001"))
     result = CliRunner().invoke(cli, ["check", str(out), "--scenario", str(scenario.path)])
     assert result.exit_code == 4
-    assert result.output.startswith("error: 1 violation(s): 20 tasks, 40 seats")
-    assert f"  - task {task} (enterprise {eid}): inspector P001 must avoid (回避) the enterprise" \
-        in result.output
+    assert result.output.startswith(f"error: 1 problem(s) in {out}\n")
+    assert f"  - assignments: task {task} (enterprise {eid}): inspector P001 must avoid (回避) " \
+        "the enterprise" in result.output
 
 
 def test_cli_check_needs_a_scenario(tmp_path):

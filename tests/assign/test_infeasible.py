@@ -151,11 +151,12 @@ def test_tight_capacity_under_max_pair_probability_is_told_apart(make_scenario, 
     assert "seats stay empty" in reasons[0]
 
 
-def test_cli_exits_3_and_removes_a_stale_plan(make_scenario, tmp_path):
+def test_cli_exits_3_and_leaves_the_folder_as_it_was(make_scenario, tmp_path):
     ent = enterprises_frame(20)
     scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=ent)
     assign_and_check(scenario, inputs, out)
     assert json.loads((out / "draw-record.json").read_text())["assignment"]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     insp = inspectors_frame(12)
     insp["capacity"] = "3"
     path = scenario.path
@@ -166,6 +167,7 @@ def test_cli_exits_3_and_removes_a_stale_plan(make_scenario, tmp_path):
         "error: no assignment satisfies the rules of [assignment] for 20 drawn enterprises; "
         "nothing was written. Reasons:\n  - the plan: 40 seats needed, capacity 36 of 12 "
         "eligible inspectors (short by 4)")
-    assert not (out / "assignments.csv").exists()
-    assert "assignment" not in json.loads((out / "draw-record.json").read_text())
+    # whole or not at all: the folder still holds the previous plan, byte for byte
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not list(tmp_path.glob(".out.planner-*"))
     assert "Traceback" not in result.output

@@ -115,6 +115,10 @@ def test_verify_ignores_keys_it_does_not_know(make_scenario, tmp_path):
     record["assignment"] = {"solver": "min-cost flow", "ortools": "9.15"}
     (out / "draw-record.json").write_text(json.dumps(record, ensure_ascii=False),
                                           encoding="utf-8")
+    bound = verify(out)  # the manifest notices that the record was edited by hand
+    assert bound.exit_code == 4
+    assert "  - draw-record.json changed after planner draw wrote it" in bound.output
+    (out / "manifest.json").unlink()  # a folder from before manifests: the draw still checks
     assert verify(out).exit_code == 0
 
 
@@ -134,8 +138,10 @@ def test_a_moved_scenario_is_found_with_the_scenario_option(make_scenario, tmp_p
     shutil.move(path, moved)
     result = verify(out)
     assert result.exit_code == 2
-    assert "scenario file not found; pass --scenario PATH to say where it is now" \
-        in result.output
+    assert result.output == (
+        f"error: {out / 'draw-record.json'}: scenario.path '../scenario.toml' (relative to "
+        f"{out}) is not a file here: the folder was moved away from its scenario; pass "
+        "--scenario PATH\n")
     result = verify(out, "--scenario", moved)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("verified")

@@ -34,7 +34,9 @@ def private_values(plan):
 
 
 def test_the_bundle_holds_no_class_no_inspector_data_and_no_failed_remark(tmp_path):
-    plan = committed_draw(tmp_path, replace=1)
+    # Remarks naming an inspector are masked when the results are read ([export] remarks =
+    # "redact"); the bundle checks every free text again before it publishes it.
+    plan = committed_draw(tmp_path, replace=1, publish='[export]\nremarks = "redact"')
     add_results(plan, tmp_path, remark=lambda t: "请检查员3复查" if t.endswith("2") else (
         "整改已完成" if t.endswith("3") else ""))
     public = tmp_path / "public"
@@ -42,7 +44,7 @@ def test_the_bundle_holds_no_class_no_inspector_data_and_no_failed_remark(tmp_pa
     names = sorted(p.name for p in public.iterdir())
     assert names == ["commitment.json", "draw-record-public.json", "result-notice.xlsx",
                      "task-notice.xlsx", "verify.html"]
-    assert "withheld: remark of task PUB-2026-Q1-00002 (names '检查员3')" in output
+    assert "withheld: remark" not in output  # masked at results, so it passes here
     found = [(name, value) for name, text in texts(public) for value in private_values(plan)
              if value in text]
     assert found == []
@@ -51,7 +53,8 @@ def test_the_bundle_holds_no_class_no_inspector_data_and_no_failed_remark(tmp_pa
                 .iter_rows(values_only=True))
     remarks = {r[8]: r[11] for r in rows[1:]}  # 统一社会信用代码 -> 备注
     tasks = pd.read_csv(plan.out / "tasks.csv", dtype=str).set_index("task_id")["enterprise_id"]
-    assert remarks[tasks["PUB-2026-Q1-00002"]] == WITHHELD
+    masked = remarks[tasks["PUB-2026-Q1-00002"]]
+    assert masked.startswith("请") and masked.endswith("复查") and "检查员3" not in masked
     assert remarks[tasks["PUB-2026-Q1-00003"]] == "整改已完成"
     assert len(remarks) == len(tasks)
     task_rows = list(openpyxl.load_workbook(public / "task-notice.xlsx").worksheets[0]
@@ -160,10 +163,20 @@ def test_a_replacement_reason_that_names_an_inspector_is_withheld(tmp_path):
 def test_publish_bundle_as_a_library_call(tmp_path):
     from planner.publish.bundle import publish_bundle
 
-    plan = committed_draw(tmp_path, replace=0)
-    add_results(plan, tmp_path, remark=lambda t: "P003 在场" if t.endswith("1") else "")
+    plan = committed_draw(tmp_path, replace=1)
+    add_results(plan, tmp_path, remark=lambda t: "已责令整改" if t.endswith("1") else "")
     result = publish_bundle(plan.out, tmp_path / "public")
     assert result.files == ["commitment.json", "draw-record-public.json", "task-notice.xlsx",
                             "result-notice.xlsx", "verify.html"]
-    assert result.withheld and all(w.endswith("(names 'P003')") for w in result.withheld)
+    assert result.withheld == []  # the replacement reason 已注销 and the remark pass
     assert result.summary_lines()[0].startswith(f"Published 5 files to {tmp_path / 'public'}")
+
+
+def test_the_bundles_last_check_finds_personal_data_patterns_and_plan_words():
+    from planner.publish.bundle import privacy_check
+
+    assert privacy_check("", private_words=["P003"]) == []
+    assert privacy_check("已责令整改", private_words=["P003", "HIGHRISK"]) == []
+    assert privacy_check("联系 13812345678", private_words=[]) == ["phone number '1＊＊＊＊＊＊＊＊＊8'"]
+    assert privacy_check("P003 在场", private_words=["P003"]) == ["names 'P003'"]
+    assert privacy_check("属 HIGHRISK 类", private_words=["HIGHRISK"]) == ["names 'HIGHRISK'"]
