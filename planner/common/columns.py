@@ -6,20 +6,20 @@ be in Excel character units (longer text wraps, and rows grow to show it). One f
 :func:`planner.publish.workbook.write_table`, writes any of these tables: widths, header,
 cells, frozen panes, filter and print set-up.
 
-==================  ===============================================  ======================
-table               sheet                                            written by
-==================  ===============================================  ======================
-:data:`PLAN`        检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
-:data:`RESULT`      the columns field teams fill in (same sheet)     planner.publish.export
-:data:`BUREAU`      internal columns of plan.xlsx's plan sheet only  planner.publish.export
-:data:`NOTICE`      抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
-:data:`NAME_LIST`   抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
-:data:`ITEM_RESULT` 事项结果 / Item results (field workbooks)           planner.publish.item_results
-:data:`BATCHES`     抽查计划公告's batches (plan-notice.xlsx)           planner.programme.notice
-:data:`STATUS_*`    分类进度, 未达标风险企业, 尚欠检查企业 (status.xlsx)    planner.programme.status
-:data:`TRANSITION*` 迁移矩阵 / Transitions (transitions.xlsx)          planner.regrade.report
-:data:`LOOP`        循环模拟 / Loop (loop.xlsx)                        planner.simulate.loopstage
-==================  ===============================================  ======================
+====================  ==================================================  ============================
+table                 sheet                                               written by
+====================  ==================================================  ============================
+:data:`PLAN`          检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
+:data:`RESULT`        the columns field teams fill in (same sheet)        planner.publish.export
+:data:`BUREAU`        internal columns of plan.xlsx's plan sheet only     planner.publish.export
+:data:`NOTICE`        抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
+:data:`NAME_LIST`     抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
+:data:`ITEM_RESULT`   事项结果 / Item results (field workbooks)           planner.publish.item_results
+:data:`BATCHES`       抽查计划公告's batches (plan-notice.xlsx)           planner.programme.notice
+``STATUS_*``          分类进度, 未达标风险企业, 尚欠检查企业 (status.xlsx)  planner.programme.status
+``TRANSITION_*``      迁移矩阵 / Transitions (transitions.xlsx)           planner.regrade.report
+:data:`LOOP`          循环模拟 / Loop (loop.xlsx)                         planner.simulate.loopstage
+====================  ==================================================  ============================
 
 The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
 
