@@ -6,15 +6,20 @@ be in Excel character units (longer text wraps, and rows grow to show it). One f
 :func:`planner.publish.workbook.write_table`, writes any of these tables: widths, header,
 cells, frozen panes, filter and print set-up.
 
-==================  ===============================================  ======================
-table               sheet                                            written by
-==================  ===============================================  ======================
-:data:`PLAN`        检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
-:data:`RESULT`      the columns field teams fill in (same sheet)     planner.publish.export
-:data:`BUREAU`      internal columns of plan.xlsx's plan sheet only  planner.publish.export
-:data:`NOTICE`      抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
-:data:`NAME_LIST`   抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
-==================  ===============================================  ======================
+====================  ==================================================  ============================
+table                 sheet                                               written by
+====================  ==================================================  ============================
+:data:`PLAN`          检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
+:data:`RESULT`        the columns field teams fill in (same sheet)        planner.publish.export
+:data:`BUREAU`        internal columns of plan.xlsx's plan sheet only     planner.publish.export
+:data:`NOTICE`        抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
+:data:`NAME_LIST`     抽查任务公告's name list (disclosure.xlsx)          planner.publish.disclosure
+:data:`ITEM_RESULT`   事项结果 / Item results (field workbooks)           planner.publish.item_results
+:data:`BATCHES`       抽查计划公告's batches (plan-notice.xlsx)           planner.programme.notice
+``STATUS_*``          分类进度, 未达标风险企业, 尚欠检查企业 (status.xlsx)  planner.programme.status
+``TRANSITION_*``      迁移矩阵 / Transitions (transitions.xlsx)           planner.regrade.report
+:data:`LOOP`          循环模拟 / Loop (loop.xlsx)                         planner.simulate.loopstage
+====================  ==================================================  ============================
 
 The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
 
@@ -170,6 +175,71 @@ SIM_RECOMMENDATION: tuple[Column, ...] = (
     Column("ratio", "建议抽查比例", "Recommended ratio", "text"),
     Column("prevalence", "问题发生率", "Problem rate", "pct"),
     Column("expected_found", "预期发现问题户数", "Expected problems found", "dec"),
+)
+
+# The item-results sheet of a field workbook (事项结果): plan cells, then three to fill. The
+# caps fit one A4 landscape width at 100 %; a task id of the usual length does not wrap.
+ITEM_RESULT: tuple[Column, ...] = (
+    Column("task_id", "抽查任务编号", "Task ID", "text", 32),
+    Column("name", "企业名称", "Enterprise name", "text", 22),
+    Column("item_code", "事项编码", "Item code", "text", 14),
+    Column("item_name", "抽查事项", "Inspection item", "text", 26),
+    Column("checked", "是否检查", "Checked", "fill", 10, fixed=True),
+    Column("problem", "是否发现问题", "Problem found", "fill", 12, fixed=True),
+    Column("follow_up", "后续处置", "Follow-up", "fill", 20, fixed=True),
+)
+
+# The batches of the annual plan notice (抽查计划公告), below its key-value block.
+BATCHES: tuple[Column, ...] = (
+    Column("batch", "批次", "Batch", "number", 16),
+    Column("seed", "批次随机种子", "Batch seed", "text", 40),
+    Column("start", "开始日期", "From", "text", 12),
+    Column("end", "结束日期", "To", "text", 12),
+    Column("total", "计划抽查户数", "Inspections planned", "int", 14),
+)
+
+# status.xlsx (planner programme --status): per class (分类进度 / By class).
+STATUS_CLASSES: tuple[Column, ...] = (
+    Column("class", "风险类别", "Class", "text", 10),
+    Column("kind", "规则", "Rule", "text", 12),
+    Column("value", "频次/比例", "Frequency/ratio", "text", 10),
+    Column("enterprises", "企业数", "Enterprises", "int", 10),
+    Column("covered", "已检查企业数", "Inspected so far", "int", 10),
+    Column("share", "覆盖率", "Share", "pct", 9),
+    Column("done", "已完成检查", "Inspections done", "int", 11),
+    Column("planned", "已计划未反馈", "Planned, not returned", "int", 12),
+    Column("owed", "尚欠检查", "Still owed", "int", 10),
+    Column("projected_owed", "年末预计尚欠", "Owed at year end (projected)", "int", 14),
+)
+# status.xlsx: enterprises at risk of missing their minimum (未达标风险企业 / At risk).
+STATUS_AT_RISK: tuple[Column, ...] = (
+    Column("enterprise_id", "统一社会信用代码", "Credit code", "text", 22),
+    Column("risk_class", "风险类别", "Class", "text", 10),
+    Column("reason", "原因", "Reason", "text", 50),
+    Column("short", "缺口", "Short", "int", 8),
+)
+# status.xlsx: what each enterprise still owes (尚欠检查企业 / Owed).
+STATUS_OWED: tuple[Column, ...] = (
+    Column("enterprise_id", "统一社会信用代码", "Credit code", "text", 22),
+    Column("risk_class", "风险类别", "Class", "text", 10),
+    Column("owed", "尚欠检查", "Still owed", "int", 10),
+)
+
+# transitions.xlsx (planner regrade): old class by row, one count column per new class
+# (:data:`TRANSITION_COUNT` with the class as header), then the row total.
+TRANSITION_ROW = Column("old_class", "原分类 \\ 新分类", "Old class \\ new class", "text", 18)
+TRANSITION_COUNT = Column("count", "", "", "int", 8)
+TRANSITION_TOTAL = Column("total", "合计", "Total", "int", 8)
+
+# loop.xlsx (planner simulate --quarters): one row per quarter, strategy and figure. The
+# figures are ``dec``; the rates among them are written as ``pct``.
+LOOP: tuple[Column, ...] = (
+    Column("quarter", "季度", "Quarter", "number", 8),
+    Column("strategy", "抽取方式", "Strategy", "text", 16),
+    Column("metric", "指标", "Figure", "text", 34),
+    Column("mean", "均值", "Mean", "dec", 12),
+    Column("low", "区间下限", "Interval low", "dec", 12),
+    Column("high", "区间上限", "Interval high", "dec", 12),
 )
 
 

@@ -12,7 +12,10 @@ The rule
    - ``stream``: a numpy ``Generator(PCG64(SeedSequence(d)))`` for the named unit;
    - ``spawned``: the ``unit``-th child of ``SeedSequence(d)``, i.e.
      ``SeedSequence(d, spawn_key=(unit,))``, which is exactly what
-     ``SeedSequence(d).spawn(n)[unit]`` gives, as a ``Generator(PCG64(...))``.
+     ``SeedSequence(d).spawn(n)[unit]`` gives, as a ``Generator(PCG64(...))``;
+   - ``seed``: no hash - the message itself is a derived public seed (a programme's batch
+     seed), whose tickets are the ``ticket`` purpose under it, so ``planner verify`` checks a
+     batch like any plan (:func:`derived_seed`).
 
 ========  ===================================  ==========================================
 purpose   layout (message)                     unit
@@ -28,6 +31,15 @@ inspector {unit}``                             inspector's seat in that task
 simulate  ``simulate:{seed}``                  stream: 0 prevalence, 1..K class c-1, K+1
                                                the uniform draws (Monte-Carlo)
 demo      ``{seed}``                           stream: index in ``demo.generate.STREAMS``
+loop      ``simulate-loop:{seed}``             quarter (0-based) of ``simulate --quarters``;
+                                               its own children: 0 unused, 1..K class c-1,
+                                               K+1 the uniform draw (as ``simulate``), then
+                                               K+2 split, K+3 uniform split, K+4 drift
+batch     ``{seed}/batch-{unit}``              batch K (1-based) of a programme: the batch's
+                                               public seed (kind ``seed``), unless
+                                               ``[programme] batch_seeds`` lists it
+extra     ``{seed}/extra``                     none: the seed (kind ``seed``) whose tickets
+                                               draw the fractional part of a frequency
 ========  ===================================  ==========================================
 
 The layouts differ by purpose because each is fixed by what was published with it: the ticket
@@ -65,8 +77,9 @@ class Purpose:
     layout : str
         The message, with ``{seed}``, ``{unit}`` and ``{purpose}`` placeholders.
     kind : str
-        ``number`` (a ticket), ``stream`` (a Generator per unit) or ``spawned`` (the unit-th
-        child of the purpose's root ``SeedSequence``).
+        ``number`` (a ticket), ``stream`` (a Generator per unit), ``spawned`` (the unit-th
+        child of the purpose's root ``SeedSequence``) or ``seed`` (the message is a derived
+        public seed, not hashed).
     unit_name : str
         What a unit is, as the published formula names it.
     """
@@ -86,6 +99,9 @@ PURPOSES: dict[str, Purpose] = {
     "replace-inspector": Purpose("{seed}:assign:replace-inspector:{unit}", "stream", "unit"),
     "simulate": Purpose("simulate:{seed}", "spawned", "stream"),
     "demo": Purpose("{seed}", "spawned", "stream"),
+    "loop": Purpose("simulate-loop:{seed}", "spawned", "quarter"),
+    "batch": Purpose("{seed}/batch-{unit}", "seed", "batch"),
+    "extra": Purpose("{seed}/extra", "seed", ""),
 }
 #: The assignment's purposes, in the order the record lists them.
 ASSIGN_PURPOSES = ("thin", "costs", "leads", "repair")
@@ -212,6 +228,8 @@ def seed_sequence(seed: str, purpose: str, unit: str | int | None = None) -> np.
     kind = _purpose(purpose).kind
     if kind == "number":
         raise ValueError("the ticket is a number, not a stream: use planner.draw.tickets")
+    if kind == "seed":
+        raise ValueError(f"{purpose!r} is a derived seed, not a stream: use derived_seed")
     if kind == "stream":
         return np.random.SeedSequence(entropy(seed, purpose, str(unit)))
     root = np.random.SeedSequence(entropy(seed, purpose))
@@ -238,6 +256,33 @@ def generator(seed: str, purpose: str, unit: str | int) -> np.random.Generator:
     import numpy as np
 
     return np.random.Generator(np.random.PCG64(seed_sequence(seed, purpose, unit)))
+
+
+def derived_seed(seed: str, purpose: str, unit: str | int = "") -> str:
+    """Return a derived public seed (a purpose of kind ``seed``): the message, not hashed.
+
+    Parameters
+    ----------
+    seed : str
+        The plan's public seed.
+    purpose : str
+        A key of :data:`PURPOSES` of kind ``seed`` (``batch``, ``extra``).
+    unit : str or int
+        The batch number for ``batch``; ignored by ``extra``.
+
+    Returns
+    -------
+    str
+        The seed, e.g. ``"2027-food/batch-1"``; its tickets are the ``ticket`` purpose under it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown purpose, or one that makes numbers or streams.
+    """
+    if _purpose(purpose).kind != "seed":
+        raise ValueError(f"{purpose!r} makes random numbers, not a derived seed")
+    return message(seed, purpose, str(unit))
 
 
 def ticket_formula() -> str:

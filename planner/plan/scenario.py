@@ -582,6 +582,13 @@ def _check_programme(s: Scenario, label: str) -> None:
     p = s.programme
     if p is None:
         return
+    _check_programme_batches(s, p, label)
+    _check_programme_limits(s, p, label)
+    _check_programme_sampling(s, label)
+
+
+def _check_programme_batches(s: Scenario, p: ProgrammeSection, label: str) -> None:
+    """Check how [programme] cuts the year: batches or batch_dates, and one seed per batch."""
     if (p.batches is None) == (not p.batch_dates):
         raise ScenarioError("give either batches = N or batch_dates = [...], not both or neither",
                             key="programme.batches", file=label)
@@ -603,6 +610,10 @@ def _check_programme(s: Scenario, label: str) -> None:
                             key="programme.batch_seeds", file=label)
     if any(not seed.strip() for seed in p.batch_seeds):
         raise ScenarioError("a batch seed is empty", key="programme.batch_seeds", file=label)
+
+
+def _check_programme_limits(s: Scenario, p: ProgrammeSection, label: str) -> None:
+    """Check [programme]'s numbers: the gap, the cap, one calendar year, the cycle's start."""
     if p.min_gap_days < 0:
         raise ScenarioError("must be >= 0", key="programme.min_gap_days", file=label)
     if p.cap_per_enterprise is not None and p.cap_per_enterprise < 1:
@@ -615,6 +626,10 @@ def _check_programme(s: Scenario, label: str) -> None:
     if p.cycle_start is not None and p.cycle_start > s.plan.start.year:
         raise ScenarioError(f"the cycle cannot start after the plan's year {s.plan.start.year}",
                             key="programme.cycle_start", file=label)
+
+
+def _check_programme_sampling(s: Scenario, label: str) -> None:
+    """Refuse the [sampling] settings a programme replaces with its own rules."""
     if s.sampling.mode == "budget":
         raise ScenarioError("a programme plans from ratios or frequencies; mode 'budget' is "
                             "for single plans", key="sampling.mode", file=label)

@@ -1,9 +1,11 @@
 """The annual plan notice (抽查计划公告): what the public sees of the year's programme.
 
 One sheet: the plan's facts (name, number, authority, period, items, the public seed and the
-seed rule) and one row per batch (dates, seed, planned number of inspections). No risk class
-and no inspector appears. Chinese by default, English with ``[export] language = "en"``;
-10-point text on A4 landscape, byte-identical for the same plan.
+seed rule) as a key-value block, and one row per batch (seed, dates, planned number of
+inspections) as a table (:data:`planner.common.columns.BATCHES`, written by
+:func:`planner.publish.workbook.write_table`, as the disclosure's task notice is). No risk
+class and no inspector appears. Chinese by default, English with ``[export] language =
+"en"``; 10-point text on A4 at >= 9 pt printed, byte-identical for the same plan.
 """
 
 from __future__ import annotations
@@ -11,16 +13,24 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
+
+from planner.common import columns
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
-from planner.publish.workbook import deterministic_workbook, make_styles, setup_print
+from planner.publish.workbook import (
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_pairs,
+    write_table,
+)
 
 LABELS = {
     "zh": {
         "title": "抽查计划公告", "name": "计划名称", "id": "计划编号", "authority": "检查机关",
         "period": "计划期间", "items": "抽查事项", "scope": "检查对象", "seed": "随机种子",
-        "rule": "抽取规则", "batch": "批次", "start": "开始日期", "end": "结束日期",
-        "batch_seed": "批次随机种子", "count": "计划抽查户数", "total": "合计",
+        "rule": "抽取规则", "total": "合计",
         "scope_text": "检查对象名录库内 {n} 户市场主体", "sheet": "抽查计划公告",
         "rule_text": ("第K批的随机种子为“{seed}/batch-K”；每户的随机数为 sha256(“批次随机种子:统一社会"
                       "信用代码”) / 2^256，各层按随机数从小到大抽取。"),
@@ -28,9 +38,8 @@ LABELS = {
     "en": {
         "title": "Spot-check plan notice", "name": "Plan name", "id": "Plan number",
         "authority": "Inspecting authority", "period": "Plan period", "items": "Items",
-        "scope": "Targets", "seed": "Public seed", "rule": "Selection rule", "batch": "Batch",
-        "start": "From", "end": "To", "batch_seed": "Batch seed", "count": "Inspections planned",
-        "total": "Total", "scope_text": "{n} market entities in the inspection directory",
+        "scope": "Targets", "seed": "Public seed", "rule": "Selection rule", "total": "Total",
+        "scope_text": "{n} market entities in the inspection directory",
         "sheet": "Plan notice",
         "rule_text": ('batch K uses the seed "{seed}/batch-K"; each entity\'s ticket is '
                       'sha256("batch seed:credit code") / 2^256 and the lowest tickets of each '
@@ -61,13 +70,14 @@ def write_notice(target: Path, scenario: Scenario, inputs: Inputs, projection) -
     projection : planner.programme.annual.Projection
         The batches with their planned counts.
     """
-    t = LABELS[scenario.export.language]
+    language = scenario.export.language
+    t = LABELS[language]
     plan = scenario.plan
     seeds_listed = bool(scenario.programme.batch_seeds)
     created = dt.datetime.combine(plan.start, dt.time())
     with deterministic_workbook(target, created=created, title=f"{plan.name} {t['title']}",
                                 author=plan.authority) as wb:
-        st = make_styles(wb)
+        st = figure_styles(wb, make_styles(wb))
         ws = wb.add_worksheet(t["sheet"])
         ws.write_string(0, 0, f"{plan.name} {t['title']}", st.title)
         facts = [
@@ -79,27 +89,18 @@ def write_notice(target: Path, scenario: Scenario, inputs: Inputs, projection) -
         ]
         if not seeds_listed:
             facts.append(("rule", t["rule_text"].format(seed=plan.seed)))
-        row = 2
-        for key, value in facts:
-            ws.write_string(row, 0, t[key], st.key)
-            ws.merge_range(row, 1, row, 4, value, st.text)
-            ws.set_row(row, 13.5 * max(1, len(value) // 50 + 1))
-            row += 1
-        row += 1
-        for col, key in enumerate(("batch", "start", "end", "batch_seed", "count")):
-            ws.write_string(row, col, t[key], st.header)
-        for b in projection.batches:
-            row += 1
-            ws.write_number(row, 0, b["batch"], st.number)
-            ws.write_string(row, 1, b["start"], st.text)
-            ws.write_string(row, 2, b["end"], st.text)
-            ws.write_string(row, 3, b["seed"], st.text)
-            ws.write_number(row, 4, b["total"], st.number)
-        row += 1
-        ws.write_string(row, 0, t["total"], st.key)
-        ws.write_number(row, 4, sum(b["total"] for b in projection.batches), st.number)
-        widths = (16, 14, 14, 36, 16)
-        for col, width in enumerate(widths):
-            ws.set_column(col, col, width)
-        setup_print(ws, widths, header_rows=0, header_text=t["title"])
-        ws.print_area(0, 0, row, 4)
+        # The facts in columns A and B, above the batches (the task notice's layout).
+        value_width = columns.BATCHES[1].cap
+        row = write_pairs(ws, 2, [(t[key], value) for key, value in facts], st, value_width)
+        batches = projection.batches
+        values = [pd.Series([b[c.key] for b in batches], dtype=object) for c in columns.BATCHES]
+        label_width = max(len(t[key]) * 2 + 2 for key, _ in facts)
+        first = row + 1
+        write_table(ws, columns.BATCHES, values, language, st, first_row=first,
+                    min_widths=[label_width, value_width, 0.0, 0.0, 0.0], header_height=None,
+                    freeze_columns=None, autofilter=False, print_title=t["title"])
+        last = first + len(batches) + 1
+        ws.write_string(last, 0, t["total"], st.key)
+        ws.write_number(last, len(columns.BATCHES) - 1, sum(b["total"] for b in batches),
+                        st.count)
+        ws.print_area(0, 0, last, len(columns.BATCHES) - 1)

@@ -8,7 +8,8 @@ Seed rule (published with the annual plan): batch K (1-based) draws with the see
 ``f"{plan.seed}/batch-{K}"``, or with ``batch_seeds[K-1]`` when the scenario lists each
 batch's own public seed. The fractional part of a frequency (point 3) uses the seed
 ``f"{plan.seed}/extra"``. Each batch's draw is the ordinary ticket rule with its seed, so
-``planner verify`` checks it like any plan.
+``planner verify`` checks it like any plan. Both seeds are the ``batch`` and ``extra``
+purposes of :mod:`planner.common.randomness`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from planner.common import randomness
 from planner.plan.scenario import Scenario
 
 SEED_RULE = ('batch K draws with seed f"{plan.seed}/batch-{K}" (or [programme] batch_seeds[K-1]); '
@@ -45,12 +47,12 @@ def batch_seed(scenario: Scenario, number: int) -> str:
     p = scenario.programme
     if p is not None and p.batch_seeds:
         return p.batch_seeds[number - 1]
-    return f"{scenario.plan.seed}/batch-{number}"
+    return randomness.derived_seed(scenario.plan.seed, "batch", number)
 
 
 def extra_seed(scenario: Scenario) -> str:
     """Return the seed that draws the fractional part of each enterprise's frequency."""
-    return f"{scenario.plan.seed}/extra"
+    return randomness.derived_seed(scenario.plan.seed, "extra")
 
 
 def batch_plan_id(scenario: Scenario, number: int) -> str:

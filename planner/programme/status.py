@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.common import columns
 from planner.common.errors import InputError
 from planner.common.io import atomic_path, write_text_atomic
 from planner.plan.pipeline import load
@@ -28,25 +29,25 @@ from planner.programme.annual import project
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
 from planner.programme.needs import MINIMUM, assess
-from planner.publish.workbook import deterministic_workbook, make_styles, setup_print
+from planner.publish.workbook import (
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_table,
+)
 
-HEADERS = {
-    "zh": {"class": "风险类别", "kind": "规则", "value": "频次/比例", "enterprises": "企业数",
-           "covered": "已检查企业数", "share": "覆盖率", "done": "已完成检查",
-           "planned": "已计划未反馈", "owed": "尚欠检查", "projected_owed": "年末预计尚欠",
-           "enterprise_id": "统一社会信用代码", "risk_class": "风险类别", "reason": "原因",
-           "short": "缺口", "sheets": ("分类进度", "未达标风险企业", "尚欠检查企业")},
-    "en": {"class": "Class", "kind": "Rule", "value": "Frequency/ratio",
-           "enterprises": "Enterprises", "covered": "Inspected so far", "share": "Share",
-           "done": "Inspections done", "planned": "Planned, not returned", "owed": "Still owed",
-           "projected_owed": "Owed at year end (projected)", "enterprise_id": "Credit code",
-           "risk_class": "Class", "reason": "Reason", "short": "Short",
-           "sheets": ("By class", "At risk", "Owed")},
-}
+SHEETS = {"zh": ("分类进度", "未达标风险企业", "尚欠检查企业"), "en": ("By class", "At risk", "Owed")}
 KINDS = {"zh": {"minimum": "最低频次", "cycle": "周期全覆盖", "ratio": "抽查比例"},
          "en": {"minimum": "minimum", "cycle": "coverage cycle", "ratio": "ratio"}}
-CLASS_COLUMNS = ("class", "kind", "value", "enterprises", "covered", "share", "done",
-                 "planned", "owed", "projected_owed")
+#: The status chart's labels.
+CHART_TEXT = {
+    "zh": {"done": "已完成检查", "planned": "已计划未反馈", "to_plan": "尚待安排",
+           "short": "年末预计尚欠 {n}", "axis": "检查户次",
+           "title": "{programme} 年度抽查计划：各风险类别检查进度", "class": "类别 {n}"},
+    "en": {"done": "done", "planned": "planned, not returned", "to_plan": "still to plan",
+           "short": "{n} short at year end", "axis": "inspections",
+           "title": "Programme {programme}: inspections by class", "class": "class {n}"},
+}
 
 
 def read_programme(out: Path) -> dict:
@@ -142,36 +143,29 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
                       json.dumps(status, ensure_ascii=False, indent=2) + "\n")
     created = dt.datetime.combine(sc.plan.start, dt.time())
     write_status_workbook(out / files.STATUS_XLSX, status, sc.export.language, created)
-    write_status_chart(out / files.STATUS_PNG, status)
+    write_status_chart(out / files.STATUS_PNG, status, sc.export.language)
     return status
 
 
-def _sheet(wb, st, name: str, headers: list[str], rows: list[list], percent=()) -> None:
+def _sheet(wb, st, name: str, table: tuple, rows: list[dict], language: str) -> None:
+    """Write one table sheet of ``status.xlsx`` from its columns' declaration."""
     ws = wb.add_worksheet(name)
-    share = wb.add_format({"font_name": "SimSun", "font_size": 10, "border": 1,
-                           "valign": "vcenter", "num_format": "0.0%"})
-    widths = [max(12, min(40, 2 * len(text) + 4)) for text in headers]
-    for col, text in enumerate(headers):
-        ws.write_string(0, col, text, st.header)
-        ws.set_column(col, col, widths[col])
-    for r, values in enumerate(rows, start=1):
-        for col, value in enumerate(values):
-            if col in percent:
-                ws.write_number(r, col, float(value), share)
-            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-                    value, bool):
-                ws.write_number(r, col, float(value), st.number if float(value).is_integer()
-                                else st.decimal)
-            else:
-                ws.write_string(r, col, str(value), st.text)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-    setup_print(ws, widths, header_text=name)
+    values = [pd.Series([row[c.key] for row in rows], dtype=object) for c in table]
+    write_table(ws, table, values, language, st, print_title=name)
+
+
+def _class_rows(status: dict, language: str) -> list[dict]:
+    """Return the by-class rows as the sheet shows them: the rule in words."""
+    kinds = KINDS[language]
+    return [{**row, "kind": kinds.get(row["kind"], row["kind"])} for row in status["classes"]]
 
 
 def write_status_workbook(target: Path, status: dict, language: str,
                           created: dt.datetime) -> None:
     """Write ``status.xlsx``: per class, the enterprises at risk, and what each still owes.
+
+    The sheets' columns are :data:`planner.common.columns.STATUS_CLASSES`, ``STATUS_AT_RISK``
+    and ``STATUS_OWED``, written by :func:`planner.publish.workbook.write_table`.
 
     Parameters
     ----------
@@ -184,23 +178,21 @@ def write_status_workbook(target: Path, status: dict, language: str,
     created : datetime.datetime
         The document's created time (fixed, for byte-identical files).
     """
-    h = HEADERS[language]
-    by_class, risk, owed = h["sheets"]
+    by_class, risk, owed = SHEETS[language]
     with deterministic_workbook(target, created=created, title=by_class) as wb:
-        st = make_styles(wb)
-        kinds = KINDS[language]
-        _sheet(wb, st, by_class, [h[c] for c in CLASS_COLUMNS],
-               [[kinds.get(row[c], row[c]) if c == "kind" else row[c] for c in CLASS_COLUMNS]
-                for row in status["classes"]], percent=(CLASS_COLUMNS.index("share"),))
-        _sheet(wb, st, risk, [h[c] for c in ("enterprise_id", "risk_class", "reason", "short")],
-               [[r["enterprise_id"], r["risk_class"], r["reason"], r["short"]]
-                for r in status["at_risk"]])
-        _sheet(wb, st, owed, [h[c] for c in ("enterprise_id", "risk_class", "owed")],
-               [[r["enterprise_id"], r["risk_class"], r["owed"]] for r in status["owed"]])
+        st = figure_styles(wb, make_styles(wb))
+        _sheet(wb, st, by_class, columns.STATUS_CLASSES, _class_rows(status, language),
+               language)
+        _sheet(wb, st, risk, columns.STATUS_AT_RISK, status["at_risk"], language)
+        _sheet(wb, st, owed, columns.STATUS_OWED, status["owed"], language)
 
 
-def write_status_chart(target: Path, status: dict) -> None:
-    """Draw ``status.png``: per class, inspections done, planned and still owed (ASCII text).
+def write_status_chart(target: Path, status: dict, language: str = "zh") -> None:
+    """Draw ``status.png``: per class, inspections done, planned and still owed.
+
+    In Chinese (``[export] language = "zh"``) the labels are set in the bundled CJK font
+    (:func:`planner.simulate.chart.font_context`); in English they are kept to ASCII (a
+    non-ASCII class or programme name is left out or numbered).
 
     Parameters
     ----------
@@ -208,33 +200,43 @@ def write_status_chart(target: Path, status: dict) -> None:
         The PNG.
     status : dict
         From :func:`programme_status`.
+    language : str
+        ``"zh"`` or ``"en"``.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from planner.simulate.chart import font_context
+
+    text = CHART_TEXT["zh" if language == "zh" else "en"]
+    ascii_only = language != "zh"
     frame = pd.DataFrame(status["classes"])
-    labels = [c if c.isascii() else f"class {i + 1}" for i, c in enumerate(frame["class"])]
+    labels = [c if c.isascii() or not ascii_only else text["class"].format(n=i + 1)
+              for i, c in enumerate(frame["class"])]
     x = np.arange(len(frame))
-    with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 10}):
+    programme = status["programme"]
+    if programme.isascii() or not ascii_only:
+        title = text["title"].format(programme=programme)
+    else:
+        title = "Programme: inspections by class"
+    with matplotlib.rc_context({**font_context(language), "font.size": 10}):
         fig = Figure(figsize=(8, 4.5), dpi=100)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        ax.bar(x, frame["done"], color="#1f5fa8", label="done")
+        ax.bar(x, frame["done"], color="#1f5fa8", label=text["done"])
         ax.bar(x, frame["planned"], bottom=frame["done"], color="#8fb3de",
-               label="planned, not returned")
+               label=text["planned"])
         ax.bar(x, frame["owed"] - frame["planned"].clip(upper=frame["owed"]),
                bottom=frame["done"] + frame["planned"], color="#d9822b",
-               label="still to plan")
+               label=text["to_plan"])
         for i, short in enumerate(frame["projected_owed"]):
             if short:
-                ax.annotate(f"{short} short at year end", (x[i], 0), ha="center",
+                ax.annotate(text["short"].format(n=short), (x[i], 0), ha="center",
                             va="bottom", color="#b00000", fontsize=9)
         ax.set_xticks(x, labels)
-        ax.set_ylabel("inspections")
-        ax.set_title(f"Programme {status['programme']}: inspections by class"
-                     if status["programme"].isascii() else "Programme: inspections by class",
-                     loc="left")
+        ax.set_ylabel(text["axis"])
+        ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=9)
         fig.tight_layout()
         with atomic_path(target) as tmp:

@@ -29,9 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.common import categories as cat
+from planner.common import columns
 from planner.common.errors import Problem
 from planner.plan import folder
 
@@ -39,15 +41,7 @@ from planner.plan import folder
 ITEM_RESULTS = folder.ITEM_RESULTS
 ITEM_DISCOVERY = folder.ITEM_DISCOVERY
 ITEM_SHEET = ("事项结果", "Item results")
-ITEM_COLUMNS: dict[str, tuple[str, str]] = {
-    "task_id": ("抽查任务编号", "Task ID"),
-    "name": ("企业名称", "Enterprise name"),
-    "item_code": ("事项编码", "Item code"),
-    "item_name": ("抽查事项", "Inspection item"),
-    "checked": ("是否检查", "Checked"),
-    "problem": ("是否发现问题", "Problem found"),
-    "follow_up": ("后续处置", "Follow-up"),
-}
+ITEM_COLUMNS: dict[str, tuple[str, str]] = columns.headers(columns.ITEM_RESULT)
 FILL_KEYS = ("checked", "problem", "follow_up")
 YES = {"是", "yes", "y", "true", "1", "√"}
 NO = {"否", "no", "n", "false", "0", "×"}
@@ -68,16 +62,16 @@ def item_rows(tasks: pd.DataFrame) -> pd.DataFrame:
         task_id, name, item_code, item_name, workbook; empty when the plan's tasks all
         have the plan's items.
     """
-    columns = ["task_id", "name", "item_code", "item_name", "workbook"]
+    fields = ["task_id", "name", "item_code", "item_name", "workbook"]
     if "item_codes" not in tasks.columns:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=fields)
     rows = []
     for _, t in tasks.iterrows():
         codes = [c for c in str(t["item_codes"]).split(";") if c]
         names = cat.split_categories(str(t["items"]))
         for code, name in zip(codes, names, strict=False):
             rows.append((t["task_id"], t["name"], code, name, t["workbook"]))
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=fields)
 
 
 def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
@@ -94,28 +88,22 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
     styles : planner.publish.workbook.Styles
         The workbook's formats.
     """
-    from planner.publish.workbook import setup_print, write_header
+    from planner.publish.workbook import clean_text, text_widths, write_table
 
     zh = language == "zh"
-    ws = wb.add_worksheet(ITEM_SHEET[0 if zh else 1])
+    title = ITEM_SHEET[0 if zh else 1]
+    ws = wb.add_worksheet(title)
     keys = list(ITEM_COLUMNS)
-    write_header(ws, 0, [ITEM_COLUMNS[k][0 if zh else 1] for k in keys], styles.header)
-    from planner.publish.workbook import display_width
-
-    widths = {"task_id": 22, "name": 30, "item_code": 10, "item_name": 30, "checked": 10,
-              "problem": 12, "follow_up": 20}
-    for key in ("task_id", "item_code"):  # ids never wrap
-        if len(rows):
-            widths[key] = max(widths[key] if key == "item_code" else 12,
-                              int(display_width(rows[key].astype(str)) * 1.3) + 2)
-    for col, key in enumerate(keys):
-        ws.set_column(col, col, widths[key])
-    for r, (_, row) in enumerate(rows.iterrows(), start=1):
-        for col, key in enumerate(keys):
-            if key in FILL_KEYS:
-                ws.write_blank(r, col, None, styles.fill_text)
-            else:
-                ws.write_string(r, col, str(row[key]), styles.text)
+    empty = pd.Series([""] * len(rows), index=rows.index, dtype=object)
+    values = [clean_text(rows[c.key].astype(str)) if c.key in rows else empty
+              for c in columns.ITEM_RESULT]
+    # Ids never wrap: measured 30 % wider than their characters (capitals and digits set in
+    # a fallback font are wider than SimSun's half-width glyphs).
+    ids = {"task_id", "item_code"}
+    measured = [np.ceil(text_widths(v) * 1.3).astype(np.int64) if c.key in ids else None
+                for c, v in zip(columns.ITEM_RESULT, values, strict=True)]
+    write_table(ws, columns.ITEM_RESULT, values, language, styles, measured=measured,
+                freeze_columns=3, autofilter=False, print_title=title)
     last = max(len(rows), 1)
     yes_no = ["是", "否"] if zh else ["yes", "no"]
     first_fill = keys.index("checked")
@@ -125,10 +113,6 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
     ws.data_validation(1, first_fill + 2, last, first_fill + 2, {
         "validate": "list", "source": f"='{lists}'!$B$1:$B${len(cat.FOLLOW_UPS)}",
         "error_type": "warning"})
-    ws.set_row(0, 30)
-    ws.freeze_panes(1, 3)
-    setup_print(ws, [widths[k] for k in keys], header_rows=1,
-                header_text=ITEM_SHEET[0 if zh else 1])
     ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
 
 

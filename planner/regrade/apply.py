@@ -129,8 +129,6 @@ def apply_records(
         New classes and points, the rules fired, unmatched and skipped records.
     """
     scheme = rules.scheme
-    classes = list(scheme.classes)
-    rank_of = {c: i for i, c in enumerate(classes)}
     position = {e: i for i, e in enumerate(directory["enterprise_id"])}
     old_class = directory["risk_class"].reset_index(drop=True)
     points_mode = rules.mode == "points"
@@ -139,14 +137,56 @@ def apply_records(
                                    errors="coerce")
     else:
         old_points = pd.Series(np.nan, index=old_class.index)
-    applied = ledger.keys
-    locks = ledger.locks()
+    ctx = _Regrading(rules, points_mode, list(scheme.classes), ledger.locks(), as_of)
+    ctx.rank_of = {c: i for i, c in enumerate(ctx.classes)}
+    fired, directs, unmatched, skipped = _sort_records(records, rules, position, ledger.keys,
+                                                       ctx)
 
+    new_class = old_class.copy()
+    new_points = old_points.copy()
+    changes: list[dict] = []
+    touched = sorted(set(fired) | set(directs)
+                     | {position[e] for e in ctx.locks if e in position})
+    for pos in touched:
+        enterprise = directory["enterprise_id"].iloc[pos]
+        cls, pts, rows = _regrade_one(ctx, enterprise, old_class[pos], old_points[pos],
+                                      fired.get(pos, []), directs.get(pos, []))
+        if points_mode:
+            new_points[pos] = pts
+        new_class[pos] = cls
+        for row in rows:
+            changes.append({"enterprise_id": enterprise,
+                            "name": directory["name"].iloc[pos],
+                            "old_class": old_class[pos], "old_points": _num(old_points[pos]),
+                            "new_class": cls, "new_points": _num(new_points[pos]), **row})
+    frame = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
+    ledger_rows = pd.DataFrame(ctx.new_ledger, columns=list(LEDGER_COLUMNS)).fillna("")
+    return Outcome(new_class, new_points, frame, unmatched, skipped, ledger_rows)
+
+
+@dataclass
+class _Regrading:
+    """What regrading one enterprise needs to know, and the locks and ledger rows it adds."""
+
+    rules: RuleBook
+    points_mode: bool
+    classes: list[str]
+    locks: dict
+    as_of: dt.date
+    rank_of: dict[str, int] = field(default_factory=dict)
+    new_ledger: list[dict] = field(default_factory=list)
+
+
+def _sort_records(records: list[Record], rules: RuleBook, position: dict[str, int],
+                  applied: set, ctx: _Regrading):
+    """Sort the records not applied before into rules fired and direct actions per enterprise.
+
+    Returns ``(fired, directs, unmatched, skipped)``; each applied record gets a ledger row.
+    """
     fired: dict[int, list[tuple[str, float, Record]]] = {}
     directs: dict[int, list[tuple[str, int, Record]]] = {}
     unmatched: list[Record] = []
     skipped = 0
-    new_ledger: list[dict] = []
     for record in records:
         if record.key in applied:
             skipped += 1
@@ -156,90 +196,109 @@ def apply_records(
             unmatched.append(record)
             continue
         applied.add(record.key)
-        new_ledger.append(_ledger_row(record))
+        ctx.new_ledger.append(_ledger_row(record))
         if record.kind == "result":
             for name in (*record.categories, *record.follow_ups):
                 if name in rules.category_effects:
                     fired.setdefault(pos, []).append((name, rules.category_effects[name], record))
             continue
         rule = rules.event(record.categories[0])
-        effect = rule.points if points_mode else rule.levels
+        effect = rule.points if ctx.points_mode else rule.levels
         if effect or rule.to is None:
             fired.setdefault(pos, []).append((rule.name, effect, record))
         if rule.to is not None:
             directs.setdefault(pos, []).append((rule.to, rule.lock_months, record))
+    return fired, directs, unmatched, skipped
 
-    new_class = old_class.copy()
-    new_points = old_points.copy()
-    changes: list[dict] = []
-    touched = sorted(set(fired) | set(directs)
-                     | {position[e] for e in locks if e in position})
-    for pos in touched:
-        enterprise = directory["enterprise_id"].iloc[pos]
-        rows: list[dict] = []
-        cls = old_class[pos]
-        note = ""
-        total = sum(effect for _, effect, _ in fired.get(pos, []))
-        if points_mode:
-            pts = old_points[pos]
-            if fired.get(pos):
-                pts = pts + total
-                if rules.points_min is not None and pts < rules.points_min:
-                    pts, note = rules.points_min, f"kept at points_min {rules.points_min:g}"
-                if rules.points_max is not None and pts > rules.points_max:
-                    pts, note = rules.points_max, f"kept at points_max {rules.points_max:g}"
-            if not np.isnan(pts):
-                cls = scheme.classify(pd.Series([""]), pd.Series([pts])).iloc[0] or cls
-            new_points[pos] = pts
-        elif fired.get(pos):
-            step = int(total)
-            if rules.max_step is not None and abs(step) > rules.max_step:
-                step = int(np.sign(step)) * rules.max_step
-                note = f"limited to max_step {rules.max_step} (rules sum to {int(total):+d})"
-            target = rank_of[cls] + step
-            clamped = min(max(target, 0), len(classes) - 1)
-            if clamped != target:
-                note = (note + "; " if note else "") + "clamped at the " + (
-                    "lowest" if clamped == 0 else "highest") + " class"
-            cls = classes[clamped]
-        for name, effect, record in fired.get(pos, []):
-            rows.append(_change(name, _effect_text(effect, points_mode), record))
-        targets = directs.get(pos, [])
-        if targets:  # a direct action overrides the moves; the highest-risk target wins
-            cls = max((t for t, _, _ in targets), key=rank_of.__getitem__)
-        for target, months, record in targets:
-            text = f"to {target}"
-            if months:
-                until = add_months(record.date, months)
-                text += f", locked until {until.isoformat()}"
-                if enterprise not in locks or locks[enterprise][1] < until:
-                    locks[enterprise] = (target, until)
-                new_ledger.append({**_ledger_row(record), "key": f"lock:{record.key}",
+
+def _regrade_one(ctx: _Regrading, enterprise: str, old_cls: str, old_pts: float,
+                 fired: list, targets: list) -> tuple[str, float, list[dict]]:
+    """Regrade one enterprise: the moves, then direct actions, then locks.
+
+    Returns its new class, its new points and its change rows (each with its note).
+    """
+    total = sum(effect for _, effect, _ in fired)
+    pts = old_pts
+    if ctx.points_mode:
+        cls, pts, note = _move_points(ctx.rules, old_cls, old_pts, total, bool(fired))
+    elif fired:
+        cls, note = _move_levels(ctx, old_cls, total)
+    else:
+        cls, note = old_cls, ""
+    rows = [_change(name, _effect_text(effect, ctx.points_mode), record)
+            for name, effect, record in fired]
+    if targets:  # a direct action overrides the moves; the highest-risk target wins
+        cls = max((t for t, _, _ in targets), key=ctx.rank_of.__getitem__)
+    rows += _direct_actions(ctx, enterprise, targets)
+    cls = _hold_lock(ctx, enterprise, old_cls, cls, bool(targets), rows)
+    for row in rows:
+        row.setdefault("note", note)
+    return cls, pts, rows
+
+
+def _move_points(rules: RuleBook, cls: str, pts: float, total: float, moved: bool):
+    """Add the points fired (within points_min/max) and classify; return (class, points, note)."""
+    note = ""
+    if moved:
+        pts = pts + total
+        if rules.points_min is not None and pts < rules.points_min:
+            pts, note = rules.points_min, f"kept at points_min {rules.points_min:g}"
+        if rules.points_max is not None and pts > rules.points_max:
+            pts, note = rules.points_max, f"kept at points_max {rules.points_max:g}"
+    if not np.isnan(pts):
+        cls = rules.scheme.classify(pd.Series([""]), pd.Series([pts])).iloc[0] or cls
+    return cls, pts, note
+
+
+def _move_levels(ctx: _Regrading, cls: str, total: float) -> tuple[str, str]:
+    """Move by the levels fired (at most max_step, within the classes); return (class, note)."""
+    rules, note = ctx.rules, ""
+    step = int(total)
+    if rules.max_step is not None and abs(step) > rules.max_step:
+        step = int(np.sign(step)) * rules.max_step
+        note = f"limited to max_step {rules.max_step} (rules sum to {int(total):+d})"
+    target = ctx.rank_of[cls] + step
+    clamped = min(max(target, 0), len(ctx.classes) - 1)
+    if clamped != target:
+        note = (note + "; " if note else "") + "clamped at the " + (
+            "lowest" if clamped == 0 else "highest") + " class"
+    return ctx.classes[clamped], note
+
+
+def _direct_actions(ctx: _Regrading, enterprise: str, targets: list) -> list[dict]:
+    """Return the change rows of direct actions, recording each new lock and its ledger row."""
+    rows = []
+    for target, months, record in targets:
+        text = f"to {target}"
+        if months:
+            until = add_months(record.date, months)
+            text += f", locked until {until.isoformat()}"
+            if enterprise not in ctx.locks or ctx.locks[enterprise][1] < until:
+                ctx.locks[enterprise] = (target, until)
+            ctx.new_ledger.append({**_ledger_row(record), "key": f"lock:{record.key}",
                                    "kind": "lock", "locked_class": target,
                                    "locked_until": until.isoformat()})
-            rows.append(_change(record.categories[0], text, record))
-        if enterprise in locks:
-            locked, until = locks[enterprise]
-            if until > as_of and rank_of[cls] < rank_of[locked]:
-                cls = locked
-                if not targets and old_class[pos] != locked:  # else nothing new to report
-                    rows.append({"rule": "lock", "effect": f"kept at {locked}",
-                                 "note": f"locked until {until.isoformat()}",
-                                 "source_file": "", "source_row": ""})
-            elif until <= as_of and cls != old_class[pos] and not rows:
-                rows.append({"rule": "lock", "effect": f"to {cls}",
-                             "note": f"lock at {locked} ended {until.isoformat()}",
-                             "source_file": "", "source_row": ""})
-        new_class[pos] = cls
-        for row in rows:
-            row.setdefault("note", note)
-            changes.append({"enterprise_id": enterprise,
-                            "name": directory["name"].iloc[pos],
-                            "old_class": old_class[pos], "old_points": _num(old_points[pos]),
-                            "new_class": cls, "new_points": _num(new_points[pos]), **row})
-    frame = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
-    ledger_rows = pd.DataFrame(new_ledger, columns=list(LEDGER_COLUMNS)).fillna("")
-    return Outcome(new_class, new_points, frame, unmatched, skipped, ledger_rows)
+        rows.append(_change(record.categories[0], text, record))
+    return rows
+
+
+def _hold_lock(ctx: _Regrading, enterprise: str, old_cls: str, cls: str, direct: bool,
+               rows: list[dict]) -> str:
+    """Keep an enterprise at its locked class while the lock holds; say when a lock ended."""
+    if enterprise not in ctx.locks:
+        return cls
+    locked, until = ctx.locks[enterprise]
+    if until > ctx.as_of and ctx.rank_of[cls] < ctx.rank_of[locked]:
+        cls = locked
+        if not direct and old_cls != locked:  # else nothing new to report
+            rows.append({"rule": "lock", "effect": f"kept at {locked}",
+                         "note": f"locked until {until.isoformat()}",
+                         "source_file": "", "source_row": ""})
+    elif until <= ctx.as_of and cls != old_cls and not rows:
+        rows.append({"rule": "lock", "effect": f"to {cls}",
+                     "note": f"lock at {locked} ended {until.isoformat()}",
+                     "source_file": "", "source_row": ""})
+    return cls
 
 
 def _ledger_row(record: Record) -> dict:

@@ -10,13 +10,22 @@ enterprise as a candidate for the abnormal-operations list; the listing decision
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
+from planner.common import columns
 from planner.common.io import atomic_path, write_text_atomic
 from planner.common.workdays import WorkCalendar
+from planner.publish.workbook import (
+    BODY_POINTS,
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_table,
+)
 from planner.regrade.sources import Record
 
 ABNORMAL_RESULTS = ("通过登记的住所（经营场所）无法联系", "公示信息隐瞒真实情况弄虚作假")
@@ -39,9 +48,6 @@ TEXT = {
     "new": ("新分类", "New class"),
     "moved": ("调整户数", "Enterprises moved"),
 }
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
-             "Noto Serif CJK SC", "Source Han Serif SC")
 
 
 def abnormal_candidates(records: list[Record], names: dict[str, str], calendar: WorkCalendar
@@ -122,55 +128,42 @@ def write_matrix_workbook(matrix: pd.DataFrame, target: Path, language: str,
     created : datetime.datetime
         The workbook's created time (fixed, for reproducible bytes).
     """
-    import xlsxwriter
-
     col = 0 if language == "zh" else 1
-    with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "in_memory": True})
-        wb.set_properties({"title": TEXT["title"][col], "created": created})
-        head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                              "font_size": 10})
-        cell = wb.add_format({"border": 1, "font_size": 10})
-        moved = wb.add_format({"border": 1, "font_size": 10, "bg_color": "#FCE4D6"})
+    title = TEXT["title"][col]
+    classes = [str(c) for c in matrix.columns]
+    table = (columns.TRANSITION_ROW,
+             *(dataclasses.replace(columns.TRANSITION_COUNT, key=f"to:{c}", zh=c, en=c)
+               for c in classes),
+             columns.TRANSITION_TOTAL)
+    counts = matrix.to_numpy().astype(int)
+    total = TEXT["total"][col]
+    # One row per old class, then the column totals.
+    values = [pd.Series([*map(str, matrix.index), total], dtype=object)]
+    values += [pd.Series([*counts[:, j].tolist(), int(counts[:, j].sum())], dtype=object)
+               for j in range(len(classes))]
+    values.append(pd.Series([*counts.sum(axis=1).tolist(), int(counts.sum())], dtype=object))
+    with deterministic_workbook(target, created=created, title=title) as wb:
+        st = figure_styles(wb, make_styles(wb))
+        moved = wb.add_format({"font_name": "SimSun", "font_size": BODY_POINTS, "border": 1,
+                               "valign": "vcenter", "num_format": "#,##0",
+                               "bg_color": "#FCE4D6"})
         ws = wb.add_worksheet(TEXT["sheet"][col])
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.write_string(0, 0, TEXT["title"][col], wb.add_format({"bold": True,
-                                                                  "font_size": 12}))
-        ws.write_string(2, 0, TEXT["corner"][col], head)
-        ws.set_column(0, 0, 18)
-        ws.set_column(1, len(matrix.columns) + 1, 8)
-        for j, name in enumerate(matrix.columns):
-            ws.write_string(2, 1 + j, name, head)
-        ws.write_string(2, 1 + len(matrix.columns), TEXT["total"][col], head)
-        for i, name in enumerate(matrix.index):
-            ws.write_string(3 + i, 0, name, head)
-            for j, other in enumerate(matrix.columns):
-                ws.write_number(3 + i, 1 + j, int(matrix.iloc[i, j]),
-                                moved if name != other and matrix.iloc[i, j] else cell)
-            ws.write_number(3 + i, 1 + len(matrix.columns), int(matrix.iloc[i].sum()), head)
+        ws.write_string(0, 0, title, st.title)
+        write_table(ws, table, values, language, st, first_row=2, freeze_columns=1,
+                    autofilter=False, print_title=title)
+        for i, name in enumerate(matrix.index):  # enterprises that changed class, shaded
+            for j, other in enumerate(classes):
+                if str(name) != other and counts[i, j]:
+                    ws.write_number(3 + i, 1 + j, int(counts[i, j]), moved)
         last = 3 + len(matrix.index)
-        ws.write_string(last, 0, TEXT["total"][col], head)
-        for j in range(len(matrix.columns)):
-            ws.write_number(last, 1 + j, int(matrix.iloc[:, j].sum()), head)
-        ws.write_number(last, 1 + len(matrix.columns), int(matrix.to_numpy().sum()), head)
-        wb.close()
+        ws.write_string(last, 0, total, st.key)
 
 
-def cjk_font() -> str | None:
-    """Return the name of an installed font with Chinese glyphs, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
-
-
-def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> str:
+def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> None:
     """Draw the transition matrix as a heat map PNG (fixed size, no software stamp).
 
-    Chinese labels need a font with Chinese glyphs; when none is installed the chart is
-    drawn in English and the returned language says so.
+    Chinese labels are set in the CJK font bundled with planner
+    (:func:`planner.simulate.chart.font_context`), English ones in DejaVu Sans.
 
     Parameters
     ----------
@@ -180,23 +173,18 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> str
         The ``.png`` file.
     language : str
         ``"zh"`` or ``"en"``.
-
-    Returns
-    -------
-    str
-        The language the chart was drawn in.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    font = cjk_font() if language == "zh" else None
-    drawn = "zh" if font else "en"
-    col = 0 if drawn == "zh" else 1
+    from planner.simulate.chart import font_context
+
+    col = 0 if language == "zh" else 1
     n = len(matrix)
     size = max(4.5, 1.2 + 0.55 * n)
     values = matrix.to_numpy()
-    with matplotlib.rc_context({"font.family": font or "DejaVu Sans", "font.size": 9}):
+    with matplotlib.rc_context(font_context(language)):
         fig = Figure(figsize=(size + 1.2, size), dpi=100)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)
@@ -205,7 +193,9 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> str
             for j in range(n):
                 if values[i, j]:
                     dark = values[i, j] > 0.6 * values.max()
+                    # Digits in DejaVu Sans, which has a bold face (the CJK font has not).
                     ax.text(j, i, str(values[i, j]), ha="center", va="center", fontsize=9,
+                            fontfamily="DejaVu Sans",
                             color="white" if dark else "black",
                             fontweight="bold" if i != j else "normal")
         ax.set_xticks(range(n), list(matrix.columns))
@@ -217,4 +207,3 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> str
         fig.tight_layout()
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-    return drawn

@@ -67,7 +67,6 @@ class RegradeResult:
     abnormal: pd.DataFrame
     as_of: dt.date
     language: str
-    chart_language: str
     warnings: list[Problem] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
@@ -81,9 +80,6 @@ class RegradeResult:
             f"  abnormal-operations candidates: {len(self.abnormal)}",
         ]
         lines += [f"  {name}: {path}" for name, path in self.files.items()]
-        if self.chart_language != self.language and self.files:
-            lines.append("  (transitions.png is in English: no font with Chinese glyphs is "
-                         "installed)")
         return lines
 
 
@@ -220,7 +216,7 @@ def regrade_scenario(
                                                 ignore_index=True))
     write_csv_atomic(files["changes.csv"], outcome.changes)
     write_matrix_workbook(matrix, files["transitions.xlsx"], language, created=created)
-    drawn = write_matrix_chart(matrix, files["transitions.png"], language)
+    write_matrix_chart(matrix, files["transitions.png"], language)
     write_abnormal(abnormal, files["abnormal-operations.csv"], language)
     write_csv_atomic(files["unmatched.csv"], unmatched)
     warnings = [Problem(r.source_file, "names no enterprise of the directory", row=r.source_row,
@@ -228,7 +224,7 @@ def regrade_scenario(
                 for r in outcome.unmatched]
     own = [w for w in inputs.warnings if Path(w.file).resolve() == directory_file.resolve()]
     return RegradeResult(out, files, outcome.changes, matrix, len(applied_keys & {
-        r.key for r in records}), outcome.skipped, unmatched, abnormal, as_of, language, drawn,
+        r.key for r in records}), outcome.skipped, unmatched, abnormal, as_of, language,
         own + warnings)
 
 

@@ -84,8 +84,23 @@ def cjk_font_path() -> Path:
                             "missing: reinstall planner (pip install planner), which installs it")
 
 
-def _font_context(language: str) -> dict:
-    """Return matplotlib settings for the chart's text in ``language``."""
+def font_context(language: str) -> dict:
+    """Return matplotlib settings for a chart's text in ``language``.
+
+    Every chart of planner (the simulation, the loop, the transition matrix, the programme's
+    status) draws inside ``matplotlib.rc_context(font_context(language))``.
+
+    Parameters
+    ----------
+    language : str
+        ``"zh"``: the bundled Noto Sans CJK SC (:func:`cjk_font_path`), registered under a
+        family name of its own; anything else: matplotlib's DejaVu Sans.
+
+    Returns
+    -------
+    dict
+        rc settings: ``font.family``, ``font.size`` 9 and, in Chinese, an ASCII minus sign.
+    """
     if language != "zh":
         return {"font.family": "DejaVu Sans", "font.size": 9}
     from matplotlib import font_manager
@@ -155,7 +170,7 @@ def write_chart(
     height = 2.0 + 0.62 * len(names) if by_rows else 6.5
     note = _wrap(footnote, 95 if language == "zh" else 170)  # a Chinese character is wide
     note_lines = note.count("\n") + 1 if note else 0
-    with matplotlib.rc_context(_font_context(language)):
+    with matplotlib.rc_context(font_context(language)):
         fig = Figure(figsize=(11, height), dpi=DPI)
         FigureCanvasAgg(fig)
         if by_rows:

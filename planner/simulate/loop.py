@@ -42,11 +42,11 @@ numbers, not only the same distribution.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from planner.common import randomness
 from planner.simulate.montecarlo import tail_quantiles
 
 STRATEGIES = ("risk-weighted", "uniform")
@@ -70,10 +70,10 @@ def quarter_seed(seed: str, quarter: int) -> np.random.SeedSequence:
     Returns
     -------
     numpy.random.SeedSequence
-        Entropy: SHA-256 of ``"simulate-loop:{seed}"``; spawn key ``(quarter,)``.
+        The ``loop`` purpose of :mod:`planner.common.randomness`: entropy the SHA-256 of
+        ``"simulate-loop:{seed}"``, spawn key ``(quarter,)``.
     """
-    digest = hashlib.sha256(f"simulate-loop:{seed}".encode()).digest()
-    return np.random.SeedSequence(int.from_bytes(digest, "big"), spawn_key=(quarter,))
+    return randomness.seed_sequence(seed, "loop", quarter)
 
 
 @dataclass(frozen=True)

@@ -216,45 +216,58 @@ def simulate_loop_scenario(
     return run
 
 
+SETTING_LABELS = {
+    "classes": ("风险分类", "classes"), "population": ("各类主体户数", "population"),
+    "prevalence": ("各类问题发生率", "prevalence"), "ratios": ("各类抽查比例", "ratios"),
+    "quarters": ("季度数", "quarters"), "replications": ("重复次数", "replications"),
+    "regrade": ("按结果进退级", "regrade"), "drift": ("风险漂移", "drift"),
+    "trend": ("发生率趋势", "trend"), "seed": ("随机种子", "seed"),
+    "population source": ("户数来源", "population source"),
+}
+
+
 def write_loop_workbook(run: LoopRun, target: Path) -> None:
-    """Write ``loop.xlsx``: the per-quarter table and the settings, headers in the language."""
-    import xlsxwriter
+    """Write ``loop.xlsx``: the per-quarter table and the settings, headers in the language.
+
+    The table's columns are :data:`planner.common.columns.LOOP`, written by
+    :func:`planner.publish.workbook.write_table`; the settings are a key-value block.
+    """
+    from planner.common import columns
+    from planner.publish.workbook import (
+        deterministic_workbook,
+        figure_styles,
+        make_styles,
+        setup_print,
+        write_pairs,
+        write_table,
+    )
 
     language = run.scenario.export.language
     col = 0 if language == "zh" else 1
     created = dt.datetime.combine(run.scenario.plan.start, dt.time())
     s = run.result.settings
     percent = {"discovery_rate", "share_found", "violators_in_top"}
-    headers = [HEADERS["quarter"][col], HEADERS["strategy"][col], LONG_HEADERS["metric"][col],
-               LONG_HEADERS["mean"][col], LONG_HEADERS["low"][col], LONG_HEADERS["high"][col]]
-    with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "in_memory": True})
-        wb.set_properties({"title": f"{run.scenario.plan.id} loop", "created": created})
-        head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                              "text_wrap": True, "font_size": 10})
-        fmt = {"pct": wb.add_format({"border": 1, "num_format": "0.0%", "font_size": 10}),
-               "num": wb.add_format({"border": 1, "num_format": "#,##0.0", "font_size": 10}),
-               "text": wb.add_format({"border": 1, "font_size": 10})}
-        # One row per quarter, strategy and figure: six columns print legibly on A4.
-        ws = wb.add_worksheet("循环模拟" if language == "zh" else "Loop")
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
-        ws.freeze_panes(1, 0)
-        for c, (text, width) in enumerate(zip(headers, (8, 16, 34, 12, 12, 12), strict=True)):
-            ws.write_string(0, c, text, head)
-            ws.set_column(c, c, width)
-        r = 1
-        for row in run.summary.to_dict("records"):
-            strategy = STRATEGY_ZH[row["strategy"]] if col == 0 else row["strategy"]
-            for metric in METRICS:
-                kind = "pct" if metric in percent else "num"
-                ws.write_number(r, 0, row["quarter"], fmt["text"])
-                ws.write_string(r, 1, strategy, fmt["text"])
-                ws.write_string(r, 2, HEADERS[metric][col], fmt["text"])
+    # One row per quarter, strategy and figure: six columns print legibly on A4.
+    records = [(row, metric) for row in run.summary.to_dict("records") for metric in METRICS]
+    values = [
+        pd.Series([row["quarter"] for row, _ in records], dtype=object),
+        pd.Series([STRATEGY_ZH[row["strategy"]] if col == 0 else row["strategy"]
+                   for row, _ in records], dtype=object),
+        pd.Series([HEADERS[metric][col] for _, metric in records], dtype=object),
+        *(pd.Series([float(row[key.format(metric)]) for row, metric in records], dtype=object)
+          for key in ("{}", "{}_low", "{}_high")),
+    ]
+    with deterministic_workbook(target, created=created,
+                                title=f"{run.scenario.plan.id} loop") as wb:
+        st = figure_styles(wb, make_styles(wb))
+        name = "循环模拟" if language == "zh" else "Loop"
+        ws = wb.add_worksheet(name)
+        write_table(ws, columns.LOOP, values, language, st, autofilter=False,
+                    print_title=f"{run.scenario.plan.id} {name}")
+        for r, (row, metric) in enumerate(records, start=1):  # rates as percentages
+            if metric in percent:
                 for c, key in enumerate((metric, f"{metric}_low", f"{metric}_high"), start=3):
-                    ws.write_number(r, c, float(row[key]), fmt[kind])
-                r += 1
+                    ws.write_number(r, c, float(row[key]), st.percent)
         settings = wb.add_worksheet("设置" if language == "zh" else "Settings")
         rows = [("classes", ", ".join(s.classes)),
                 ("population", ", ".join(str(int(v)) for v in s.population)),
@@ -264,30 +277,32 @@ def write_loop_workbook(run: LoopRun, target: Path) -> None:
                 ("regrade", f"{s.regrade} (problem {s.up:+d}, clean {s.down:+d})"),
                 ("drift", f"{s.drift:g}"), ("trend", f"{s.trend:+g}"),
                 ("seed", s.seed), ("population source", run.population_source)]
+        value_width = 70
         settings.set_column(0, 0, 20)
-        settings.set_column(1, 1, 70)
-        for r, (key, value) in enumerate(rows):
-            settings.write_string(r, 0, key, head)
-            settings.write_string(r, 1, value, fmt["text"])
-        wb.close()
+        settings.set_column(1, 1, value_width)
+        write_pairs(settings, 0, [(SETTING_LABELS[k][col], v) for k, v in rows], st,
+                    value_width)
+        setup_print(settings, [20, value_width], header_rows=0,
+                    header_text=f"{run.scenario.plan.id} {settings.name}")
 
 
 def write_loop_chart(run: LoopRun, target: Path) -> None:
     """Draw ``loop.png``: four panels against the quarter, both strategies, with intervals.
 
-    Labels are in English unless the language is Chinese and a font with Chinese glyphs is
-    installed. Fixed size and no software stamp, so the same table gives the same bytes.
+    Labels are in Chinese with ``[export] language = "zh"``, set in the bundled CJK font
+    (:func:`planner.simulate.chart.font_context`), and in English with ``"en"``. Fixed size
+    and no software stamp, so the same table gives the same bytes.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from planner.regrade.report import cjk_font
+    from planner.simulate.chart import font_context
 
-    font = cjk_font() if run.scenario.export.language == "zh" else None
-    col = 0 if font else 1
+    language = run.scenario.export.language
+    col = 0 if language == "zh" else 1
     summary = run.summary
-    with matplotlib.rc_context({"font.family": font or "DejaVu Sans", "font.size": 9}):
+    with matplotlib.rc_context(font_context(language)):
         fig = Figure(figsize=(11, 7.5), dpi=100)
         FigureCanvasAgg(fig)
         for i, metric in enumerate(PANELS):

@@ -112,3 +112,43 @@ def test_unknown_purpose_and_ticket_stream_are_refused():
         randomness.generator("s", "shuffle", "u")
     with pytest.raises(ValueError, match="the ticket is a number"):
         randomness.seed_sequence("s", "ticket", "u")
+
+
+def test_loop_quarters_keep_their_derivation():
+    from planner.simulate import loop
+
+    entropy = int.from_bytes(hashlib.sha256(f"simulate-loop:{SEED}".encode()).digest(), "big")
+    for quarter in (0, 3):
+        expected = np.random.SeedSequence(entropy, spawn_key=(quarter,))
+        got = loop.quarter_seed(SEED, quarter)
+        assert (got.entropy, got.spawn_key) == (expected.entropy, (quarter,))
+        streams = loop.quarter_streams(SEED, quarter, 4)
+        children = np.random.SeedSequence(entropy, spawn_key=(quarter,)).spawn(9)
+        assert _draws(np.random.default_rng(streams.classes[0])) == \
+            _draws(np.random.default_rng(children[1]))
+        assert _draws(np.random.default_rng(streams.uniform)) == \
+            _draws(np.random.default_rng(children[5]))
+        assert _draws(np.random.default_rng(streams.drift)) == \
+            _draws(np.random.default_rng(children[8]))
+
+
+def test_programme_seeds_are_the_published_rule():
+    # Published with the annual plan (抽查计划公告): batch K's seed, and the seed of the extra
+    # inspection that the fractional part of a frequency owes.
+    from types import SimpleNamespace
+
+    from planner.programme import periods
+
+    scenario = SimpleNamespace(plan=SimpleNamespace(seed=SEED), programme=None)
+    assert periods.batch_seed(scenario, 3) == f"{SEED}/batch-3"
+    assert periods.extra_seed(scenario) == f"{SEED}/extra"
+    assert randomness.derived_seed(SEED, "batch", 2) == f"{SEED}/batch-2"
+    listed = SimpleNamespace(plan=SimpleNamespace(seed=SEED),
+                             programme=SimpleNamespace(batch_seeds=["a", "b"]))
+    assert periods.batch_seed(listed, 2) == "b"
+    digest = hashlib.sha256(f"{SEED}/extra:{IDS[1]}".encode()).hexdigest()
+    assert tickets.ticket(periods.extra_seed(scenario), IDS[1]) == int(digest, 16) / 2**256
+    with pytest.raises(ValueError, match="derived seed, not a stream"):
+        randomness.generator(SEED, "batch", 1)
+    with pytest.raises(ValueError, match="makes random numbers, not a derived seed"):
+        randomness.derived_seed(SEED, "thin", "u")

@@ -89,9 +89,7 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-@pytest.mark.parametrize(("book", "sheet"), SHEETS)
-def test_prints_on_a4_at_9_points_or_more_on_one_page_width(workbooks, book, sheet):
-    ws = openpyxl.load_workbook(workbooks[book])[sheet]
+def _assert_prints_on_a4_at_9_points_or_more_on_one_page_width(ws) -> None:
     setup = ws.page_setup
     assert setup.paperSize == 9  # A4
     assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
@@ -106,9 +104,8 @@ def test_prints_on_a4_at_9_points_or_more_on_one_page_width(workbooks, book, she
     assert points * scale / 100 <= printable, (points, scale, printable)
 
 
-@pytest.mark.parametrize(("book", "sheet"), SHEETS)
-def test_rows_are_tall_enough_for_their_wrapped_text(workbooks, book, sheet):
-    ws = openpyxl.load_workbook(workbooks[book])[sheet]
+def _rows_checked_for_wrapped_text(ws) -> int:
+    """Assert that every row is tall enough for its wrapped text; return the rows that wrap."""
     checked = 0
     for row in ws.iter_rows():
         needed = 1
@@ -122,6 +119,18 @@ def test_rows_are_tall_enough_for_their_wrapped_text(workbooks, book, sheet):
             assert height is not None and height >= needed * LINE_POINTS, (
                 row[0].row, needed, height)
             checked += 1
+    return checked
+
+
+@pytest.mark.parametrize(("book", "sheet"), SHEETS)
+def test_prints_on_a4_at_9_points_or_more_on_one_page_width(workbooks, book, sheet):
+    _assert_prints_on_a4_at_9_points_or_more_on_one_page_width(
+        openpyxl.load_workbook(workbooks[book])[sheet])
+
+
+@pytest.mark.parametrize(("book", "sheet"), SHEETS)
+def test_rows_are_tall_enough_for_their_wrapped_text(workbooks, book, sheet):
+    checked = _rows_checked_for_wrapped_text(openpyxl.load_workbook(workbooks[book])[sheet])
     if sheet != "汇总":  # the summary's values fit their column here
         assert checked, "no wrapped text to check"
 
@@ -156,3 +165,90 @@ def test_column_caps_keep_every_printed_table_on_one_page_width():
     for caps in (field, plan, notice):
         layout = print_layout(caps)
         assert layout.fits and layout.text_points >= 9, (caps, layout)
+
+
+# The programme's notice and status, the regrade's transition matrix, the loop and the
+# item-results sheet, each as its command writes it from the repository's examples. The
+# last field says whether the sheet has text that wraps (so that the row check checks rows).
+MORE_SHEETS = [("notice", "抽查计划公告", True), ("status", "分类进度", False),
+               ("status", "未达标风险企业", False), ("status", "尚欠检查企业", False),
+               ("transitions", "迁移矩阵", False), ("loop", "循环模拟", False),
+               ("loop", "设置", False), ("items", "事项结果", True),
+               ("notice_en", "Plan notice", True), ("loop_en", "Loop", True)]
+
+
+@pytest.fixture(scope="module")
+def more_workbooks(tmp_path_factory):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    repo = Path(__file__).resolve().parents[2]
+    examples = repo / "scenarios"
+    tmp = tmp_path_factory.mktemp("print-more")
+
+    def in_english(scenario: Path, name: str) -> Path:
+        """Copy an example scenario with [export] language = "en" and absolute input paths."""
+        text = scenario.read_text(encoding="utf-8")
+        text = text.replace('"../../data/', f'"{repo}/data/').replace('"../data/', f'"{repo}/data/')
+        text = text.replace('language = "zh"', 'language = "en"')
+        if 'language = "en"' not in text:
+            text = text.replace("[plan]", '[export]\nlanguage = "en"\n\n[plan]', 1)
+        (tmp / name).write_text(text, encoding="utf-8")
+        return tmp / name
+
+    english_programme = in_english(examples / "programme" / "food-2016.toml", "food-en.toml")
+    english_demo = in_english(examples / "demo.toml", "demo-en.toml")
+    runs = [
+        ["programme", str(examples / "programme" / "food-2016.toml"), "-o", str(tmp / "food")],
+        ["programme", "--status", str(tmp / "food")],
+        ["regrade", str(examples / "shaanxi-100.toml"), "--results",
+         str(examples / "regrade-demo" / "shaanxi-results.csv"), "--events",
+         str(examples / "regrade-demo" / "events.csv"), "-o", str(tmp / "regraded")],
+        ["simulate", str(examples / "demo.toml"), "-o", str(tmp / "loop"), "--quarters", "2",
+         "--reps", "50"],
+        ["simulate", str(english_demo), "-o", str(tmp / "loop-en"), "--quarters", "2",
+         "--reps", "50"],
+        ["programme", str(english_programme), "-o", str(tmp / "food-en")],
+        ["run", str(examples / "demo-special-equipment.toml"), "-o", str(tmp / "items")],
+    ]
+    for args in runs:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+    field = next(p for p in sorted((tmp / "items" / "teams").glob("*.xlsx"))
+                 if "事项结果" in openpyxl.load_workbook(p, read_only=True).sheetnames)
+    return {"notice": tmp / "food" / "plan-notice.xlsx", "status": tmp / "food" / "status.xlsx",
+            "transitions": tmp / "regraded" / "transitions.xlsx",
+            "loop": tmp / "loop" / "loop.xlsx", "items": field,
+            "notice_en": tmp / "food-en" / "plan-notice.xlsx",
+            "loop_en": tmp / "loop-en" / "loop.xlsx"}
+
+
+@pytest.mark.parametrize(("book", "sheet", "wraps"), MORE_SHEETS)
+def test_programme_regrade_loop_and_item_sheets_print_legibly(more_workbooks, book, sheet,
+                                                              wraps):
+    ws = openpyxl.load_workbook(more_workbooks[book])[sheet]
+    _assert_prints_on_a4_at_9_points_or_more_on_one_page_width(ws)
+    checked = _rows_checked_for_wrapped_text(ws)
+    if wraps:
+        assert checked, "no wrapped text to check"
+
+
+@pytest.mark.parametrize(("book", "sheet", "header"), [
+    ("notice", "抽查计划公告", "批次随机种子"), ("status", "分类进度", "年末预计尚欠"),
+    ("transitions", "迁移矩阵", "原分类 \\ 新分类"), ("loop", "循环模拟", "区间下限"),
+    ("items", "事项结果", "是否发现问题"), ("notice_en", "Plan notice", "Batch seed"),
+    ("loop_en", "Loop", "Interval low")])
+def test_tables_take_their_headers_from_the_column_spec(more_workbooks, book, sheet, header):
+    from planner.common import columns
+
+    declared = {h for table in (columns.BATCHES, columns.STATUS_CLASSES, columns.LOOP,
+                                columns.ITEM_RESULT, (columns.TRANSITION_ROW,))
+                for c in table for h in (c.zh, c.en)}
+    assert header in declared
+    ws = openpyxl.load_workbook(more_workbooks[book])[sheet]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == header]
+    assert cells, header
+    assert cells[0].font.b and ws.print_title_rows  # the header row repeats on every page

@@ -53,11 +53,11 @@ def test_chinese_chart_uses_the_bundled_cjk_font_and_is_reproducible(tmp_path):
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from planner.simulate.chart import TEXT, _font_context, cjk_font_path
+    from planner.simulate.chart import TEXT, cjk_font_path, font_context
 
     font = cjk_font_path()
     assert "mplfonts" in font.parts  # the dependency's file, not one found on the system
-    family = _font_context("zh")["font.family"]
+    family = font_context("zh")["font.family"]
     found = font_manager.findfont(font_manager.FontProperties(family=family),
                                   fallback_to_default=False)
     assert found == str(font)
