@@ -29,6 +29,7 @@ from planner.common.errors import InputError, Problem
 from planner.common.grading import GradingScheme
 from planner.common.io import read_table, sha256_file
 from planner.common.keys import IdIndex
+from planner.common.parquet import locate
 from planner.common.uscc import is_legacy_registration_number, uscc_problems
 from planner.plan.scenario import Scenario
 
@@ -147,6 +148,7 @@ def load_inputs(
     scheme = scenario.scheme()
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
+    parts: dict[str, list] = {}  # label -> Parquet partitions, for messages
     files: dict[str, Path] = {}
     hashes: dict[str, str] = {}
     for name in INPUT_NAMES:
@@ -160,7 +162,8 @@ def load_inputs(
         if progress:
             progress(f"reading {name} ({label})")
         try:
-            raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label)
+            raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label,
+                             keep=needed_columns(scenario, name))
         except InputError as exc:
             problems.extend(exc.problems)
             frames[name] = _empty(name)
@@ -172,6 +175,8 @@ def load_inputs(
             continue
         mapped["row"] = np.arange(2, len(mapped) + 2)
         frames[name] = mapped
+        if raw.attrs.get("parts"):
+            parts[label] = raw.attrs["parts"]
 
     if progress:
         progress("validating")
@@ -189,6 +194,8 @@ def load_inputs(
     problems += p
     items, p = _check_items(frames["items"], labels.get("items"))
     problems += p
+    for label, found in parts.items():
+        problems = locate(problems, label, found)
 
     errors = [q for q in problems if q.severity == "error"]
     if errors:
@@ -206,6 +213,29 @@ def load_inputs(
         warnings=[q for q in problems if q.severity != "error"],
         enterprise_index=known["enterprise_id"],
     )
+
+
+def needed_columns(scenario: Scenario, name: str):
+    """Return the column filter of an input: the columns the plan reads (for Parquet).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (its score and weight columns count as needed).
+    name : str
+        The input, one of :data:`INPUT_NAMES`.
+
+    Returns
+    -------
+    callable
+        Given a header, whether it is one of the input's accepted spellings or a column
+        a scenario key names.
+    """
+    keys = {schema.header_key(s) for col in _SPECS[name] for s in col.spellings}
+    if name == "enterprises":
+        named = (scenario.scheme().score_column, scenario.sampling.weight_by)
+        keys |= {schema.header_key(c) for c in named if c}
+    return lambda header: schema.header_key(header) in keys
 
 
 def _empty(name: str) -> pd.DataFrame:
