@@ -76,6 +76,18 @@ def out_option(func):
     )(func)
 
 
+def engine_options(func):
+    """Add ``--engine`` and ``--scheduler``: run on one process or on a Dask cluster."""
+    func = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler to use (e.g. tcp://10.0.0.5:8786); "
+        "a local cluster of 2 workers when omitted.")(func)
+    return click.option(
+        "--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
+        help='Where to compute: this process, or Dask (pip install "planner[dask]"; the '
+        "directory as Parquet).")(func)
+
+
 def echo_warnings(warnings) -> None:
     """Print input warnings to stderr, at most MAX_PROBLEMS_SHOWN of them."""
     for w in warnings[:MAX_PROBLEMS_SHOWN]:
@@ -150,9 +162,10 @@ def run(scenario: Path, out: Path, encoding: str | None):
 @click.option("--scale-down", is_flag=True,
               help="When the roster cannot staff the allocation, draw fewer from the "
               'lowest-risk classes first (as [sampling] on_short_capacity = "scale-down").')
+@engine_options
 @handle_errors
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
-         reason: str | None, scale_down: bool):
+         reason: str | None, scale_down: bool, engine: str, scheduler: str | None):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
@@ -162,10 +175,17 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     With --replace and --reason, the draw already in OUT is kept and the named enterprises
     are replaced by the next-lowest tickets of their strata; the record says why.
 
+    With --engine dask the directory (a Parquet folder) is read, checked and drawn
+    partition by partition on a Dask cluster (--scheduler ADDRESS, or a local one); the
+    files are the same, byte for byte.
+
     Example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
 
     Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
+
+    Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
+    --scheduler tcp://10.0.0.5:8786
     """
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down
     from planner.plan.pipeline import load
@@ -173,6 +193,23 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
                                "to replace and why")
+    if engine == "dask":
+        if replace_ids is not None:
+            raise click.UsageError("--replace runs on the single-process engine: leave out "
+                                   "--engine dask")
+        from planner.draw.distributed import dask_draw_stage
+        from planner.plan.scenario import load_scenario
+
+        loaded = load_scenario(scenario)
+        if scale_down:
+            loaded = with_scale_down(loaded)
+        result = dask_draw_stage(loaded, out, scheduler=scheduler, encoding=encoding,
+                                 progress=make_progress(), warn=echo_warnings)
+        for line in result.summary_lines():
+            click.echo(line)
+        return
+    if scheduler is not None:
+        raise click.UsageError("--scheduler goes with --engine dask")
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
@@ -337,20 +374,48 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
 @cli.command("demo-data")
 @click.option(
     "--preset",
-    type=click.Choice(["district", "city", "megacity"]),
+    type=click.Choice(["district", "city", "megacity", "national"]),
     default="district",
     show_default=True,
     help="Size: district 500 enterprises / 30 inspectors; city 43,000 / 400; "
-    "megacity 2,230,000 / 5,000.",
+    "megacity 2,230,000 / 5,000; national 50,000,000 as partitioned Parquet.",
 )
 @click.option("--seed", default="demo", show_default=True, help="Seed of the synthetic data.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
+              help="national only: how many Parquet partition files [default: one per "
+              "million enterprises].")
+@click.option("--size", type=click.IntRange(min=1, max=10**8), default=None, metavar="N",
+              help="national only: enterprises in the directory [default: 50,000,000].")
 @out_option
 @handle_errors
-def demo_data(preset: str, seed: str, out: Path):
+def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, out: Path):
     """Write a realistic synthetic directory, roster, avoidance list, history and scenario.
 
+    The national preset writes the directory as a folder of Parquet partitions, one
+    partition at a time (memory stays that of one partition), for planner draw
+    --engine dask.
+
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
+
+    National example: planner demo-data --preset national --size 5000000 --partitions 10
+    -o /data/national
     """
+    if preset == "national":
+        from planner.common.parquet import require_pyarrow
+        from planner.demo.national import SIZE, write_national
+
+        require_pyarrow()
+        size = size or SIZE
+        partitions = partitions or max(1, round(size / 1_000_000))
+        if partitions > size:
+            raise click.UsageError("--partitions must not exceed --size")
+        paths = write_national(out=out, partitions=partitions, size=size, seed=seed,
+                               progress=make_progress())
+        for name, path in paths.items():
+            click.echo(f"{name}: {path}")
+        return
+    if partitions is not None or size is not None:
+        raise click.UsageError("--partitions and --size go with --preset national")
     from planner.demo.generate import write_demo
 
     paths = write_demo(preset=preset, seed=seed, out=out, progress=make_progress())
