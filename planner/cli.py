@@ -138,16 +138,25 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @scenario_argument
 @out_option
 @encoding_option
+@engine_options
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, engine: str, scheduler: str | None):
     """Run the whole plan: validate, draw, assign and export.
 
+    With --engine dask the draw runs on Dask (when the directory is Parquet) and the
+    assignment's planning units and the field workbooks are Dask tasks; the files are the
+    same, byte for byte.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Dask example: planner run /data/province/scenario.toml -o out/province --engine dask
     """
     from planner.plan.pipeline import run_plan
 
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask")
     run_plan(scenario, out, encoding=encoding, progress=make_progress(), echo=click.echo,
-             warn=echo_warnings)
+             warn=echo_warnings, engine=engine, scheduler=scheduler)
 
 
 @cli.command()

@@ -25,7 +25,6 @@ credit code repeats across partitions.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +50,6 @@ from planner.demo.generate import (
     _words,
     make_items,
     seed_sequence,
-    split_counts,
 )
 
 SIZE = 50_000_000
@@ -195,7 +193,7 @@ def national_enterprises(rng: np.random.Generator, lo: int, hi: int) -> pd.DataF
 
 
 def national_inspectors(size: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Generate a roster that can staff the national plan: two per team, 60 each, +10 %.
+    """Generate a roster that can staff the national plan in every province: 60 each, +25 %.
 
     Parameters
     ----------
@@ -210,9 +208,12 @@ def national_inspectors(size: int, rng: np.random.Generator) -> pd.DataFrame:
         Canonical roster columns.
     """
     needed = size * sum(r * m for r, m in zip(RATIOS.values(), CLASS_MIX, strict=True))
-    n = max(4 * len(PROVINCES), math.ceil(needed * 2 / CAPACITY * 1.1))
-    weights = [p[2] for p in PROVINCES]
-    province = np.repeat(np.arange(len(PROVINCES)), split_counts(n, weights))
+    weights = np.array([p[2] for p in PROVINCES])
+    # Each province staffs its own share (spread over the provinces), with a margin and at
+    # least two teams' worth of leads.
+    per_province = np.maximum(4, np.ceil(needed * weights / weights.sum() * 2 / CAPACITY * 1.25))
+    province = np.repeat(np.arange(len(PROVINCES)), per_province.astype(np.int64))
+    n = len(province)
     names = _text([p[0] for p in PROVINCES])
     station = rng.integers(1, STATIONS_PER_PROVINCE + 1, n)
     return pd.DataFrame({

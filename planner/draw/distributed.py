@@ -125,7 +125,7 @@ def dask_client(scheduler: str | None = None, *, workers: int = LOCAL_WORKERS,
             yield client
         return
     with LocalCluster(n_workers=workers, threads_per_worker=1, memory_limit=memory_limit,
-                      processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+                      processes=True, dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
 
 

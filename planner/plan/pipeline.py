@@ -53,6 +53,8 @@ def run_plan(
     progress=None,
     echo: Callable[[str], None] = print,
     warn: Callable[[list], None] | None = None,
+    engine: str = "single",
+    scheduler: str | None = None,
 ) -> None:
     """Validate the inputs and run every stage of the plan into ``out``.
 
@@ -70,7 +72,28 @@ def run_plan(
         Where summary lines go.
     warn : callable, optional
         Called with the list of input warnings (problems that do not stop the run).
+    engine : str
+        ``"single"`` (this process, with forked workers for large stages) or ``"dask"``:
+        the draw on Dask when the directory is Parquet (:mod:`planner.draw.distributed`),
+        and the assignment's planning units and the export's workbooks as Dask tasks. The
+        files are the same either way.
+    scheduler : str, optional
+        With ``engine="dask"``: the scheduler's address; a local cluster when omitted.
     """
+    if engine == "dask":
+        from planner.common.parallel import running_on
+        from planner.draw.distributed import dask_client
+
+        with dask_client(scheduler) as client:
+            client.wait_for_workers(1, timeout=60)
+            workers = sum(client.nthreads().values())
+            with running_on(client.get_executor(), workers):
+                _run(scenario_path, out, encoding, progress, echo, warn, client)
+        return
+    _run(scenario_path, out, encoding, progress, echo, warn, None)
+
+
+def _run(scenario_path, out, encoding, progress, echo, warn, client) -> None:
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
     if warn is not None:
         warn(inputs.warnings)
@@ -79,6 +102,23 @@ def run_plan(
     out.mkdir(parents=True, exist_ok=True)
     for module_name, function_name in STAGES:
         stage = getattr(importlib.import_module(module_name), function_name)
+        if client is not None and function_name == "draw_stage":
+            stage = _dask_draw(client, encoding)
         result = stage(scenario, inputs, out, progress=progress)
         for line in result.summary_lines():
             echo(line)
+
+
+def _dask_draw(client, encoding: str | None):
+    """Return a draw stage running on ``client`` when the directory is Parquet."""
+    from planner.common.parquet import is_parquet
+    from planner.draw.distributed import dask_draw_stage
+    from planner.draw.stage import draw_stage
+
+    def stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None):
+        if scenario.inputs.enterprises is None or not is_parquet(scenario.inputs.enterprises):
+            return draw_stage(scenario, inputs, out, progress=progress)
+        return dask_draw_stage(scenario, out, encoding=encoding, progress=progress,
+                               client=client)
+
+    return stage
