@@ -433,9 +433,7 @@ def _write_pool(client, runs: list, strata: list[str], counts: pd.DataFrame, see
                                     for r in runs])
             code = np.concatenate([p.code for p in pieces])
             t0 = np.concatenate([p.t0 for p in pieces])
-            ids = np.concatenate([p.ids.astype(object) for p in pieces])
-            ids = np.array([i.decode("ascii") if isinstance(i, bytes) else i for i in ids],
-                           dtype=object)
+            ids = np.concatenate([p.ids.astype("U") for p in pieces]).astype(object)
             order = _exact_order(code, t0, ids, seed)
             code, ids = code[order], ids[order]
             starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else []

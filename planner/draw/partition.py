@@ -34,7 +34,7 @@ from planner.common.parquet import read_partition
 from planner.draw import tickets
 from planner.draw.eligibility import assess
 from planner.draw.quotas import stratum_counts, stratum_labels
-from planner.plan.inputs import canonical_ids, check_enterprises
+from planner.plan.inputs import check_enterprises
 from planner.plan.scenario import Scenario
 
 DUPLICATE = "duplicate enterprise id"
@@ -224,7 +224,7 @@ def draw_part(
     codes, labels = tickets.stratum_codes(ordered["stratum"])
     code = np.array([position[label] for label in labels], dtype=np.int32)[codes] \
         if len(codes) else np.array([], np.int32)
-    ids = canonical_ids(ordered["enterprise_id"]).to_numpy(dtype=object)
+    ids = ordered["enterprise_id"].to_numpy(dtype=object)  # canonical since load_part
     try:
         packed = ids.astype("S") if len(ids) else np.array([], "S1")
     except UnicodeEncodeError:  # not a credit code; kept as text
