@@ -181,7 +181,7 @@ def read_parquet_table(
     if not columns:
         raise InputError("has no columns; expected the input's columns", file=label)
     out = pd.DataFrame({c: np.concatenate(pieces[c]) if pieces[c] else np.array([], object)
-                        for c in columns})
+                        for c in columns}, dtype=object)
     out.attrs["parts"] = parts
     return out
 
@@ -252,7 +252,7 @@ def read_partition(
                 "a string or number column", column=name)]) from None
         text = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
         data[name] = text.to_numpy(zero_copy_only=False).astype(object)
-    return pd.DataFrame(data, columns=list(columns))
+    return pd.DataFrame(data, columns=list(columns), dtype=object)
 
 
 def locate(problems: list[Problem], label: str, parts: Sequence[Part]) -> list[Problem]:
