@@ -318,6 +318,8 @@ def _inclusion_ids(scenario: Scenario) -> list[str]:
 def _duplicates(client, surveys: list[part.Survey], checked: list) -> list[Problem]:
     """Report every repeated id across the directory, naming where it was first given."""
     hashes = np.concatenate([s.hashes for s in surveys]) if surveys else np.array([], np.uint64)
+    for s in surveys:
+        s.hashes = np.array([], np.uint64)  # 8 bytes an enterprise: kept once, here
     if len(hashes) < 2:
         return []
     hashes.sort()

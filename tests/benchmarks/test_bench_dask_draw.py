@@ -1,7 +1,7 @@
 """Benchmark: the national draw on Dask at 5, 20 and 50 million enterprises, and single-process at 5.
 
-Run with ``python -m pytest tests/benchmarks/test_bench_dask_draw.py -s -p no:cacheprovider``.
-Needs the dask extra.
+Run with ``python -m pytest tests/benchmarks/test_bench_dask_draw.py -s -p no:cacheprovider``
+(``-k "dask_draw["`` for the Dask draws only). Needs the dask extra.
 
 The national preset is generated in partitions of one million enterprises into
 ``$PLANNER_BENCH_NATIONAL`` (default: a temporary folder; give a folder to keep the data between
