@@ -102,6 +102,18 @@ def force_option(func):
     )(func)
 
 
+def engine_options(func):
+    """Add ``--engine`` and ``--scheduler``: run on one process or on a Dask cluster."""
+    func = click.option(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler to use (e.g. tcp://10.0.0.5:8786); "
+        "a local cluster of 2 workers when omitted.")(func)
+    return click.option(
+        "--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
+        help='Where to compute: this process, or Dask (pip install "planner[dask]"; the '
+        "directory as Parquet).")(func)
+
+
 def echo_warnings(warnings) -> None:
     """Print input warnings to stderr, at most MAX_PROBLEMS_SHOWN of them."""
     for w in warnings[:MAX_PROBLEMS_SHOWN]:
@@ -155,8 +167,10 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @click.option("--batch", "batch", type=int, default=None, metavar="K",
               help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
 @force_option
+@engine_options
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool,
+        engine: str, scheduler: str | None):
     """Run the whole plan: validate, draw, assign and export.
 
     OUT is written whole or not at all: the new files are built beside it and swapped in
@@ -167,11 +181,22 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     plan folder that planner verify checks), taking the earlier batches in OUT, their
     returned results and the full history into account.
 
+    With --engine dask the draw runs on Dask (when the directory is Parquet) and the
+    assignment's planning units and the field workbooks are Dask tasks; the files are the
+    same, byte for byte.
+
     Example: planner run scenarios/demo.toml -o out/demo
 
     Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
+
+    Dask example: planner run /data/province/scenario.toml -o out/province --engine dask
     """
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask")
     if batch is not None:
+        if engine != "single":
+            raise click.UsageError("--batch runs on the single-process engine: leave out "
+                                   "--engine dask")
         from planner.programme.batch import run_batch
 
         run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
@@ -183,7 +208,7 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     refuse_whole_year(scenario)
 
     run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
-             echo=click.echo, warn=echo_warnings)
+             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler)
 
 
 @cli.command()
@@ -202,10 +227,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
               help="The public seed, when the scenario does not name it ([plan] seed); "
               "e.g. the lottery numbers that [plan] seed_source announced.")
 @force_option
+@engine_options
 @handle_errors
 @with_ticket_formula
 def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | None,
-         reason: str | None, scale_down: bool, seed: str | None, force: bool):
+         reason: str | None, scale_down: bool, seed: str | None, force: bool, engine: str,
+         scheduler: str | None):
     """Draw the enterprises to inspect: the n lowest tickets of each stratum.
 
     Writes OUT/sample.csv, OUT/eligible.csv and OUT/draw-record.json. Each enterprise's
@@ -221,12 +248,19 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     When OUT holds a commitment (planner commit), the draw refuses, naming each difference,
     unless the inputs still give the committed eligible list.
 
+    With --engine dask the directory (a Parquet folder) is read, checked and drawn
+    partition by partition on a Dask cluster (--scheduler ADDRESS, or a local one); the
+    files are the same, byte for byte.
+
     Example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
 
     Committed example: planner draw plan.toml -o out/q1 --seed 3-8-1
 
     Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
     --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
+
+    Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
+    --scheduler tcp://10.0.0.5:8786
     """
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
     from planner.plan.pipeline import load, run_stage
@@ -235,7 +269,30 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     if (replace_ids is None) != (reason is None):
         raise click.UsageError("--replace and --reason go together: say which enterprises "
                                "to replace and why")
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask")
     refuse_if_busy(out)
+    if engine == "dask":
+        from planner.draw.commit import COMMITMENT_NAME
+
+        if replace_ids is not None or (out / COMMITMENT_NAME).is_file():
+            raise click.UsageError("--replace and committed draws (planner commit) run on the "
+                                   "single-process engine: leave out --engine dask")
+        from planner.draw.distributed import dask_draw_stage
+        from planner.plan.scenario import load_scenario
+        from planner.plan.transaction import writing
+
+        loaded = with_seed(load_scenario(scenario), seed)
+        if scale_down:
+            loaded = with_scale_down(loaded)
+        with writing(out, "planner draw --engine dask", starts_plan=True, force=force,
+                     plan=(loaded.plan.id, loaded.plan.seed)) as job:
+            result = dask_draw_stage(loaded, job.path, scheduler=scheduler, encoding=encoding,
+                                     progress=make_progress(), warn=echo_warnings)
+            lines = result.summary_lines()
+        for line in job.lines(job.notes + lines):
+            click.echo(line)
+        return
     loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
@@ -484,20 +541,48 @@ def merge(plan_out: tuple[Path, ...], out: Path):
 @cli.command("demo-data")
 @click.option(
     "--preset",
-    type=click.Choice(["district", "city", "megacity"]),
+    type=click.Choice(["district", "city", "megacity", "national"]),
     default="district",
     show_default=True,
     help="Size: district 500 enterprises / 30 inspectors; city 43,000 / 400; "
-    "megacity 2,230,000 / 5,000.",
+    "megacity 2,230,000 / 5,000; national 50,000,000 as partitioned Parquet.",
 )
 @click.option("--seed", default="demo", show_default=True, help="Seed of the synthetic data.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None, metavar="N",
+              help="national only: how many Parquet partition files [default: one per "
+              "million enterprises].")
+@click.option("--size", type=click.IntRange(min=1, max=10**8), default=None, metavar="N",
+              help="national only: enterprises in the directory [default: 50,000,000].")
 @out_option
 @handle_errors
-def demo_data(preset: str, seed: str, out: Path):
+def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, out: Path):
     """Write a realistic synthetic directory, roster, avoidance list, history and scenario.
 
+    The national preset writes the directory as a folder of Parquet partitions, one
+    partition at a time (memory stays that of one partition), for planner draw
+    --engine dask.
+
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
+
+    National example: planner demo-data --preset national --size 5000000 --partitions 10
+    -o /data/national
     """
+    if preset == "national":
+        from planner.common.parquet import require_pyarrow
+        from planner.demo.national import SIZE, write_national
+
+        require_pyarrow()
+        size = size or SIZE
+        partitions = partitions or max(1, round(size / 1_000_000))
+        if partitions > size:
+            raise click.UsageError("--partitions must not exceed --size")
+        paths = write_national(out=out, partitions=partitions, size=size, seed=seed,
+                               progress=make_progress())
+        for name, path in paths.items():
+            click.echo(f"{name}: {path}")
+        return
+    if partitions is not None or size is not None:
+        raise click.UsageError("--partitions and --size go with --preset national")
     from planner.demo.generate import write_demo
 
     paths = write_demo(preset=preset, seed=seed, out=out, progress=make_progress())

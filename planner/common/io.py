@@ -16,7 +16,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -27,18 +27,25 @@ DETECTED_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def sha256_file(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file's bytes.
+    """Return the hex SHA-256 of a file's bytes (of a Parquet folder: see below).
+
+    A folder of Parquet partitions is digested by
+    :func:`planner.common.parquet.sha256_parquet` (its file list with each file's SHA-256).
 
     Parameters
     ----------
     path : str or pathlib.Path
-        The file.
+        The file, or a folder of Parquet partitions.
 
     Returns
     -------
     str
         64 lower-case hex digits.
     """
+    if Path(path).is_dir():
+        from planner.common.parquet import sha256_parquet
+
+        return sha256_parquet(path)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -99,8 +106,9 @@ def read_table(
     encoding: str | None = None,
     sheet: str | None = None,
     label: str | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV or XLSX file into a DataFrame of stripped strings.
+    """Read a CSV, XLSX or Parquet input into a DataFrame of stripped strings.
 
     Every cell is read as text (``""`` for empty) so that codes keep leading zeros and the
     schema decides the types. Header names are stripped of spaces and byte-order marks.
@@ -108,18 +116,23 @@ def read_table(
     Parameters
     ----------
     path : str or pathlib.Path
-        A ``.csv`` (or ``.txt``) or ``.xlsx`` file.
+        A ``.csv`` (or ``.txt``) or ``.xlsx`` file, a ``.parquet`` file or a folder of
+        Parquet partitions (see :mod:`planner.common.parquet`).
     encoding : str, optional
         CSV encoding; detected when omitted.
     sheet : str, optional
         XLSX sheet name; the first sheet when omitted.
     label : str, optional
         How to name the file in messages (default: the path as given).
+    keep : callable, optional
+        Parquet only: given a column name, tells whether to read that column (a Parquet
+        file is read column by column, so unused columns cost nothing).
 
     Returns
     -------
     pandas.DataFrame
-        All columns of dtype object holding ``str``.
+        All columns of dtype object holding ``str``. For Parquet, ``frame.attrs["parts"]``
+        lists the partition files (see :func:`planner.common.parquet.locate`).
 
     Raises
     ------
@@ -128,6 +141,10 @@ def read_table(
     """
     path = Path(path)
     label = label or str(path)
+    from planner.common.parquet import is_parquet, read_parquet_table
+
+    if is_parquet(path):
+        return read_parquet_table(path, label=label, keep=keep)
     if not path.is_file():
         raise InputError("file not found", file=label)
     if path.suffix.lower() in (".xlsx", ".xlsm"):

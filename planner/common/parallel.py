@@ -11,11 +11,15 @@ Workers are forked, so they inherit the loaded inputs instead of reading them ag
 need not re-import the caller's script. Where fork is not the safe choice (Windows, macOS)
 everything runs in one process. At most :data:`MAX_WORKERS` run at once, which keeps the
 memory of a city-sized plan well inside the 4 GB the megacity benchmark allows.
+
+Inside :func:`running_on`, the pieces go to the given executor instead (``planner run
+--engine dask`` passes a Dask client's), whatever the plan's size.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import multiprocessing
 import os
@@ -24,6 +28,26 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 MAX_WORKERS = 2
+_EXECUTOR: contextvars.ContextVar = contextvars.ContextVar("executor", default=None)
+
+
+@contextlib.contextmanager
+def running_on(executor, workers: int) -> Iterator[None]:
+    """Send the stages' independent pieces to ``executor`` inside the ``with`` block.
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        Any executor whose ``submit`` returns futures with ``result()``, such as
+        ``distributed.Client.get_executor()``.
+    workers : int
+        How many pieces to cut a stage into (the executor's workers).
+    """
+    token = _EXECUTOR.set((executor, max(1, workers)))
+    try:
+        yield
+    finally:
+        _EXECUTOR.reset(token)
 
 
 def worker_count(size: int, threshold: int) -> int:
@@ -42,6 +66,9 @@ def worker_count(size: int, threshold: int) -> int:
         1 below ``threshold`` or where fork is not available; else up to :data:`MAX_WORKERS`,
         at most the number of cores.
     """
+    given = _EXECUTOR.get()
+    if given is not None:
+        return given[1]
     if size < threshold or not sys.platform.startswith("linux"):
         return 1
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
@@ -53,8 +80,12 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
     The objects alive at the fork are frozen out of garbage collection meanwhile
     (``gc.freeze``), so that a worker's collector does not touch, and so copy, the pages of
-    the parent's inputs it inherited.
+    the parent's inputs it inherited. Inside :func:`running_on`, yields that executor instead.
     """
+    given = _EXECUTOR.get()
+    if given is not None:
+        yield given[0]
+        return
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers,

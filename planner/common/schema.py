@@ -99,7 +99,8 @@ TRUE_WORDS = {"true", "yes", "y", "1", "是", "可", "能", "√", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "不可", "不能", "×", "f", ""}
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
+    """Return a header as it is matched: stripped, lower case, spaces and dashes as ``_``."""
     text = str(text).strip().lstrip("\ufeff").lower()
     return re.sub(r"[\s\-]+", "_", text)
 
@@ -125,10 +126,10 @@ def map_headers(
         problems found (missing required columns, a column given twice).
     """
     problems: list[Problem] = []
-    by_key = {_header_key(h): h for h in frame.columns}
+    by_key = {header_key(h): h for h in frame.columns}
     rename: dict[str, str] = {}
     for col in columns:
-        found = [by_key[_header_key(s)] for s in col.spellings if _header_key(s) in by_key]
+        found = [by_key[header_key(s)] for s in col.spellings if header_key(s) in by_key]
         found = list(dict.fromkeys(found))
         if len(found) > 1:
             problems.append(

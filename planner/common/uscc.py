@@ -201,7 +201,12 @@ def is_legacy_registration_number(code: str) -> bool:
     )
 
 
-def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None = None) -> np.ndarray:
+def generate(
+    rng: np.random.Generator,
+    n: int,
+    division_codes: np.ndarray | None = None,
+    serials: np.ndarray | None = None,
+) -> np.ndarray:
     """Generate ``n`` distinct valid codes for synthetic directories.
 
     Registration authority ``9`` (market regulation) and entity type ``1`` (enterprise) or
@@ -216,6 +221,10 @@ def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None
         How many codes.
     division_codes : numpy.ndarray, optional
         Six-digit division code per code (strings); default ``440300`` (Shenzhen).
+    serials : numpy.ndarray, optional
+        Distinct integers below 10**8 to use as the organisation code bodies (a directory
+        generated chunk by chunk numbers its rows itself, so that chunks never repeat a
+        code); drawn at random without replacement when omitted.
 
     Returns
     -------
@@ -233,7 +242,7 @@ def generate(rng: np.random.Generator, n: int, division_codes: np.ndarray | None
     ).reshape(n, 6)
     # Organisation code body: 8 digits, distinct by construction (sampling without replacement;
     # Generator.choice does not materialise the 10**8 population, which takes seconds).
-    serial = rng.choice(10**8, size=n, replace=False)
+    serial = rng.choice(10**8, size=n, replace=False) if serials is None else np.asarray(serials)
     body = np.empty((n, 8), dtype=np.int64)
     rest = serial.copy()
     for k in range(7, -1, -1):

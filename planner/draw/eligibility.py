@@ -80,6 +80,10 @@ class Eligibility:
         """Mask of the eligible rows."""
         return self.reason == ""
 
+    def totals(self) -> tuple[int, int, int]:
+        """Return the directory size, the eligible and the listed counts (for the record)."""
+        return len(self.reason), int(self.eligible.sum()), int(self.listed.sum())
+
 
 def read_inclusions(path: Path, enterprises: pd.DataFrame, label: str | None = None) -> list[str]:
     """Read the mandatory-inclusion list and check every id against the directory.

@@ -238,10 +238,77 @@ def plan_quotas(
         When the roster cannot staff the allocation and scaling down is off, or cannot
         staff even the mandatory inspections.
     """
+    return quotas_from_counts(stratum_counts(pool), scenario, capacity, mandatory_classes,
+                              targeted)
+
+
+def stratum_counts(pool: pd.DataFrame) -> pd.DataFrame:
+    """Count eligible enterprises by class, stratum, district and listing (a per-partition map).
+
+    The counts of disjoint partitions add up (:func:`add_counts`) to the counts of the whole,
+    which is all :func:`quotas_from_counts` needs: a distributed engine counts each
+    partition and plans the quotas once.
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        Eligible enterprises with ``risk_class``, ``stratum``, ``district`` and ``listed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``risk_class``, ``stratum`` (str), ``district``, ``listed``, ``n``; one row
+        per combination present.
+    """
+    keys = ["risk_class", "stratum", "district", "listed"]
+    frame = pool[keys].copy()
+    frame["stratum"] = frame["stratum"].astype(str)
+    frame["district"] = frame["district"].astype(str)
+    frame["listed"] = frame["listed"].astype(bool)
+    counted = frame.groupby(keys, sort=True, observed=True).size()
+    return counted.rename("n").reset_index()
+
+
+def add_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add up the :func:`stratum_counts` of disjoint partitions."""
+    keys = ["risk_class", "stratum", "district", "listed"]
+    whole = pd.concat(parts, ignore_index=True)
+    return whole.groupby(keys, sort=True, observed=True)["n"].sum().reset_index()
+
+
+def quotas_from_counts(
+    counts: pd.DataFrame, scenario: Scenario, capacity: Capacity, mandatory_classes: list[str],
+    targeted: dict[str, dict] | None = None,
+) -> Quotas:
+    """Plan the quotas from :func:`stratum_counts` (see :func:`plan_quotas`).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Eligible enterprises counted by class, stratum, district and listing.
+    scenario : Scenario
+        The plan.
+    capacity : Capacity
+        From :func:`roster_capacity`; ``needed`` and ``scaled_down`` are filled in.
+    mandatory_classes : list of str
+        Classes drawn whole, never scaled down.
+    targeted : dict, optional
+        The strata of targeted draws (see :func:`plan_quotas`).
+
+    Returns
+    -------
+    Quotas
+        Per-class and per-stratum counts.
+
+    Raises
+    ------
+    InfeasiblePlanError
+        As :func:`plan_quotas`.
+    """
     classes = list(scenario.scheme().classes)
-    by_class = pool["risk_class"].value_counts()
+    by_class = counts.groupby("risk_class")["n"].sum()
     eligible = {c: int(by_class.get(c, 0)) for c in classes}
-    listed_counts = pool.loc[pool["listed"], "risk_class"].value_counts()
+    listed_counts = counts[counts["listed"]].groupby("risk_class")["n"].sum()
     listed = {c: int(listed_counts.get(c, 0)) for c in classes}
     allocated = class_counts(scenario, eligible)
     drawn = {c: max(allocated[c], listed[c]) for c in classes}
@@ -252,9 +319,9 @@ def plan_quotas(
     if capacity.short:
         drawn = _fit(drawn, listed, capacity, mandatory_classes, scenario, reserved)
 
-    tickets = pool.loc[~pool["listed"], ["risk_class", "stratum", "district"]]
-    sizes = tickets.groupby(["risk_class", "stratum"], sort=False, observed=True).size()
-    districts = tickets.groupby("stratum", sort=False, observed=True)["district"].first()
+    tickets = counts[~counts["listed"]]
+    sizes = tickets.groupby(["risk_class", "stratum"], sort=False)["n"].sum()
+    districts = tickets.groupby("stratum", sort=False)["district"].first()
     strata: dict[str, dict] = {}
     for c in classes:
         own = {s: int(n) for (k, s), n in sizes.items() if k == c}

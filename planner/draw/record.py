@@ -158,6 +158,7 @@ def build_record(draw, out: Path) -> dict[str, Any]:
     base = scenario.path.parent
     q = draw.quotas
     elig = draw.eligibility
+    directory, eligible, listed = elig.totals()
     original = draw.original
     return {
         "format": FORMAT,
@@ -178,11 +179,11 @@ def build_record(draw, out: Path) -> dict[str, Any]:
         },
         "parameters": draw_parameters(scenario),
         "eligibility": {
-            "directory": int(len(elig.reason)),
-            "eligible": int(elig.eligible.sum()),
+            "directory": directory,
+            "eligible": eligible,
             "excluded": dict(elig.excluded),
             "mandatory_classes": list(elig.mandatory_classes),
-            "listed": int(elig.listed.sum()),
+            "listed": listed,
             "listed_inactive": list(elig.listed_inactive),
         },
         "allocation": {
@@ -195,7 +196,7 @@ def build_record(draw, out: Path) -> dict[str, Any]:
             "capacity": q.capacity.to_dict(),
         },
         "strata": {s: dict(v) for s, v in q.strata.items()},
-        "pool": {"file": POOL_NAME, "rows": int(len(draw.pool)), "sha256": draw.pool_sha256},
+        "pool": {"file": POOL_NAME, "rows": int(draw.pool_rows()), "sha256": draw.pool_sha256},
         "drawn": [
             {"enterprise_id": e, "stratum": s, "rank": int(r), "ticket": t, "digest": d}
             for e, s, r, t, d in zip(

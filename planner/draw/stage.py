@@ -80,6 +80,10 @@ class Draw:
     pool_sha256: str = ""
     commitment: dict | None = None
 
+    def pool_rows(self) -> int:
+        """Return how many enterprises were eligible (the rows of ``eligible.csv``)."""
+        return len(self.pool)
+
     def ticket_rule(self) -> str:
         """Return the selection rule, as written in the record."""
         rule = f"ticket = {tickets.TICKET_FORMULA}; the n lowest per stratum"
@@ -619,9 +623,10 @@ def summary_lines(result: DrawResult) -> list[str]:
     q = draw.quotas
     elig = draw.eligibility
     excluded = ", ".join(f"{r} {n:,}" for r, n in elig.excluded.items()) or "none"
+    directory, eligible, _ = elig.totals()
     lines = [
-        f"Draw: seed {s.plan.seed!r}, mode {s.sampling.mode}; {int(elig.eligible.sum()):,} of "
-        f"{len(elig.reason):,} enterprises eligible; excluded: {excluded}",
+        f"Draw: seed {s.plan.seed!r}, mode {s.sampling.mode}; {eligible:,} of "
+        f"{directory:,} enterprises eligible; excluded: {excluded}",
         f"  {'class':<8}{'eligible':>10}{'listed':>8}{'allocated':>11}{'drawn':>8}",
     ]
     for c in q.classes:

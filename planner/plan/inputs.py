@@ -29,6 +29,7 @@ from planner.common.errors import InputError, Problem
 from planner.common.grading import GradingScheme
 from planner.common.io import read_table, sha256_file
 from planner.common.keys import IdIndex
+from planner.common.parquet import locate
 from planner.common.uscc import is_legacy_registration_number, uscc_problems
 from planner.plan.scenario import Scenario
 
@@ -100,7 +101,8 @@ _SPECS = {
 }
 
 
-def _relative_label(path: Path) -> str:
+def relative_label(path: Path) -> str:
+    """Return how to name an input in messages: relative to the working folder if inside it."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
@@ -112,6 +114,7 @@ def load_inputs(
     *,
     encoding: str | None = None,
     progress=None,
+    directory: bool = True,
 ) -> Inputs:
     """Read and validate every input the scenario names.
 
@@ -123,6 +126,10 @@ def load_inputs(
         CSV encoding for every file (overrides ``[inputs] encoding``); detected when omitted.
     progress : callable, optional
         Called with a short text before each file is read (for a terminal's progress line).
+    directory : bool
+        False to leave the enterprises file out (``enterprises`` is then empty) and not
+        check the other inputs' enterprise ids against it: a distributed engine reads and
+        checks the directory partition by partition (see :mod:`planner.draw.distributed`).
 
     Returns
     -------
@@ -147,20 +154,22 @@ def load_inputs(
     scheme = scenario.scheme()
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
+    parts: dict[str, list] = {}  # label -> Parquet partitions, for messages
     files: dict[str, Path] = {}
     hashes: dict[str, str] = {}
     for name in INPUT_NAMES:
         path = getattr(spec, name)
-        if path is None:
+        if path is None or (name == "enterprises" and not directory):
             frames[name] = _empty(name)
             continue
         files[name] = path
         hashes[name] = sha256_file(path)
-        label = _relative_label(path)
+        label = relative_label(path)
         if progress:
             progress(f"reading {name} ({label})")
         try:
-            raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label)
+            raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label,
+                             keep=needed_columns(scenario, name))
         except InputError as exc:
             problems.extend(exc.problems)
             frames[name] = _empty(name)
@@ -172,23 +181,27 @@ def load_inputs(
             continue
         mapped["row"] = np.arange(2, len(mapped) + 2)
         frames[name] = mapped
+        if raw.attrs.get("parts"):
+            parts[label] = raw.attrs["parts"]
 
     if progress:
         progress("validating")
-    labels = {name: _relative_label(p) for name, p in files.items()}
-    ent, p = _check_enterprises(frames["enterprises"], scheme, labels["enterprises"],
+    labels = {name: relative_label(p) for name, p in files.items()}
+    ent, p = check_enterprises(frames["enterprises"], scheme, labels.get("enterprises", ""),
                                 scenario.inputs.accept_legacy_ids)
     problems += p
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
-    known = {"enterprise_id": IdIndex(ent["enterprise_id"]),
+    known = {"enterprise_id": IdIndex(ent["enterprise_id"]) if directory else None,
              "inspector_id": IdIndex(insp["inspector_id"])}
-    avoid, p = _check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
+    avoid, p = check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
     problems += p
     hist, p = _check_history(frames["history"], known, labels.get("history"))
     problems += p
     items, p = _check_items(frames["items"], labels.get("items"))
     problems += p
+    for label, found in parts.items():
+        problems = locate(problems, label, found)
 
     errors = [q for q in problems if q.severity == "error"]
     if errors:
@@ -206,6 +219,29 @@ def load_inputs(
         warnings=[q for q in problems if q.severity != "error"],
         enterprise_index=known["enterprise_id"],
     )
+
+
+def needed_columns(scenario: Scenario, name: str):
+    """Return the column filter of an input: the columns the plan reads (for Parquet).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (its score and weight columns count as needed).
+    name : str
+        The input, one of :data:`INPUT_NAMES`.
+
+    Returns
+    -------
+    callable
+        Given a header, whether it is one of the input's accepted spellings or a column
+        a scenario key names.
+    """
+    keys = {schema.header_key(s) for col in _SPECS[name] for s in col.spellings}
+    if name == "enterprises":
+        named = (scenario.scheme().score_column, scenario.sampling.weight_by)
+        keys |= {schema.header_key(c) for c in named if c}
+    return lambda header: schema.header_key(header) in keys
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -227,9 +263,28 @@ def canonical_ids(values: pd.Series) -> pd.Series:
     return values.str.strip().str.upper()
 
 
-def _check_enterprises(
+def check_enterprises(
     frame: pd.DataFrame, scheme: GradingScheme, label: str, accept_legacy: bool
 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check a directory (or one partition of it) and classify its enterprises.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Mapped columns (:func:`planner.common.schema.map_headers`) and ``row``.
+    scheme : GradingScheme
+        Turns grades or scores into classes.
+    label : str
+        The file's name for messages.
+    accept_legacy : bool
+        Accept 15-digit registration numbers (with a warning).
+
+    Returns
+    -------
+    tuple
+        The frame with canonical ids, ``risk_class``, ``risk_rank`` and ``active``; and the
+        problems (rows as in ``row``'s numbering: record position + 2).
+    """
     problems: list[Problem] = []
     if frame.empty and "row" not in frame:
         return frame, problems
@@ -331,13 +386,31 @@ def _check_inspectors(
     return frame, problems
 
 
-def _check_refs(
+def check_refs(
     frame: pd.DataFrame,
-    known: dict[str, IdIndex],
+    known: dict[str, IdIndex | None],
     label: str | None,
     *,
     severity: str,
 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check an avoidance or history table's ids against the known ones.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with ``enterprise_id`` (and ``inspector_id``).
+    known : dict
+        Column -> :class:`IdIndex` of the known ids; None leaves that column unchecked.
+    label : str or None
+        The file's name (None: the input is absent; nothing is checked).
+    severity : str
+        Of an unknown id.
+
+    Returns
+    -------
+    tuple
+        The frame with canonical ids, and the problems.
+    """
     problems: list[Problem] = []
     if label is None:
         return frame, problems
@@ -348,6 +421,8 @@ def _check_refs(
     required = [c for c in ("inspector_id", "enterprise_id") if c in frame]
     problems += schema.require_values(frame, tuple(required), label)
     for column, what in (("enterprise_id", "enterprise"), ("inspector_id", "inspector")):
+        if known.get(column) is None:
+            continue  # checked by the caller (a directory read partition by partition)
         values = frame[column]
         unknown = (values != "").to_numpy() & (known[column].positions(values) < 0)
         for row in schema.rows_of(frame, unknown):
@@ -364,7 +439,7 @@ def _check_history(
         frame = frame.copy()
         frame["date"] = pd.to_datetime(frame["date"])
         return frame, []
-    frame, problems = _check_refs(frame, known, label, severity="warning")
+    frame, problems = check_refs(frame, known, label, severity="warning")
     problems = [p for p in problems if p.message != "empty cell; a value is required"
                 or p.column != "inspector_id"]
     frame["date"], p = schema.parse_dates(frame, "date", label)

@@ -58,6 +58,8 @@ def run_plan(
     progress=None,
     echo: Callable[[str], None] = print,
     warn: Callable[[list], None] | None = None,
+    engine: str = "single",
+    scheduler: str | None = None,
 ) -> None:
     """Validate the inputs and run every stage of the plan into ``out``, whole or not at all.
 
@@ -78,10 +80,31 @@ def run_plan(
         Where summary lines go.
     warn : callable, optional
         Called with the list of input warnings (problems that do not stop the run).
+    engine : str
+        ``"single"`` (this process, with forked workers for large stages) or ``"dask"``:
+        the draw on Dask when the directory is Parquet (:mod:`planner.draw.distributed`),
+        and the assignment's planning units and the export's workbooks as Dask tasks. The
+        files are the same either way.
+    scheduler : str, optional
+        With ``engine="dask"``: the scheduler's address; a local cluster when omitted.
     """
+    refuse_if_busy(Path(out))  # at once, before reading the inputs
+    if engine == "dask":
+        from planner.common.parallel import running_on
+        from planner.draw.distributed import dask_client
+
+        with dask_client(scheduler) as client:
+            client.wait_for_workers(1, timeout=60)
+            workers = sum(client.nthreads().values())
+            with running_on(client.get_executor(), workers):
+                _run(scenario_path, out, encoding, force, progress, echo, warn, client)
+        return
+    _run(scenario_path, out, encoding, force, progress, echo, warn, None)
+
+
+def _run(scenario_path, out, encoding, force, progress, echo, warn, client) -> None:
     from planner.draw.stage import seed_from_record
 
-    refuse_if_busy(Path(out))  # at once, before reading the inputs
     scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
     scenario = seed_from_record(scenario, Path(out))  # after planner draw --seed
     if warn is not None:
@@ -89,13 +112,14 @@ def run_plan(
     echo(format_summary(summarise(inputs)))
     with writing(out, "planner run", plan=_plan_of(scenario), starts_plan=True,
                  force=force) as job:
-        lines = run_stages(scenario, inputs, job.path, force=force, progress=progress)
+        lines = run_stages(scenario, inputs, job.path, force=force, progress=progress,
+                           draw=_dask_draw(client, encoding) if client is not None else None)
     for line in job.lines(job.notes + lines):
         echo(line)
 
 
 def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = False,
-               progress=None) -> list[str]:
+               progress=None, draw: Callable | None = None) -> list[str]:
     """Run every stage of the plan (:data:`STAGES`) into ``path``, a folder being written.
 
     Parameters
@@ -110,6 +134,8 @@ def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = 
         Passed to the stages that take it (the export).
     progress : callable, optional
         Progress reporter.
+    draw : callable, optional
+        The draw stage to use instead of the single-process one (the Dask draw).
 
     Returns
     -------
@@ -119,9 +145,26 @@ def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = 
     lines: list[str] = []
     for module_name, function_name in STAGES:
         stage = getattr(importlib.import_module(module_name), function_name)
+        if draw is not None and function_name == "draw_stage":
+            stage = draw
         result = stage(scenario, inputs, path, progress=progress, **_force_option(stage, force))
         lines += result.summary_lines()
     return lines
+
+
+def _dask_draw(client, encoding: str | None) -> Callable:
+    """Return a draw stage running on ``client`` when the directory is Parquet."""
+    from planner.common.parquet import is_parquet
+    from planner.draw.distributed import dask_draw_stage
+    from planner.draw.stage import draw_stage
+
+    def stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None):
+        if scenario.inputs.enterprises is None or not is_parquet(scenario.inputs.enterprises):
+            return draw_stage(scenario, inputs, out, progress=progress)
+        return dask_draw_stage(scenario, out, encoding=encoding, progress=progress,
+                               client=client)
+
+    return stage
 
 
 def _force_option(stage: Callable, force: bool) -> dict:

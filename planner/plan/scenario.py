@@ -367,7 +367,13 @@ def _path(value: Any, key: str, base: Path, label: str) -> Path:
     if not isinstance(value, str) or not value:
         raise ScenarioError("must be a file path (a string)", key=key, file=label)
     resolved = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
-    if not resolved.is_file():
+    if resolved.is_dir():
+        from planner.common.parquet import partition_files
+
+        if not partition_files(resolved):  # a folder of Parquet partitions is one input
+            raise ScenarioError(f"folder {value} holds no .parquet file (looked in "
+                                f"{resolved})", key=key, file=label)
+    elif not resolved.is_file():
         raise ScenarioError(f"file not found: {value} (looked for {resolved})", key=key, file=label)
     return resolved
 

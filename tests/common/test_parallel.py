@@ -1,0 +1,58 @@
+"""running_on: a stage's independent pieces go to the given executor, with the same result."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from planner.common.parallel import fork_pool, running_on, worker_count
+
+
+class Counting(ThreadPoolExecutor):
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.calls = []
+
+    def submit(self, fn, *args, **kwargs):
+        self.calls.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def test_pieces_go_to_the_given_executor_whatever_the_size():
+    executor = Counting()
+    with running_on(executor, 3):
+        assert worker_count(1, threshold=10**9) == 3
+        with fork_pool(3) as pool:
+            assert pool is executor
+            assert [pool.submit(square, i).result() for i in range(4)] == [0, 1, 4, 9]
+    assert executor.calls == ["square"] * 4
+    assert worker_count(1, threshold=10**9) == 1  # outside the block: the plan's own choice
+    executor.shutdown()
+
+
+def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_path):
+    from planner.plan.pipeline import _run
+    from tests.support.data import enterprises_frame, inspectors_frame
+
+    ent = enterprises_frame(80)  # two districts
+    insp = inspectors_frame(12)
+    insp["can_lead"] = "是"
+    path = make_scenario(enterprises=ent, inspectors=insp,
+                         extra='[assignment]\nteam_size = 2\npartition_by = "district"\n'
+                               '[export]\nsplit_by = "district"\n')
+    quiet = lambda _line: None  # noqa: E731
+    _run(path, tmp_path / "here", None, False, None, quiet, None, None)
+    executor = Counting()
+    with running_on(executor, 2):
+        _run(path, tmp_path / "there", None, False, None, quiet, None, None)
+    executor.shutdown()
+    assert "_plan_unit" in executor.calls and "write_field_batch" in executor.calls
+    here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*")
+                  if p.is_file())
+    assert here == sorted(p.relative_to(tmp_path / "there")
+                          for p in (tmp_path / "there").rglob("*") if p.is_file())
+    for name in here:
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes()
