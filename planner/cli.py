@@ -468,7 +468,9 @@ def merge(plan_out: tuple[Path, ...], out: Path):
     department's (牵头部门) first. Writes OUT/visits.csv (one row per enterprise: the plans
     and tasks it unites, the joint team's lead and members), OUT/joint-assignments.csv
     (every seat with its plan and role) and OUT/merge.json (each plan's folder and the
-    SHA-256 of its files), and prints how many visits the merge saved. Each plan's draw
+    SHA-256 of its files), OUT/tasks.csv (one row per visit), OUT/plan.xlsx and one field
+    workbook per visit team in OUT/teams/ (each department's inspectors, each plan's
+    items), and prints how many visits the merge saved. Each plan's draw
     stays verifiable in its own folder (planner verify PLAN_OUT), and each department
     enters and publishes its results from its own folder.
 
