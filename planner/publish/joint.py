@@ -96,7 +96,16 @@ def plan_department(path: Path, plan_id: str) -> tuple[str, dict[str, str]]:
     if problems:
         return label, {}
     ids = roster["inspector_id"].astype(str).str.strip()
-    return label, dict(zip(ids, roster["department"].fillna("").astype(str), strict=True))
+    found = dict(zip(ids, roster["department"].fillna("").astype(str), strict=True))
+    for department, own in scenario.assignment.department_rosters.items():  # plan.rosters
+        try:
+            rows = read_table(own, encoding=scenario.inputs.encoding, sheet=scenario.inputs.sheet)
+        except (PlannerError, OSError):
+            continue
+        rows, _ = schema.map_headers(rows, schema.INSPECTOR_COLUMNS, str(own))
+        if "inspector_id" in rows.columns:
+            found.update(dict.fromkeys(rows["inspector_id"].astype(str).str.strip(), department))
+    return label, found
 
 
 def plan_facts(path: Path) -> tuple[PlanFacts, str]:
