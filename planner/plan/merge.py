@@ -34,12 +34,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.plan import folder
+
+if TYPE_CHECKING:
+    from planner.publish.tasks import PlanFacts
 
 # The files a merge reads from each plan folder and writes into its own folder.
 PLAN_RECORD = folder.RECORD
@@ -63,7 +67,7 @@ class PlanFolder:
     sample: pd.DataFrame
     seats: pd.DataFrame
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
-    facts: object = None
+    facts: PlanFacts | None = None
     language: str = "zh"
     department: str = ""
     inspector_departments: dict = field(default_factory=dict)
@@ -218,8 +222,8 @@ def merge_plans(folders: list[Path], out: Path) -> MergeResult:
     from planner.publish import joint
 
     visits, seats = _joint_visits(plans)
-    tasks = joint.joint_tasks(plans, seats, visits, [p.department for p in plans])
     facts, language = joint.joint_facts(plans)
+    tasks = joint.joint_tasks(plans, seats, visits, [p.department for p in plans], language)
     with writing(out, "planner merge", plan=(facts.plan_id, facts.seed),
                  starts_plan=True) as job:
         stage = job.path

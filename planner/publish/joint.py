@@ -136,7 +136,7 @@ def plan_facts(path: Path) -> tuple[PlanFacts, str]:
 
 
 def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
-                departments: list[str]) -> pd.DataFrame:
+                departments: list[str], language: str = "zh") -> pd.DataFrame:
     """Build the merged plan's task table: one row per visit.
 
     Parameters
@@ -149,6 +149,8 @@ def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
         ``visits.csv``.
     departments : list of str
         Each plan's department, in plan order.
+    language : str
+        ``"zh"`` (``市场监管：…；食品安全：…``) or ``"en"`` (``市场监管: ...; 食品安全: ...``).
 
     Returns
     -------
@@ -177,6 +179,7 @@ def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
     def person(inspector: str, plan_id: str) -> str:
         return f"{names.get(inspector, '')}·{own[plan_id].get(inspector) or dept[plan_id]}"
 
+    colon, joiner = ("：", "；") if language == "zh" else (": ", "; ")
     out = []
     for v in visits.itertuples(index=False):
         g = seats[seats["visit_id"] == v.visit_id]
@@ -195,8 +198,8 @@ def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
                 members["inspector_id"], members["plan_id"], strict=True)),
             "plans": ID_SEPARATOR.join(plan_ids),
             "plan_tasks": ID_SEPARATOR.join(dict.fromkeys(g["task_id"])),
-            "items": "；".join(f"{dept[p]}：{items_of[(p, v.enterprise_id)]}"
-                              for p in plan_ids),
+            "items": joiner.join(f"{dept[p]}{colon}{items_of[(p, v.enterprise_id)]}"
+                                 for p in plan_ids),
         })
     tasks = pd.DataFrame(out, columns=[c for c in JOINT_TASK_COLUMNS
                                        if c not in ("team_no", "workbook")])

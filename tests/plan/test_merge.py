@@ -201,3 +201,17 @@ def test_cli_merge_names_the_workbooks(plans, tmp_path):
     books = len(list((tmp_path / "j" / "teams").glob("*.xlsx")))
     assert f"plan.xlsx and {books} field workbook(s) in {tmp_path / 'j' / 'teams'}, one per " \
            "visit team" in result.output
+
+
+def test_an_english_lead_plan_gives_english_separators(plans, tmp_path):
+    lead = tmp_path / "market"
+    shutil.copytree(plans["market"], lead)
+    record = json.loads((lead / "export.json").read_text(encoding="utf-8"))
+    record["language"] = "en"
+    (lead / "export.json").write_text(json.dumps(record), encoding="utf-8")
+    merge_plans([lead, plans["food"]], tmp_path / "j")
+    tasks = pd.read_csv(tmp_path / "j" / "tasks.csv", dtype=str, keep_default_na=False)
+    joint = tasks[tasks["plans"].str.contains(";")]
+    assert len(joint) and joint["items"].str.contains("市场监管: .*; 食品安全: ").all()
+    assert not tasks["items"].str.contains("：").any()
+    assert tasks["lead_id"].nunique() == len(list((tmp_path / "j" / "teams").glob("*.xlsx")))
