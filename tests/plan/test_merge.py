@@ -215,3 +215,16 @@ def test_an_english_lead_plan_gives_english_separators(plans, tmp_path):
     assert len(joint) and joint["items"].str.contains("市场监管: .*; 食品安全: ").all()
     assert not tasks["items"].str.contains("：").any()
     assert tasks["lead_id"].nunique() == len(list((tmp_path / "j" / "teams").glob("*.xlsx")))
+
+
+def test_results_are_not_read_from_the_merged_folder(plans, tmp_path):
+    out = tmp_path / "j"
+    merge_plans([plans[n] for n in DEPARTMENTS], out)
+    books = sorted((out / "teams").glob("*.xlsx"))
+    result = CliRunner().invoke(cli, ["results", str(out), *map(str, books)])
+    assert result.exit_code != 0
+    assert (f"{out / 'export.json'}: is a merged joint plan (planner merge): each department "
+            "enters the results of its own items into its own plan's field workbooks") in (
+        " ".join(result.output.split()))
+    assert "Traceback" not in result.output
+    assert not (out / "results.csv").exists()
