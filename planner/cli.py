@@ -525,7 +525,9 @@ def merge(plan_out: tuple[Path, ...], out: Path):
     department's (牵头部门) first. Writes OUT/visits.csv (one row per enterprise: the plans
     and tasks it unites, the joint team's lead and members), OUT/joint-assignments.csv
     (every seat with its plan and role) and OUT/merge.json (each plan's folder and the
-    SHA-256 of its files), and prints how many visits the merge saved. Each plan's draw
+    SHA-256 of its files), OUT/tasks.csv (one row per visit), OUT/plan.xlsx and one field
+    workbook per visit team in OUT/teams/ (each department's inspectors, each plan's
+    items), and prints how many visits the merge saved. Each plan's draw
     stays verifiable in its own folder (planner verify PLAN_OUT), and each department
     enters and publishes its results from its own folder.
 
@@ -621,11 +623,18 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, 
 @click.option("--trend", type=float, default=0.0, show_default=True, metavar="X",
               help="With --quarters: relative change of every problem rate per quarter "
               "(-0.02 = 2 %% fewer).")
+@click.option("--item-discovery", "item_discovery", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An item-discovery.csv of planner results (repeat the option for several "
+              "plans): "
+              "per-item problem rates, pooled, give the expected problems per item; "
+              "writes OUT/item-simulation.csv.")
 @encoding_option
 @handle_errors
 def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | None,
              optimise: bool, budget: int | None, floors: tuple[str, ...], quarters: int | None,
-             regrade: bool, drift: float, trend: float, encoding: str | None):
+             regrade: bool, drift: float, trend: float, encoding: str | None,
+             item_discovery: tuple[Path, ...]):
     """Simulate what candidate ratio sets (抽查比例) would find, before choosing one.
 
     For each ratio set and strategy - risk-weighted (the set itself), uniform (the same
@@ -645,12 +654,21 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
     --floor low=0.05,medium=0.05
 
+    With --item-discovery FILE..., the item-discovery.csv files of past plans (planner
+    results) give a problem rate per item (problems / checked, pooled), and the expected
+    problems per item of each ratio set and strategy are printed and written to
+    OUT/item-simulation.csv.
+
     Example: planner simulate scenarios/demo.toml -o out/loop --quarters 8 --reps 1000
+
+    Example: planner simulate scenarios/demo.toml -o out/sim
+    --item-discovery out/q3/item-discovery.csv --item-discovery out/q4/item-discovery.csv
     """
     if quarters is not None:
-        if ratios or optimise or budget is not None or floors:
+        if ratios or optimise or budget is not None or floors or item_discovery:
             raise click.UsageError("--quarters draws with [sampling] ratios; it does not "
-                                   "take --ratios, --optimise, --budget or --floor")
+                                   "take --ratios, --optimise, --budget, --floor or "
+                                   "--item-discovery")
         from planner.simulate.loopstage import simulate_loop_scenario
 
         run = simulate_loop_scenario(scenario, out, quarters=quarters, regrade=regrade,
@@ -663,7 +681,7 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
 
     result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
                                budget=budget, floors=floors, encoding=encoding,
-                               progress=make_progress())
+                               progress=make_progress(), item_discovery=item_discovery)
     echo_warnings(result.warnings)
     for line in result.summary_lines():
         click.echo(line)

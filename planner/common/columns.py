@@ -10,6 +10,7 @@ cells, frozen panes, filter and print set-up.
 table                 sheet                                               written by
 ====================  ==================================================  ============================
 :data:`PLAN`          检查计划 / Plan (plan.xlsx and field workbooks)     planner.publish.export
+:data:`EXPERT`        专家 / Expert, in PLAN when experts are drawn       planner.publish.export
 :data:`RESULT`        the columns field teams fill in (same sheet)        planner.publish.export
 :data:`BUREAU`        internal columns of plan.xlsx's plan sheet only     planner.publish.export
 :data:`NOTICE`        抽查结果公告 / Result notice (disclosure.xlsx)      planner.publish.disclosure
@@ -81,6 +82,30 @@ PLAN: tuple[Column, ...] = (
     Column("members", "检查人员", "Inspectors", "text", 12),
     Column("period", "计划检查期间", "Planned period", "text", 13),
 )
+# The expert drawn for the team (专家, ``[assignment] experts``): after 检查人员, only in the
+# plans that drew experts (the plan sheet of the others is unchanged).
+EXPERT = Column("expert", "专家", "Expert", "text", 12)
+
+
+def plan_table(expert: bool) -> tuple[Column, ...]:
+    """Return the plan columns, with :data:`EXPERT` after the inspectors when ``expert``.
+
+    Parameters
+    ----------
+    expert : bool
+        Whether the plan drew one expert per team.
+
+    Returns
+    -------
+    tuple of Column
+        :data:`PLAN`, or :data:`PLAN` with the expert column.
+    """
+    if not expert:
+        return PLAN
+    at = [c.key for c in PLAN].index("members") + 1
+    return (*PLAN[:at], EXPERT, *PLAN[at:])
+
+
 # The columns field teams fill in, after the plan columns.
 RESULT: tuple[Column, ...] = (
     Column("result", "检查结果", "Result", "fill", 14, fixed=True),

@@ -201,6 +201,8 @@ def _input_differences(record: dict, scenario) -> list[str]:
             files[name] = path
     if scenario.sampling.inclusions is not None:
         files["inclusions"] = scenario.sampling.inclusions
+    for department, path in scenario.assignment.department_rosters.items():
+        files[f"inspectors:{department}"] = path  # planner.plan.rosters
     out = []
     recorded = record.get("inputs", {})
     for name, info in recorded.items():

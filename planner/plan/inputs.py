@@ -192,6 +192,15 @@ def load_inputs(
     problems += p
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
+    if scenario.assignment.department_rosters:
+        from planner.plan.rosters import add_department_rosters
+
+        insp, p = add_department_rosters(
+            insp, labels["inspectors"], scenario.assignment.department_rosters,
+            encoding=encoding, sheet=spec.sheet,
+            check=lambda frame, label: _check_inspectors(frame, scenario, label),
+            label_of=relative_label, files=files, hashes=hashes)
+        problems += p
     known = {"enterprise_id": IdIndex(ent["enterprise_id"]) if directory else None,
              "inspector_id": IdIndex(insp["inspector_id"])}
     avoid, p = check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")

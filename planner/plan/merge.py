@@ -22,20 +22,28 @@ Files written into ``OUT`` (names: :data:`VISITS`, :data:`JOINT_SEATS`, :data:`R
 - ``joint-assignments.csv``: visit_id, enterprise_id, inspector_id, role (lead / member of
   the joint team), plan_id, task_id, plan_role (the seat's role in its own plan);
 - ``merge.json``: the plans merged (folder, plan id, seed, period, tasks, SHA-256 of
-  their files) and the visits before and after the merge.
+  their files) and the visits before and after the merge;
+- ``tasks.csv``, ``export.json``, ``plan.xlsx`` and ``teams/*.xlsx``: the joint visits as a
+  plan for the field teams (:mod:`planner.publish.joint`).
+
+The folder is written whole or not at all (:func:`planner.plan.transaction.writing`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.plan import folder
+
+if TYPE_CHECKING:
+    from planner.publish.tasks import PlanFacts
 
 # The files a merge reads from each plan folder and writes into its own folder.
 PLAN_RECORD = folder.RECORD
@@ -58,6 +66,11 @@ class PlanFolder:
     end: str
     sample: pd.DataFrame
     seats: pd.DataFrame
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    facts: PlanFacts | None = None
+    language: str = "zh"
+    department: str = ""
+    inspector_departments: dict = field(default_factory=dict)
 
     def record(self) -> dict:
         """Return the plan's entry of ``merge.json``."""
@@ -80,6 +93,7 @@ class MergeResult:
     out: Path
     plans: list[PlanFolder]
     visits: pd.DataFrame
+    workbooks: int = 0
 
     @property
     def tasks_before(self) -> int:
@@ -98,6 +112,9 @@ class MergeResult:
                  f"{self.tasks_before:,} tasks -> {len(self.visits):,} visits, "
                  f"{joint:,} of them joint; {self.saved:,} visits saved"]
         lines.append(f"Wrote {self.out / VISITS}, {self.out / JOINT_SEATS}, {self.out / RECORD}")
+        lines.append(f"Wrote {self.out / folder.TASKS}, {self.out / folder.PLAN_WORKBOOK} and "
+                     f"{self.workbooks} field workbook(s) in {self.out / folder.TEAMS}, one per "
+                     "visit team")
         lines.append("Each plan's draw stays verifiable: planner verify "
                      + " / ".join(str(p.path) for p in self.plans))
         return lines
@@ -134,9 +151,15 @@ def read_plan_folder(path: Path) -> PlanFolder:
     except (ValueError, KeyError, TypeError):
         raise InputError("is not a draw record planner wrote (no parameters.plan id, seed, "
                          "start and end)", file=str(record_path)) from None
+    from planner.publish import joint
+
     sample = _table(path / PLAN_SAMPLE, ("enterprise_id", "name"))
     seats = _table(path / PLAN_SEATS, ("task_id", "enterprise_id", "inspector_id", "role"))
-    return PlanFolder(path, plan_id, seed, start, end, sample, seats)
+    tasks = joint.read_plan_tasks(path)
+    facts, language = joint.plan_facts(path)
+    department, inspector_departments = joint.plan_department(path, plan_id)
+    return PlanFolder(path, plan_id, seed, start, end, sample, seats, tasks, facts, language,
+                      department, inspector_departments)
 
 
 def _table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -195,23 +218,37 @@ def merge_plans(folders: list[Path], out: Path) -> MergeResult:
     if problems:
         raise InputError(problems)
 
+    from planner.plan.transaction import writing
+    from planner.publish import joint
+
     visits, seats = _joint_visits(plans)
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(out / VISITS, visits)
-    write_csv_atomic(out / JOINT_SEATS, seats)
-    result = MergeResult(out, plans, visits)
-    record = {
-        "format": MERGE_FORMAT,
-        "rule": "one visit per enterprise drawn by any plan; its team holds every plan's "
-                "inspectors for it, led by the lead of the first plan given that drew it",
-        "plans": [p.record() for p in plans],
-        "tasks_before": result.tasks_before,
-        "visits": int(len(visits)),
-        "joint_visits": int((visits["plans"].str.count(";") > 0).sum()),
-        "visits_saved": result.saved,
-        "sha256": {VISITS: sha256_file(out / VISITS), JOINT_SEATS: sha256_file(out / JOINT_SEATS)},
-    }
-    write_text_atomic(out / RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    facts, language = joint.joint_facts(plans)
+    tasks = joint.joint_tasks(plans, seats, visits, [p.department for p in plans], language)
+    with writing(out, "planner merge", plan=(facts.plan_id, facts.seed),
+                 starts_plan=True) as job:
+        stage = job.path
+        write_csv_atomic(stage / VISITS, visits)
+        write_csv_atomic(stage / JOINT_SEATS, seats)
+        result = MergeResult(out, plans, visits)
+        record = {
+            "format": MERGE_FORMAT,
+            "rule": "one visit per enterprise drawn by any plan; its team holds every plan's "
+                    "inspectors for it, led by the lead of the first plan given that drew it",
+            "plans": [p.record() for p in plans],
+            "tasks_before": result.tasks_before,
+            "visits": int(len(visits)),
+            "joint_visits": int((visits["plans"].str.count(";") > 0).sum()),
+            "visits_saved": result.saved,
+            "sha256": {VISITS: sha256_file(stage / VISITS),
+                       JOINT_SEATS: sha256_file(stage / JOINT_SEATS)},
+        }
+        write_text_atomic(stage / RECORD, json.dumps(record, ensure_ascii=False, indent=1)
+                          + "\n")
+        workbooks = joint.write_joint_workbooks(stage, plans, tasks, facts, language, record)
+        folder.write_csv(stage, folder.TASKS, tasks)
+        folder.write_export_manifest(stage, joint.export_record(stage, facts, language, tasks,
+                                                                workbooks))
+        result.workbooks = len(workbooks)
     return result
 
 

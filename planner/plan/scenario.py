@@ -103,6 +103,8 @@ class AssignmentSection:
     max_pair_probability: float | None = None
     capacity: int = 30
     joint_departments: list[str] = field(default_factory=list)
+    # Department -> its own roster (planner.plan.rosters), for joint plans.
+    department_rosters: dict[str, Path] = field(default_factory=dict)
     separate_pairs: Path | None = None
     partition_by: str | None = None
     experts: Path | None = None
@@ -537,6 +539,13 @@ def _check_assignment(s: Scenario, label: str) -> None:
     if len(set(a.joint_departments)) != len(a.joint_departments):
         raise ScenarioError("names a department twice", key="assignment.joint_departments",
                             file=label)
+    for department in a.department_rosters:
+        if department not in a.joint_departments:
+            raise ScenarioError(
+                f"{department} is not one of joint_departments "
+                f"({', '.join(a.joint_departments) or 'none given'}); a department roster "
+                "is for a department of the joint plan",
+                key=f"assignment.department_rosters.{department}", file=label)
 
 
 def _check_export(s: Scenario, label: str) -> None:

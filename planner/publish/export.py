@@ -496,11 +496,12 @@ def _write_plan_sheet(
     in the page header instead.
     """
     bureau = columns.by_key(columns.BUREAU)
-    table = [*columns.PLAN, *columns.RESULT, *(bureau[k] for k in extra)]
+    plan = columns.plan_table("expert" in rows.columns)
+    table = [*plan, *columns.RESULT, *(bureau[k] for k in extra)]
     n = len(rows)
     seq = pd.Series(range(1, n + 1), index=rows.index, dtype=object)
     blank = pd.Series([None] * n, index=rows.index, dtype=object)
-    values = [seq] + [rows[c.key] for c in columns.PLAN[1:]]
+    values = [seq] + [rows[c.key] for c in plan[1:]]
     values += [blank] * len(columns.RESULT)
     values += list(extra.values())
     if measured is None:
@@ -510,15 +511,15 @@ def _write_plan_sheet(
     # protected, so its result columns are left empty (and the file smaller).
     if protect:
         same = [k for k in PRINT_IN_HEADER if n and rows[k].nunique() == 1]
-        print_keys = {c.key for c in (*columns.PLAN, *columns.RESULT)} - set(same)
+        print_keys = {c.key for c in (*plan, *columns.RESULT)} - set(same)
         in_header = [str(rows[k].iloc[0]) for k in same]
     else:
-        print_keys = {c.key for c in columns.PLAN} - {"period"}
+        print_keys = {c.key for c in plan} - {"period"}
         in_header = [facts.period(language)]
     write_table(ws, table, values, language, styles, measured=sizes, fill_cells=protect,
                 freeze_columns=3, print_title=" ".join([print_title, *in_header]),
                 print_keys=print_keys)
-    first_result = len(columns.PLAN)
+    first_result = len(plan)
     _add_validations(ws, language, facts, first_result, max(n, 1))
     if protect:
         ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,

@@ -91,6 +91,11 @@ class ExportedPlan:
             missing = record_path if not record_path.is_file() else tasks_path
             raise InputError(f"not found; {hint}", file=str(missing))
         record = folder.read_export_manifest(out)
+        if record.get("joint"):  # written by planner merge (planner.publish.joint)
+            raise InputError("is a merged joint plan (planner merge): each department enters "
+                             "the results of its own items into its own plan's field "
+                             "workbooks and runs planner results on its own plan folder",
+                             file=str(record_path))
         try:
             facts = PlanFacts.from_dict(record["plan"])
             language = record["language"]

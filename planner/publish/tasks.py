@@ -38,6 +38,8 @@ ID_SEPARATOR = ";"
 # category or qualification, planner.plan.items) or in their type (targeted draws).
 ITEM_TASK_COLUMNS = ("item_codes", "items")
 TYPE_TASK_COLUMN = "check_type"
+# Columns tasks.csv gains only when the plan drew one expert per team (experts.csv).
+EXPERT_TASK_COLUMNS = ("expert_id", "expert_name")
 TARGETED = "定向"
 
 
@@ -306,7 +308,56 @@ def build_tasks(
     if types is not None:
         tasks[TYPE_TASK_COLUMN] = types
         columns.append(TYPE_TASK_COLUMN)
+    drawn = task_experts(scenario, out, tasks["task_id"])
+    if drawn is not None:
+        tasks["expert_id"], tasks["expert_name"] = drawn
+        columns += EXPERT_TASK_COLUMNS
     return tasks[columns]
+
+
+def task_experts(scenario: Scenario, out: Path, task_ids: pd.Series
+                 ) -> tuple[list[str], list[str]] | None:
+    """Return each task's expert id and name when the plan drew experts (专家), else None.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan (``[assignment] experts``, the experts list).
+    out : pathlib.Path
+        The plan folder holding ``experts.csv``.
+    task_ids : pandas.Series
+        The tasks, in order.
+
+    Returns
+    -------
+    tuple of two lists, or None
+        Expert ids and names aligned with ``task_ids`` (empty for a task without one);
+        None when ``[assignment] experts`` is not given or no expert draw is in ``out``.
+
+    Raises
+    ------
+    InputError
+        When ``experts.csv`` names an expert the experts list does not hold.
+    """
+    from planner.assign.experts import read_experts
+
+    path = folder.path(out, folder.EXPERTS)
+    if scenario.assignment.experts is None or not path.is_file():
+        return None
+    drawn = read_stage_table(out, folder.EXPERTS, ("task_id", "expert_id"),
+                             "run the assignment again: planner run SCENARIO -o OUT")
+    listed = read_experts(scenario.assignment.experts, encoding=scenario.inputs.encoding,
+                          sheet=scenario.inputs.sheet)
+    names = dict(zip(listed["expert_id"].astype(str), listed["name"].astype(str), strict=True))
+    unknown = sorted(set(drawn["expert_id"].astype(str).str.strip()) - set(names))
+    if unknown:
+        raise InputError([Problem(str(path), "expert is not in the experts list "
+                                  f"{scenario.assignment.experts}", column="expert_id", value=e)
+                          for e in unknown])
+    of_task = dict(zip(drawn["task_id"].astype(str).str.strip(),
+                       drawn["expert_id"].astype(str).str.strip(), strict=False))
+    ids = [of_task.get(str(t), "") for t in task_ids]
+    return ids, [names.get(i, "") for i in ids]
 
 
 def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
@@ -460,4 +511,8 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
         },
         index=tasks.index,
     )
+    if "expert_id" in tasks.columns:  # the plan drew experts (专家)
+        experts = [pattern.format(n, i) if i else "" for n, i in zip(
+            tasks["expert_name"].astype(str), tasks["expert_id"].astype(str), strict=True)]
+        cells.insert(cells.columns.get_loc("members") + 1, "expert", experts)
     return cells.apply(clean_text)

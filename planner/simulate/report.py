@@ -337,6 +337,10 @@ def summary_lines(result) -> list[str]:
         lines.append(f"note: {note}")
     if result.recommendation is not None:
         lines += recommendation_lines(result)
+    if result.items is not None:
+        from planner.simulate.items import item_lines
+
+        lines += item_lines(result.items)
     if result.files:
         folder = next(iter(result.files.values())).parent
         names = ", ".join(p.name for p in result.files.values())

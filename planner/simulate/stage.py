@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common.errors import InfeasiblePlanError, ScenarioError
+from planner.common.errors import InfeasiblePlanError, Problem, ScenarioError
+from planner.common.io import write_csv_atomic
 from planner.draw import allocate
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.simulate.montecarlo import (
@@ -55,6 +56,8 @@ from planner.simulate.ratiosets import (
 )
 
 STRATEGIES = ("risk-weighted", "uniform", "optimised")
+# What --item-discovery adds to the simulation's folder (planner.simulate.items).
+ITEM_SIMULATION = "item-simulation.csv"
 MAX_DRAWS = 50_000_000  # ratio sets x replications held in memory at once
 
 
@@ -146,6 +149,9 @@ class SimulationResult:
         Where the population per class came from.
     warnings : list of Problem
         Input problems that did not stop the run (for the command to print).
+    items : pandas.DataFrame or None
+        With ``item_discovery``: expected problems per ratio set, strategy and item
+        (:func:`planner.simulate.items.expected_item_problems`).
     """
 
     scenario: Scenario
@@ -158,6 +164,7 @@ class SimulationResult:
     history: History | None = None
     population_source: str = ""
     warnings: list = field(default_factory=list)
+    items: pd.DataFrame | None = None
 
     def summary_lines(self) -> list[str]:
         """Return the text ``planner simulate`` prints."""
@@ -177,6 +184,7 @@ def simulate_scenario(
     floors: Sequence[str] = (),
     encoding: str | None = None,
     progress=None,
+    item_discovery: Sequence[str | Path] = (),
 ) -> SimulationResult:
     """Compare ratio sets on a scenario and write the table and chart.
 
@@ -200,6 +208,10 @@ def simulate_scenario(
         Per-class minimum ratios as ``--floor`` text (default ``[sampling] floors``).
     encoding : str, optional
         CSV encoding of the inputs.
+    item_discovery : sequence of str or pathlib.Path
+        ``item-discovery.csv`` files (``planner results``): their per-item problem rates,
+        pooled, give the expected problems per item of each ratio set and strategy, printed
+        and written to ``OUT/item-simulation.csv`` (:mod:`planner.simulate.items`).
     progress : callable, optional
         Progress reporter.
 
@@ -246,6 +258,7 @@ def simulate_scenario(
     if reps < 1:
         raise ScenarioError(f"--reps must be >= 1, got {reps}")
 
+    item_rates, item_warnings = _item_rates(item_discovery)
     directory = None
     warnings = []
     if scn.inputs.enterprises is not None:
@@ -291,10 +304,35 @@ def simulate_scenario(
     )
     if history is not None:
         warnings += history.warnings
+    warnings += [Problem("--item-discovery", w, severity="warning") for w in item_warnings]
     result = SimulationResult(scn, rates, comparison, recommendation, reps, sim.interval, {},
                               history, population_source, warnings)
     result.files.update(write_outputs(result, Path(out), progress=progress))
-    return result
+    return _with_items(result, item_rates, Path(out))
+
+
+def _item_rates(paths: Sequence[str | Path]) -> tuple[pd.DataFrame | None, list[str]]:
+    """Read the per-item problem rates of ``--item-discovery`` (None when none given)."""
+    if not paths:
+        return None, []
+    from planner.simulate.items import read_item_discovery
+
+    return read_item_discovery(paths)
+
+
+def _with_items(result: SimulationResult, rates: pd.DataFrame | None, out: Path
+                ) -> SimulationResult:
+    """Return ``result`` with the expected problems per item, written (as is without rates)."""
+    if rates is None:
+        return result
+    from dataclasses import replace
+
+    from planner.simulate.items import expected_item_problems
+
+    items = expected_item_problems(rates, result.comparison.summary)
+    result.files["items"] = out / ITEM_SIMULATION
+    write_csv_atomic(result.files["items"], items)
+    return replace(result, items=items)
 
 
 def _read_history(scn: Scenario, scheme, directory, encoding, *, needed: bool) -> History | None:

@@ -12,6 +12,7 @@ from planner.cli import cli
 from planner.common.errors import InfeasiblePlanError, InputError
 from tests.support.assign import assign_and_check, setup
 from tests.support.data import enterprises_frame
+from tests.support.export import fill_workbooks
 
 
 def write_experts(tmp_path, rows: list[tuple]) -> str:
@@ -85,3 +86,58 @@ def test_read_experts_rejects_a_missing_column(tmp_path):
     with pytest.raises(InputError) as info:
         read_experts(tmp_path / "x.csv")
     assert "name" in str(info.value)
+
+
+def _sheet_rows(path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+    wb.close()
+    return next(rows for rows in sheets if any(r and "检查结果" in r for r in rows))
+
+
+def test_the_expert_drawn_shows_in_tasks_plan_and_field_workbooks(make_scenario, tmp_path):
+    extra = write_experts(tmp_path, [("E1", "专家甲", "", "", "是"), ("E2", "专家乙", "", "", "是")])
+    path = make_scenario(extra=extra)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["run", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    drawn = pd.read_csv(out / "experts.csv", dtype=str)
+    tasks = pd.read_csv(out / "tasks.csv", dtype=str)
+    assert dict(zip(tasks["task_id"], tasks["expert_id"], strict=True)) == \
+        dict(zip(drawn["task_id"], drawn["expert_id"], strict=True))
+    names = {"E1": "专家甲", "E2": "专家乙"}
+    assert (tasks["expert_name"] == tasks["expert_id"].map(names)).all()
+    want = {t: f"{names[e]}（{e}）" for t, e in zip(drawn["task_id"], drawn["expert_id"],
+                                                   strict=True)}
+    books = [out / "plan.xlsx", *sorted((out / "teams").glob("*.xlsx"))]
+    seen = {}
+    for book in books:
+        rows = _sheet_rows(book)
+        head = next(r for r in rows if r and "专家" in r)
+        at, task_at = head.index("专家"), head.index("抽查任务编号")
+        assert head[at - 1] == "检查人员"
+        body = [r for r in rows[rows.index(head) + 1:] if r[task_at]]
+        seen.update({r[task_at]: r[at] for r in body})
+    assert seen == want
+    # the filled workbooks read back as before: the column is not one to fill in
+    filled = fill_workbooks(sorted((out / "teams").glob("*.xlsx")))
+    again = CliRunner().invoke(cli, ["results", str(out), *map(str, filled)])
+    assert again.exit_code == 0, again.output
+
+
+def test_a_plan_without_experts_has_no_expert_column(make_scenario, tmp_path):
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["run", str(make_scenario()), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "expert_id" not in pd.read_csv(out / "tasks.csv", dtype=str).columns
+    assert not any("专家" in (r or []) for r in _sheet_rows(out / "plan.xlsx"))
+
+
+def test_plan_table_puts_the_expert_after_the_inspectors():
+    from planner.common import columns
+
+    keys = [c.key for c in columns.plan_table(True)]
+    assert keys[keys.index("members") + 1] == "expert"
+    assert columns.plan_table(False) == columns.PLAN

@@ -116,3 +116,115 @@ def test_bad_merges_fail_with_a_message(plans, tmp_path, case, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "j").exists()
+
+
+def _plan_rows(path: Path) -> list[list]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets]
+    wb.close()
+    return next(rows for rows in sheets if any(r and "检查结果" in r for r in rows))
+
+
+def test_the_merged_folder_is_a_plan_folder_with_workbooks_per_visit_team(plans, tmp_path):
+    out = tmp_path / "joint"
+    merge_plans([plans[n] for n in DEPARTMENTS], out)
+    visits = pd.read_csv(out / "visits.csv", dtype=str, keep_default_na=False)
+    tasks = pd.read_csv(out / "tasks.csv", dtype=str, keep_default_na=False)
+    assert list(tasks["task_id"]) == list(visits["visit_id"])
+    assert list(tasks["lead_id"]) == list(visits["lead_id"])
+    assert list(tasks["member_ids"]) == list(visits["member_ids"])
+    # every inspector is named with their own department; every plan's items are listed
+    seats = pd.read_csv(out / "joint-assignments.csv", dtype=str)
+    department = {"DEMO-LH-2026Q4-SC": "市场监管", "DEMO-LH-2026Q4-SP": "食品安全",
+                  "DEMO-LH-2026Q4-ZL": "质量监督/市场监管"}
+    joint = tasks[tasks["plans"].str.contains(";")]
+    assert len(joint) > 0
+    for _, t in joint.iterrows():
+        for plan_id in t["plans"].split(";"):
+            assert f"{department[plan_id]}：" in t["items"]
+        team = seats[seats["visit_id"] == t["task_id"]]
+        assert t["member_names"].count("·") == len(team) - 1
+        food = team[team["plan_id"] == "DEMO-LH-2026Q4-SP"]
+        assert len(food) == 0 or "·食品安全" in t["member_names"] + t["lead_name"]
+    # one field workbook per visit team (joint lead), each visit in exactly one
+    books = sorted((out / "teams").glob("*.xlsx"))
+    assert len(books) == tasks["lead_id"].nunique()
+    seen = []
+    for book in books:
+        rows = _plan_rows(book)
+        head = rows[0]
+        at = head.index("抽查任务编号")
+        seen += [r[at] for r in rows[1:] if r[at]]
+        members = head.index("检查人员")
+        for r in rows[1:]:
+            if r[at] in set(joint["task_id"]):
+                assert "·" in r[members]
+    assert sorted(seen) == sorted(tasks["task_id"])
+    bureau = _plan_rows(out / "plan.xlsx")
+    assert len([r for r in bureau[1:] if r[1]]) == len(tasks)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("tasks.csv", "plan.xlsx", "visits.csv", "merge.json", *(
+            f"teams/{b.name}" for b in books)):
+        assert name in manifest["files"]
+
+
+def test_the_merged_workbooks_are_deterministic(plans, tmp_path):
+    folders = [plans[n] for n in DEPARTMENTS]
+    merge_plans(folders, tmp_path / "a")
+    merge_plans(folders, tmp_path / "b")
+    names = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
+                   if p.is_file() and p.name != "manifest.json")
+    assert "plan.xlsx" in {str(n) for n in names}
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_a_plan_folder_without_its_task_table_is_refused(plans, tmp_path):
+    other = tmp_path / "food"
+    shutil.copytree(plans["food"], other)
+    (other / "tasks.csv").unlink()
+    args = ["merge", str(plans["market"]), str(other), "-o", str(tmp_path / "j")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert f"{other / 'tasks.csv'}: not found; run planner run into {other} first" in (
+        result.output)
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "j").exists()
+
+
+def test_cli_merge_names_the_workbooks(plans, tmp_path):
+    args = ["merge", *(str(plans[n]) for n in DEPARTMENTS), "-o", str(tmp_path / "j")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    books = len(list((tmp_path / "j" / "teams").glob("*.xlsx")))
+    assert f"plan.xlsx and {books} field workbook(s) in {tmp_path / 'j' / 'teams'}, one per " \
+           "visit team" in result.output
+
+
+def test_an_english_lead_plan_gives_english_separators(plans, tmp_path):
+    lead = tmp_path / "market"
+    shutil.copytree(plans["market"], lead)
+    record = json.loads((lead / "export.json").read_text(encoding="utf-8"))
+    record["language"] = "en"
+    (lead / "export.json").write_text(json.dumps(record), encoding="utf-8")
+    merge_plans([lead, plans["food"]], tmp_path / "j")
+    tasks = pd.read_csv(tmp_path / "j" / "tasks.csv", dtype=str, keep_default_na=False)
+    joint = tasks[tasks["plans"].str.contains(";")]
+    assert len(joint) and joint["items"].str.contains("市场监管: .*; 食品安全: ").all()
+    assert not tasks["items"].str.contains("：").any()
+    assert tasks["lead_id"].nunique() == len(list((tmp_path / "j" / "teams").glob("*.xlsx")))
+
+
+def test_results_are_not_read_from_the_merged_folder(plans, tmp_path):
+    out = tmp_path / "j"
+    merge_plans([plans[n] for n in DEPARTMENTS], out)
+    books = sorted((out / "teams").glob("*.xlsx"))
+    result = CliRunner().invoke(cli, ["results", str(out), *map(str, books)])
+    assert result.exit_code != 0
+    assert (f"{out / 'export.json'}: is a merged joint plan (planner merge): each department "
+            "enters the results of its own items into its own plan's field workbooks") in (
+        " ".join(result.output.split()))
+    assert "Traceback" not in result.output
+    assert not (out / "results.csv").exists()
