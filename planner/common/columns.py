@@ -19,6 +19,7 @@ table                 sheet                                               writte
 ``STATUS_*``          分类进度, 未达标风险企业, 尚欠检查企业 (status.xlsx)  planner.programme.status
 ``TRANSITION_*``      迁移矩阵 / Transitions (transitions.xlsx)           planner.regrade.report
 :data:`LOOP`          循环模拟 / Loop (loop.xlsx)                         planner.simulate.loopstage
+:data:`AMENDMENT`     变更清单 / Amendments (amendments.xlsx)             planner.publish.amendments
 ====================  ==================================================  ============================
 
 The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
@@ -240,6 +241,16 @@ LOOP: tuple[Column, ...] = (
     Column("mean", "均值", "Mean", "dec", 12),
     Column("low", "区间下限", "Interval low", "dec", 12),
     Column("high", "区间上限", "Interval high", "dec", 12),
+)
+
+# amendments.xlsx (planner export after a replacement): one row per task added, removed,
+# given another enterprise or re-staffed (变更清单). The caps fit one A4 landscape width.
+AMENDMENT: tuple[Column, ...] = (
+    Column("task_id", "抽查任务编号", "Task ID", "text", 24, fixed=True),
+    Column("change", "变更类型", "Change", "text", 18),
+    Column("old", "原内容", "Old", "text", 40),
+    Column("new", "新内容", "New", "text", 40),
+    Column("reason", "变更原因", "Reason", "text", 30),
 )
 
 

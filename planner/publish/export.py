@@ -36,6 +36,7 @@ from planner.common.parallel import fork_pool, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.publish.amendments import write_amendment_workbook
 from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.returned import (
     find_returned,
@@ -181,6 +182,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     changes = amendment_list(out, tasks)
     if len(changes):
         folder.write_csv(out, folder.AMENDMENTS, changes)
+        write_amendment_workbook(folder.path(out, folder.AMENDMENT_WORKBOOK), changes, language,
+                                 title=f"{facts.plan_id} {facts.plan_name}", created=created)
     tasks_path = folder.write_csv(out, folder.TASKS, tasks)
     _write_record(out, scenario, facts, tasks, digests, tasks_path)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
@@ -190,7 +193,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
                         f"export; {kept} are as they were")
     if len(changes):
         warnings.append(f"{len(changes)} change(s) since the last export listed in "
-                        f"{folder.path(out, folder.AMENDMENTS)} (变更清单)")
+                        f"{folder.path(out, folder.AMENDMENTS)} and "
+                        f"{folder.path(out, folder.AMENDMENT_WORKBOOK)} (变更清单)")
     if returned.archived is not None:
         warnings.append(f"copied the plan as it was into {returned.archived}")
     if not facts.items:
