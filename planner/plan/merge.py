@@ -36,6 +36,7 @@ import pandas as pd
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.plan import folder
+from planner.plan.transaction import locks_output
 
 # The files a merge reads from each plan folder and writes into its own folder.
 PLAN_RECORD = folder.RECORD
@@ -150,6 +151,7 @@ def _table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+@locks_output("out", "planner merge", plan_folder=True)
 def merge_plans(folders: list[Path], out: Path) -> MergeResult:
     """Merge several departments' plans for one period into one visit per enterprise.
 

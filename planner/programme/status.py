@@ -24,6 +24,7 @@ from planner.common import columns
 from planner.common.errors import InputError
 from planner.common.io import atomic_path, write_text_atomic
 from planner.plan.pipeline import load
+from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.annual import project
 from planner.programme.batch import programme_batches
@@ -68,6 +69,7 @@ def read_programme(out: Path) -> dict:
         raise InputError(f"is not a readable annual plan: {exc}", file=str(path)) from None
 
 
+@locks_output("out", "planner programme --status")
 def programme_status(out: str | Path, *, scenario: str | Path | None = None,
                      encoding: str | None = None, progress=None) -> dict:
     """Report where the year stands and write ``status.json``, ``status.xlsx``, ``status.png``.

@@ -21,6 +21,7 @@ import pandas as pd
 from planner.common.errors import ScenarioError
 from planner.common.io import atomic_path, write_csv_atomic
 from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.plan.transaction import locks_output
 from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
 
 HEADERS = {
@@ -141,6 +142,7 @@ def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, dri
     return settings, source
 
 
+@locks_output("out", "planner simulate --quarters")
 def simulate_loop_scenario(
     scenario: str | Path,
     out: str | Path,

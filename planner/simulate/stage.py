@@ -36,6 +36,7 @@ import pandas as pd
 from planner.common.errors import InfeasiblePlanError, ScenarioError
 from planner.draw import allocate
 from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.plan.transaction import locks_output
 from planner.simulate.montecarlo import (
     PrevalenceModel,
     expected_found,
@@ -166,6 +167,7 @@ class SimulationResult:
         return summary_lines(self)
 
 
+@locks_output("out", "planner simulate")
 def simulate_scenario(
     scenario: str | Path,
     out: str | Path,
