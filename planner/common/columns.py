@@ -82,6 +82,9 @@ PLAN: tuple[Column, ...] = (
     Column("members", "检查人员", "Inspectors", "text", 12),
     Column("period", "计划检查期间", "Planned period", "text", 13),
 )
+# The earliest date a task may be inspected (最早检查日期), after the plan columns, only in a
+# plan with a schedule (a programme batch: the gap since the enterprise's last inspection).
+NOT_BEFORE = Column("not_before", "最早检查日期", "Earliest date", "text", 11)
 # The columns field teams fill in, after the plan columns.
 RESULT: tuple[Column, ...] = (
     Column("result", "检查结果", "Result", "fill", 14, fixed=True),

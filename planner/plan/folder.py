@@ -121,6 +121,10 @@ JOINT_SEATS = register("joint-assignments.csv", "assign", "data",
 MERGE_RECORD = register("merge.json", "assign", "data",
                         "the plans merged, with each one's files' SHA-256")
 
+# An optional input placed beside the plan (a programme batch writes it): per enterprise the
+# earliest date it may be inspected, ``enterprise_id, not_before``. Not registered: the plan
+# stages read it and never write it (see planner.programme.files).
+SCHEDULE = "schedule.csv"
 # The field workbooks' folder: files in it are forms when export.json lists them.
 TEAMS = "teams"
 # Where --force moves an earlier plan: OUT/archive/<plan id>-<time>/.

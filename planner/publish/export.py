@@ -55,6 +55,7 @@ from planner.publish.tasks import (
     read_draw_record,
     read_stage_table,
     record_hashes,
+    with_schedule,
 )
 from planner.publish.workbook import (
     Styles,
@@ -155,7 +156,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     record = read_draw_record(out)
     hashes = _checked_hashes(record, inputs, out)
     say("export: building the task table")
-    tasks = build_tasks(scenario, inputs, sample, assignments, out=out)
+    tasks = with_schedule(build_tasks(scenario, inputs, sample, assignments, out=out), out)
     facts = PlanFacts.from_scenario(scenario, item_names(scenario, inputs), _scope(scenario, tasks))
     language = scenario.export.language
     created = dt.datetime.combine(scenario.plan.start, dt.time())
@@ -500,11 +501,12 @@ def _write_plan_sheet(
     in the page header instead.
     """
     bureau = columns.by_key(columns.BUREAU)
-    table = [*columns.PLAN, *columns.RESULT, *(bureau[k] for k in extra)]
+    plan = plan_columns(rows)
+    table = [*plan, *columns.RESULT, *(bureau[k] for k in extra)]
     n = len(rows)
     seq = pd.Series(range(1, n + 1), index=rows.index, dtype=object)
     blank = pd.Series([None] * n, index=rows.index, dtype=object)
-    values = [seq] + [rows[c.key] for c in columns.PLAN[1:]]
+    values = [seq] + [rows[c.key] for c in plan[1:]]
     values += [blank] * len(columns.RESULT)
     values += list(extra.values())
     if measured is None:
@@ -514,19 +516,40 @@ def _write_plan_sheet(
     # protected, so its result columns are left empty (and the file smaller).
     if protect:
         same = [k for k in PRINT_IN_HEADER if n and rows[k].nunique() == 1]
-        print_keys = {c.key for c in (*columns.PLAN, *columns.RESULT)} - set(same)
+        print_keys = {c.key for c in (*plan, *columns.RESULT)} - set(same)
         in_header = [str(rows[k].iloc[0]) for k in same]
     else:
-        print_keys = {c.key for c in columns.PLAN} - {"period"}
+        print_keys = {c.key for c in plan} - {"period"}
         in_header = [facts.period(language)]
     write_table(ws, table, values, language, styles, measured=sizes, fill_cells=protect,
                 freeze_columns=3, print_title=" ".join([print_title, *in_header]),
                 print_keys=print_keys)
-    first_result = len(columns.PLAN)
+    first_result = len(plan)
     _add_validations(ws, language, facts, first_result, max(n, 1))
     if protect:
         ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,
                         "sort": False})
+
+
+def plan_columns(cells: pd.DataFrame) -> tuple[columns.Column, ...]:
+    """Return the plan columns a sheet shows: :data:`columns.PLAN`, then 最早检查日期.
+
+    The earliest-date column (:data:`columns.NOT_BEFORE`) is shown only when the plan has a
+    schedule (a programme batch), i.e. when ``cells`` has it.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        The plan cells (:func:`planner.publish.tasks.plan_cells`).
+
+    Returns
+    -------
+    tuple of Column
+        The plan columns in order.
+    """
+    if columns.NOT_BEFORE.key in cells.columns:
+        return (*columns.PLAN, columns.NOT_BEFORE)
+    return columns.PLAN
 
 
 def measure_cells(cells: pd.DataFrame) -> pd.DataFrame:
