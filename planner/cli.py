@@ -529,7 +529,7 @@ def merge(plan_out: tuple[Path, ...], out: Path):
     workbook per visit team in OUT/teams/ (each department's inspectors, each plan's
     items), and prints how many visits the merge saved. Each plan's draw
     stays verifiable in its own folder (planner verify PLAN_OUT), and each department
-    enters and publishes its results from its own folder.
+    enters and publishes its results from its own folder. OUT's lock is held while writing.
 
     Example: planner merge out/market out/food out/quality -o out/joint
     """
@@ -650,6 +650,9 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     discovery rate, the share of true violators found, the compliant enterprises inspected
     and the share of true violators in the top classes, risk-weighted against uniform.
 
+    OUT is a folder of its own; when it is (or lies inside) a plan folder, that folder's
+    lock is held while writing, so no run swaps the folder meanwhile.
+
     Example: planner simulate scenarios/chicago-replay.toml -o out/chicago
     --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
     --floor low=0.05,medium=0.05
@@ -715,7 +718,8 @@ def regrade(scenario: Path, results_files: tuple[Path, ...], events: Path | None
     encoding as the input), OUT/enterprises.applied.csv (records applied, so a second run
     counts nothing twice), OUT/changes.csv (each rule fired, with file and row),
     OUT/transitions.xlsx and .png, OUT/abnormal-operations.csv (经营异常名录 candidates and
-    their 10-working-day deadline) and OUT/unmatched.csv.
+    their 10-working-day deadline) and OUT/unmatched.csv. When OUT is (or lies inside) a
+    plan folder, that folder's lock is held while writing.
 
     Example: planner regrade scenarios/yuhang-points-12.toml
     --results scenarios/regrade-demo/yuhang-results.csv
@@ -745,7 +749,7 @@ def commit(scenario: Path, out: Path, encoding: str | None):
     labels S1, S2, ..., and the Merkle root of the eligible (stratum, enterprise) pairs),
     and, kept private, OUT/commitment-key.json (what each label stands for) and
     OUT/eligible-audit.csv (the eligible list for auditors). planner draw into OUT then
-    refuses inputs that no longer give this list.
+    refuses inputs that no longer give this list. OUT's lock is held while writing.
 
     Example: planner commit scenarios/committed-draw.toml -o out/q1
     """
@@ -772,7 +776,8 @@ def proof(out: Path, enterprise_id: str, target: Path | None):
     The proof holds the enterprise's stratum (neutral label), ticket, digest and rank, its
     stratum's eligible and drawn counts and threshold ticket, the replacements that touched
     it, and its Merkle path to the committed root. Check it in verify.html (file picker)
-    or with the README's script.
+    or with the README's script. The plan folder's lock is held while the proof is written
+    into it.
 
     Example: planner proof out/q1 91150802MA0Q4XXXXX
     """
@@ -798,7 +803,8 @@ def publish(out: Path, public: Path):
     exist, commitment.json, draw-record-public.json (seed and its source, counts per
     stratum under neutral labels, each drawn enterprise with ticket and rank, replacements
     and reasons) and verify.html, which checks the draw in a browser, offline. No risk
-    class, no inspector data; free text only when it passes the privacy check.
+    class, no inspector data; free text only when it passes the privacy check. PUBLIC is a
+    folder of its own (it takes a plan folder's lock only if it lies inside one).
 
     Example: planner publish out/q1 -o out/q1-public
     """
@@ -836,6 +842,10 @@ def programme(scenario: Path | None, out: Path | None, status: Path | None,
     projection to the end of the year and every enterprise at risk of missing its minimum
     (status.json, status.xlsx, status.png in OUT); SCENARIO, when given, overrides the one
     programme.json names.
+
+    OUT is a programme folder, not a plan folder: each batch's plan folder OUT/batch-K is
+    written under its own lock by planner run --batch, so programme locks nothing unless
+    OUT lies inside a plan folder.
 
     Example: planner programme scenarios/programme/food-2016.toml -o out/food-2027
 

@@ -20,6 +20,7 @@ table                 sheet                                               writte
 ``STATUS_*``          分类进度, 未达标风险企业, 尚欠检查企业 (status.xlsx)  planner.programme.status
 ``TRANSITION_*``      迁移矩阵 / Transitions (transitions.xlsx)           planner.regrade.report
 :data:`LOOP`          循环模拟 / Loop (loop.xlsx)                         planner.simulate.loopstage
+:data:`AMENDMENT`     变更清单 / Amendments (amendments.xlsx)             planner.publish.amendments
 ====================  ==================================================  ============================
 
 The simulation's tables (``SIM_*``, simulation.xlsx) are declared here too.
@@ -82,28 +83,37 @@ PLAN: tuple[Column, ...] = (
     Column("members", "检查人员", "Inspectors", "text", 12),
     Column("period", "计划检查期间", "Planned period", "text", 13),
 )
+# The earliest date a task may be inspected (最早检查日期), after the plan columns, only in a
+# plan with a schedule (a programme batch: the gap since the enterprise's last inspection).
+NOT_BEFORE = Column("not_before", "最早检查日期", "Earliest date", "text", 11)
+
+
 # The expert drawn for the team (专家, ``[assignment] experts``): after 检查人员, only in the
 # plans that drew experts (the plan sheet of the others is unchanged).
 EXPERT = Column("expert", "专家", "Expert", "text", 12)
 
 
-def plan_table(expert: bool) -> tuple[Column, ...]:
-    """Return the plan columns, with :data:`EXPERT` after the inspectors when ``expert``.
+def plan_table(expert: bool, not_before: bool = False) -> tuple[Column, ...]:
+    """Return the plan columns a sheet shows.
 
     Parameters
     ----------
     expert : bool
-        Whether the plan drew one expert per team.
+        Whether the plan drew one expert per team: :data:`EXPERT` after the inspectors.
+    not_before : bool
+        Whether the plan has a schedule (a programme batch): :data:`NOT_BEFORE` at the end
+        of the plan columns.
 
     Returns
     -------
     tuple of Column
-        :data:`PLAN`, or :data:`PLAN` with the expert column.
+        :data:`PLAN`, with the optional columns where the plan has them.
     """
-    if not expert:
-        return PLAN
-    at = [c.key for c in PLAN].index("members") + 1
-    return (*PLAN[:at], EXPERT, *PLAN[at:])
+    table = PLAN
+    if expert:
+        at = [c.key for c in PLAN].index("members") + 1
+        table = (*PLAN[:at], EXPERT, *PLAN[at:])
+    return (*table, NOT_BEFORE) if not_before else table
 
 
 # The columns field teams fill in, after the plan columns.
@@ -265,6 +275,16 @@ LOOP: tuple[Column, ...] = (
     Column("mean", "均值", "Mean", "dec", 12),
     Column("low", "区间下限", "Interval low", "dec", 12),
     Column("high", "区间上限", "Interval high", "dec", 12),
+)
+
+# amendments.xlsx (planner export after a replacement): one row per task added, removed,
+# given another enterprise or re-staffed (变更清单). The caps fit one A4 landscape width.
+AMENDMENT: tuple[Column, ...] = (
+    Column("task_id", "抽查任务编号", "Task ID", "text", 24, fixed=True),
+    Column("change", "变更类型", "Change", "text", 18),
+    Column("old", "原内容", "Old", "text", 40),
+    Column("new", "新内容", "New", "text", 40),
+    Column("reason", "变更原因", "Reason", "text", 30),
 )
 
 

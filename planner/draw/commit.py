@@ -37,6 +37,7 @@ from planner.draw import merkle, tickets
 from planner.draw.record import RECORD_NAME, draw_parameters
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.plan.transaction import locks_output
 
 COMMITMENT_NAME = "commitment.json"
 KEY_NAME = "commitment-key.json"
@@ -189,6 +190,7 @@ def commitment_of(scenario: Scenario, inputs: Inputs, *, progress=None) -> Commi
     return build_commitment(scenario, quotas, pool, hashes, files)
 
 
+@locks_output("out", "planner commit", plan_folder=True)
 def commit_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> Commitment:
     """Write ``commitment.json``, ``commitment-key.json`` and ``eligible-audit.csv``.
 

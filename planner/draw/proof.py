@@ -146,9 +146,19 @@ def write_proof(out: Path, enterprise_id: str, target: Path | None = None) -> Pa
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    FolderBusyError
+        When the proof goes into a plan folder that another command is writing (the
+        folder's lock is held while the proof is built and written).
     """
-    proof = build_proof(out, enterprise_id)
-    target = Path(target) if target else Path(out) / "proofs" / f"proof-{proof['enterprise_id']}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, json.dumps(proof, ensure_ascii=False, indent=1) + "\n")
+    from planner.plan.transaction import output_lock
+
+    with output_lock(Path(target).parent if target else out, "planner proof"):
+        proof = build_proof(out, enterprise_id)
+        target = Path(target) if target else \
+            Path(out) / "proofs" / f"proof-{proof['enterprise_id']}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(target, json.dumps(proof, ensure_ascii=False, indent=1) + "\n")
     return target

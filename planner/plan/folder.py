@@ -15,6 +15,8 @@ tasks.csv           export     the task table behind every workbook
 export.json         export     the export manifest: language, split, workbooks and digests
 plan.xlsx           export     the bureau's plan
 teams/*.xlsx        export     the field workbooks (forms the teams fill in)
+amendments.csv      export     the amendment list (变更清单) after a replacement
+amendments.xlsx     export     the same list as a sheet to read and print
 disclosure.xlsx     results    the public notice (公示)
 results.csv         results    one row per task with its result
 discovery.csv       results    problems found / inspected per class
@@ -102,6 +104,8 @@ DISCOVERY = register("discovery.csv", "results", "published", "the discovery fig
 HISTORY = register("history.csv", "results", "published", "the inspection history")
 AMENDMENTS = register("amendments.csv", "export", "data",
                       "the amendment list (变更清单): tasks added, removed or re-staffed")
+AMENDMENT_WORKBOOK = register("amendments.xlsx", "export", "data",
+                              "the amendment list (变更清单) as a sheet to read and print")
 REDACTIONS = register("redactions.csv", "results", "data", "what was masked in free text")
 MANIFEST = register("manifest.json", "folder", "folder", "the plan folder's manifest")
 
@@ -117,6 +121,10 @@ JOINT_SEATS = register("joint-assignments.csv", "assign", "data",
 MERGE_RECORD = register("merge.json", "assign", "data",
                         "the plans merged, with each one's files' SHA-256")
 
+# An optional input placed beside the plan (a programme batch writes it): per enterprise the
+# earliest date it may be inspected, ``enterprise_id, not_before``. Not registered: the plan
+# stages read it and never write it (see planner.programme.files).
+SCHEDULE = "schedule.csv"
 # The field workbooks' folder: files in it are forms when export.json lists them.
 TEAMS = "teams"
 # Where --force moves an earlier plan: OUT/archive/<plan id>-<time>/.

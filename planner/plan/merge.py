@@ -41,6 +41,7 @@ import pandas as pd
 from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.plan import folder
+from planner.plan.transaction import refuse_if_busy, writing
 
 if TYPE_CHECKING:
     from planner.publish.tasks import PlanFacts
@@ -195,6 +196,7 @@ def merge_plans(folders: list[Path], out: Path) -> MergeResult:
         plan id repeats, the periods differ, or a folder's files are missing.
     """
     out = Path(out)
+    refuse_if_busy(out)  # at once, before reading the plans
     if len(folders) < 2:
         raise InputError("give at least two plan folders to merge", file="PLAN_OUT")
     resolved = [Path(f).resolve() for f in folders]
@@ -218,7 +220,6 @@ def merge_plans(folders: list[Path], out: Path) -> MergeResult:
     if problems:
         raise InputError(problems)
 
-    from planner.plan.transaction import writing
     from planner.publish import joint
 
     visits, seats = _joint_visits(plans)

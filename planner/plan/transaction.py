@@ -22,11 +22,13 @@ import contextlib
 import ctypes
 import datetime as dt
 import errno
+import functools
+import inspect
 import json
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +173,100 @@ def folder_lock(out: Path, command: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def plan_folder_of(target: str | Path) -> Path | None:
+    """Return the plan folder that ``target`` is or lies inside, or ``None``.
+
+    A folder is a plan folder when it holds a manifest or a draw record, or when its lock is
+    held (a first ``planner run`` is building it beside it right now).
+
+    Parameters
+    ----------
+    target : str or pathlib.Path
+        A folder a command is about to write (it need not exist yet).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The nearest plan folder at or above ``target``.
+    """
+    target = Path(target).absolute()
+    for candidate in (target, *target.parents):
+        if ((candidate / folder.MANIFEST).is_file() or (candidate / folder.RECORD).is_file()
+                or lock_path(candidate).is_file()):
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def output_lock(target: str | Path, command: str, *, plan_folder: bool = False
+                ) -> Iterator[Path | None]:
+    """Hold the lock of the plan folder a command writes into, if it writes into one.
+
+    For commands that write files of their own rather than a plan (``simulate``,
+    ``regrade``, ``proof``, ``publish``, ...): when ``target`` is a plan folder or lies
+    inside one, that folder's lock is held for the block, so the command neither writes into
+    a folder another command is swapping (its files would be lost with the old folder) nor
+    lets one start meanwhile. Elsewhere nothing is locked.
+
+    Parameters
+    ----------
+    target : str or pathlib.Path
+        The folder the command writes.
+    command : str
+        The command, for the message another writer sees.
+    plan_folder : bool
+        ``target`` is a plan folder even before it holds one (``commit``, ``merge``): lock
+        it whatever it holds.
+
+    Yields
+    ------
+    pathlib.Path or None
+        The plan folder locked, or ``None``.
+
+    Raises
+    ------
+    FolderBusyError
+        When another live process writes that plan folder.
+    """
+    locked = Path(target).absolute() if plan_folder else plan_folder_of(target)
+    if locked is None:
+        yield None
+        return
+    with folder_lock(locked, command):
+        yield locked
+
+
+def locks_output(argument: str, command: str, *, plan_folder: bool = False) -> Callable:
+    """Decorate a library function so that it runs under :func:`output_lock`.
+
+    Parameters
+    ----------
+    argument : str
+        The name of the function's parameter that holds the folder it writes.
+    command : str
+        The command, for the message another writer sees.
+    plan_folder : bool
+        As in :func:`output_lock`.
+
+    Returns
+    -------
+    callable
+        The decorator.
+    """
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def locked(*args, **kwargs):
+            target = signature.bind(*args, **kwargs).arguments[argument]
+            with output_lock(target, command, plan_folder=plan_folder):
+                return func(*args, **kwargs)
+
+        return locked
+
+    return decorate
 
 
 # --- staging and the swap --------------------------------------------------------------

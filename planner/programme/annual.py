@@ -27,6 +27,7 @@ from planner.draw.record import relative
 from planner.plan.inputs import Inputs
 from planner.plan.pipeline import load
 from planner.plan.scenario import Scenario
+from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
@@ -153,6 +154,7 @@ def project(scenario: Scenario, inputs: Inputs, ledger: Ledger, batches: list[Ba
     return result
 
 
+@locks_output("out", "planner programme")
 def plan_programme(scenario_path: str | Path, out: str | Path, *,
                    encoding: str | None = None, progress=None) -> dict:
     """Write the annual plan: ``programme.json`` and the plan notice ``plan-notice.xlsx``.

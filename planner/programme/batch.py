@@ -188,12 +188,22 @@ def _write_inputs(scenario: Scenario, inputs: Inputs, needs: Needs, ledger: Ledg
                       batch_scenario_text(scenario, needs, folder, has_due=bool(len(due))))
 
 
-def _write_schedule(needs: Needs, folder: Path) -> None:
-    sample = pd.read_csv(folder / files.SAMPLE_CSV, dtype=str, keep_default_na=False)
+def _write_schedule(needs: Needs, folder: Path, *, drawn: bool = True) -> None:
+    """Write ``schedule.csv``: the earliest date each enterprise may be inspected.
+
+    Before the stages (``drawn=False``) it lists every candidate, so that the export shows
+    the date (最早检查日期) in the workbooks and ``planner results`` checks it; after them it
+    is cut down to the drawn enterprises.
+    """
     when = needs.frame.set_index("enterprise_id")["not_before"]
+    if drawn:
+        ids = pd.read_csv(folder / files.SAMPLE_CSV, dtype=str,
+                          keep_default_na=False)["enterprise_id"]
+    else:
+        ids = needs.frame.loc[needs.frame["candidate"], "enterprise_id"]
     schedule = pd.DataFrame({
-        "enterprise_id": sample["enterprise_id"],
-        "not_before": [when[e].date().isoformat() for e in sample["enterprise_id"]],
+        "enterprise_id": list(ids),
+        "not_before": [when[e].date().isoformat() for e in ids],
     })
     write_csv_atomic(folder / files.SCHEDULE_CSV, schedule)
 
@@ -260,6 +270,7 @@ def run_batch(
         batch_scenario, batch_inputs = load(job.path / files.BATCH_SCENARIO, progress=progress)
         if warn is not None:
             warn(batch_inputs.warnings)
+        _write_schedule(needs, job.path, drawn=False)
         lines = run_stages(batch_scenario, batch_inputs, job.path, progress=progress)
         _write_schedule(needs, job.path)
     for line in job.lines(job.notes + lines):

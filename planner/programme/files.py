@@ -35,7 +35,7 @@ CANDIDATES_CSV = "candidates.csv"
 DUE_CSV = "due.csv"
 PRIOR_HISTORY_CSV = "prior-history.csv"
 AVOIDANCE_CSV = "avoidance.csv"
-SCHEDULE_CSV = "schedule.csv"
+SCHEDULE_CSV = folder.SCHEDULE
 # Written by the plan stages and by `planner results` into each batch folder.
 SAMPLE_CSV = folder.SAMPLE
 RESULTS_CSV = folder.RESULTS

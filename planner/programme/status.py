@@ -5,7 +5,8 @@ the history; planned batches not yet returned are not counted as done), the insp
 the inspections still owed (minimums), the batches planned but not returned, and the
 projection to the end of the year (the remaining batches planned in memory as
 ``planner programme`` does). Then every enterprise at risk of missing its minimum: those the
-projection leaves short, and those a cap or the time left makes short now.
+projection leaves short, those a cap or the time left makes short now, and, in the last year
+of a coverage cycle, those of a cycle class the remaining batches will not reach.
 
 Files: ``status.json``, ``status.xlsx`` (sheets per class, at risk, owed) and ``status.png``
 (done, planned and still owed per class). Internal: they show risk classes.
@@ -24,11 +25,12 @@ from planner.common import columns
 from planner.common.errors import InputError
 from planner.common.io import atomic_path, write_text_atomic
 from planner.plan.pipeline import load
+from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.annual import project
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
-from planner.programme.needs import MINIMUM, assess
+from planner.programme.needs import CYCLE, MINIMUM, assess, class_rules, cycle_start_year
 from planner.publish.workbook import (
     deterministic_workbook,
     figure_styles,
@@ -68,6 +70,7 @@ def read_programme(out: Path) -> dict:
         raise InputError(f"is not a readable annual plan: {exc}", file=str(path)) from None
 
 
+@locks_output("out", "planner programme --status")
 def programme_status(out: str | Path, *, scenario: str | Path | None = None,
                      encoding: str | None = None, progress=None) -> dict:
     """Report where the year stands and write ``status.json``, ``status.xlsx``, ``status.png``.
@@ -128,6 +131,7 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     at_risk += [{"enterprise_id": x["enterprise_id"], "risk_class": x["risk_class"],
                  "owed": x["owed"], "reason": x["rule"], "short": x["short"]}
                 for x in ahead.conflicts if following <= len(bs) or x["rule"] == "cap"]
+    at_risk += cycle_at_risk(sc, projection.end.frame)
     at_risk.sort(key=lambda d: (d["enterprise_id"], d["reason"]))
     owed = now.frame[(now.frame["kind"] == MINIMUM) & (now.frame["owed"] > 0)]
     status = {
@@ -145,6 +149,36 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     write_status_workbook(out / files.STATUS_XLSX, status, sc.export.language, created)
     write_status_chart(out / files.STATUS_PNG, status, sc.export.language)
     return status
+
+
+def cycle_at_risk(scenario, end: pd.DataFrame) -> list[dict]:
+    """Return the enterprises of coverage-cycle classes the cycle will not reach.
+
+    A class with frequency f < 1 runs a coverage cycle of ceil(1/f) years. In the cycle's last
+    year, an enterprise of such a class that is still not covered once the remaining batches
+    have run as projected (``end``: :func:`planner.programme.annual.project`'s state at the
+    year's end) - e.g. because a cap or the gap since its last inspection keeps it out of
+    every batch left - misses the cycle: it is at risk (reason ``cycle``, 1 short). In an
+    earlier year of the cycle the years left can still reach it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The programme's scenario.
+    end : pandas.DataFrame
+        The projected per-enterprise state at the year's end (``kind``, ``owed`` columns).
+
+    Returns
+    -------
+    list of dict
+        enterprise_id, risk_class, owed, reason, short.
+    """
+    year = scenario.plan.start.year
+    last = {c for c, rule in class_rules(scenario).items() if rule.kind == CYCLE
+            and cycle_start_year(scenario, rule, year) + rule.cycle_years - 1 == year}
+    missed = end[(end["kind"] == CYCLE) & (end["owed"] > 0) & end["risk_class"].isin(last)]
+    return [{"enterprise_id": r.enterprise_id, "risk_class": r.risk_class, "owed": 1,
+             "reason": "cycle", "short": 1} for r in missed.itertuples()]
 
 
 def _sheet(wb, st, name: str, table: tuple, rows: list[dict], language: str) -> None:
@@ -267,7 +301,8 @@ def status_lines(status: dict, out: Path) -> list[str]:
         lines.append(f"  {r['class']:<7}{r['kind'] + ' ' + r['value']:<14}"
                      f"{r['covered']:>6}/{r['enterprises']:<4}{r['share']:>4.0%}{r['done']:>7}"
                      f"{r['planned']:>9}{r['owed']:>7}{r['projected_owed']:>13}")
-    lines.append(f"At risk of missing the minimum: {len(status['at_risk'])} enterprise(s)")
+    lines.append(f"At risk of missing the minimum or the coverage cycle: "
+                 f"{len(status['at_risk'])} enterprise(s)")
     for r in status["at_risk"][:20]:
         lines.append(f"  {r['enterprise_id']} (class {r['risk_class']}): {r['reason']}, "
                      f"{r['short']} short")

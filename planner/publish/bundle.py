@@ -39,6 +39,7 @@ from planner.draw import tickets
 from planner.draw.commit import COMMITMENT_NAME, read_commitment, read_key
 from planner.draw.merkle import label_number
 from planner.plan import folder
+from planner.plan.transaction import locks_output
 from planner.publish.privacy import PrivacyCheck, Roster
 from planner.publish.tasks import ID_SEPARATOR
 
@@ -194,6 +195,7 @@ def dumps(value: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
+@locks_output("public", "planner publish")
 def publish_bundle(out: str | Path, public: str | Path, *, progress=None) -> PublishResult:
     """Write the public bundle of the plan in ``out`` into the folder ``public``.
 

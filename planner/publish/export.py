@@ -36,6 +36,7 @@ from planner.common.parallel import fork_pool, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.publish.amendments import write_amendment_workbook
 from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.returned import (
     find_returned,
@@ -54,6 +55,7 @@ from planner.publish.tasks import (
     read_draw_record,
     read_stage_table,
     record_hashes,
+    with_schedule,
 )
 from planner.publish.workbook import (
     Styles,
@@ -154,7 +156,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     record = read_draw_record(out)
     hashes = _checked_hashes(record, inputs, out)
     say("export: building the task table")
-    tasks = build_tasks(scenario, inputs, sample, assignments, out=out)
+    tasks = with_schedule(build_tasks(scenario, inputs, sample, assignments, out=out), out)
     facts = PlanFacts.from_scenario(scenario, item_names(scenario, inputs), _scope(scenario, tasks))
     language = scenario.export.language
     created = dt.datetime.combine(scenario.plan.start, dt.time())
@@ -181,6 +183,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     changes = amendment_list(out, tasks)
     if len(changes):
         folder.write_csv(out, folder.AMENDMENTS, changes)
+        write_amendment_workbook(folder.path(out, folder.AMENDMENT_WORKBOOK), changes, language,
+                                 title=f"{facts.plan_id} {facts.plan_name}", created=created)
     tasks_path = folder.write_csv(out, folder.TASKS, tasks)
     _write_record(out, scenario, facts, tasks, digests, tasks_path)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
@@ -190,7 +194,8 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
                         f"export; {kept} are as they were")
     if len(changes):
         warnings.append(f"{len(changes)} change(s) since the last export listed in "
-                        f"{folder.path(out, folder.AMENDMENTS)} (变更清单)")
+                        f"{folder.path(out, folder.AMENDMENTS)} and "
+                        f"{folder.path(out, folder.AMENDMENT_WORKBOOK)} (变更清单)")
     if returned.archived is not None:
         warnings.append(f"copied the plan as it was into {returned.archived}")
     if not facts.items:
@@ -496,7 +501,7 @@ def _write_plan_sheet(
     in the page header instead.
     """
     bureau = columns.by_key(columns.BUREAU)
-    plan = columns.plan_table("expert" in rows.columns)
+    plan = columns.plan_table("expert" in rows.columns, columns.NOT_BEFORE.key in rows.columns)
     table = [*plan, *columns.RESULT, *(bureau[k] for k in extra)]
     n = len(rows)
     seq = pd.Series(range(1, n + 1), index=rows.index, dtype=object)

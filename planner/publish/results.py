@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import categories as cat
-from planner.common import schema
+from planner.common import columns, schema
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import XLSX_ERRORS, damaged_sheet, read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
@@ -38,6 +38,7 @@ from planner.plan.scenario import Scenario, load_scenario
 from planner.publish.privacy import PrivacyCheck, read_roster, redact, redaction_report
 from planner.publish.tasks import (
     ID_SEPARATOR,
+    SCHEDULE_TASK_COLUMN,
     TASK_COLUMNS,
     PlanFacts,
     plan_cells,
@@ -47,6 +48,8 @@ from planner.publish.tasks import (
 CHECKED_PLAN_KEYS = tuple(k for k in cat.PLAN_COLUMNS if k != "seq")
 # The cells a team fills in; a row with all of them blank is pending, not an error.
 RESULT_KEYS = tuple(cat.RESULT_COLUMNS)
+# The earliest-date column of a plan with a schedule (a programme batch).
+_SCHEDULE_HEADER = columns.headers((columns.NOT_BEFORE,))
 # What a published row may not change without --amend.
 PUBLISHED_KEYS = ("result", "follow_up", "completed", "remark")
 PENDING_SHOWN = 20
@@ -420,7 +423,7 @@ def read_filled(paths: Sequence[Path]) -> tuple[list[FilledRow], list[Problem]]:
     """
     import openpyxl
 
-    keys = cat.header_keys({**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS})
+    keys = cat.header_keys({**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS, **_SCHEDULE_HEADER})
     rows: list[FilledRow] = []
     problems: list[Problem] = []
     for path in paths:
@@ -481,7 +484,7 @@ def _read_sheet(ws, label: str, keys: dict, rows: list, problems: list) -> int:
 
 
 def _header(key: str, language: str) -> str:
-    columns = {**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS}
+    columns = {**cat.PLAN_COLUMNS, **cat.RESULT_COLUMNS, **_SCHEDULE_HEADER}
     return cat.header(columns, key, language)
 
 
@@ -594,8 +597,12 @@ def check_rows(
             pending.append(task)  # handed out, not done yet
             continue
         want = expected.loc[task]
-        for key in CHECKED_PLAN_KEYS:
+        scheduled = (SCHEDULE_TASK_COLUMN,) if SCHEDULE_TASK_COLUMN in expected.columns else ()
+        for key in (*CHECKED_PLAN_KEYS, *scheduled):
             if key == "task_id":
+                continue
+            if key not in r.cells:
+                problem("column missing (deleted or renamed?); use the workbook as exported", key)
                 continue
             got = cell_text(r.cells[key])
             if got != want[key]:
@@ -608,6 +615,11 @@ def check_rows(
         follow_cats = _check_categories(r.cells["follow_up"], "follow_up", problem,
                                         required=False)
         completed = _check_date(r.cells["completed"], facts, today, problem)
+        earliest = want[SCHEDULE_TASK_COLUMN] if scheduled else ""
+        if completed is not None and earliest and completed < dt.date.fromisoformat(earliest):
+            problem(f"completion date before the earliest date allowed for this enterprise "
+                    f"({earliest}, 最早检查日期: the minimum gap since its last inspection)",
+                    "completed", completed)
         remark = cell_text(r.cells["remark"])
         remark = _check_remark(remark, tasks.loc[task], problem, privacy, redact_remarks,
                                r, redactions)

@@ -41,6 +41,8 @@ TYPE_TASK_COLUMN = "check_type"
 # Columns tasks.csv gains only when the plan drew one expert per team (experts.csv).
 EXPERT_TASK_COLUMNS = ("expert_id", "expert_name")
 TARGETED = "定向"
+# The column tasks.csv gains only when the plan folder holds a schedule (folder.SCHEDULE).
+SCHEDULE_TASK_COLUMN = "not_before"
 
 
 @dataclass(frozen=True)
@@ -462,6 +464,51 @@ def workbook_names(tasks: pd.DataFrame, split_by: str) -> pd.Series:
     return keys.map(lambda k: "teams/" + names[k])
 
 
+def with_schedule(tasks: pd.DataFrame, out: Path) -> pd.DataFrame:
+    """Add each task's earliest inspection date when the plan folder holds a schedule.
+
+    A programme batch places ``schedule.csv`` (``enterprise_id, not_before``) beside its plan;
+    its tasks then gain ``not_before`` (ISO date, empty for an enterprise the schedule does not
+    list, e.g. a replacement). Without a schedule the task table is returned unchanged.
+
+    Parameters
+    ----------
+    tasks : pandas.DataFrame
+        The task table.
+    out : pathlib.Path
+        The plan folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The task table, with ``not_before`` when there is a schedule.
+
+    Raises
+    ------
+    InputError
+        When the schedule lacks its columns or a date is not YYYY-MM-DD.
+    """
+    path = Path(out) / folder.SCHEDULE
+    if not path.is_file():
+        return tasks
+    schedule = read_stage_table(Path(out), folder.SCHEDULE, ("enterprise_id", SCHEDULE_TASK_COLUMN),
+                                "a programme batch writes it: planner run SCENARIO --batch K")
+    problems = []
+    for i, value in enumerate(schedule[SCHEDULE_TASK_COLUMN].astype(str), start=2):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            problems.append(Problem(str(path), "not a date; write it as YYYY-MM-DD", row=i,
+                                    column=SCHEDULE_TASK_COLUMN, value=value))
+    if problems:
+        raise InputError(problems)
+    when = dict(zip(schedule["enterprise_id"].astype(str),
+                    schedule[SCHEDULE_TASK_COLUMN].astype(str), strict=True))
+    tasks = tasks.copy()
+    tasks[SCHEDULE_TASK_COLUMN] = [when.get(str(e), "") for e in tasks["enterprise_id"]]
+    return tasks
+
+
 def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataFrame:
     """Render the plan columns (:data:`planner.common.categories.PLAN_COLUMNS`) as people see them.
 
@@ -515,4 +562,6 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
         experts = [pattern.format(n, i) if i else "" for n, i in zip(
             tasks["expert_name"].astype(str), tasks["expert_id"].astype(str), strict=True)]
         cells.insert(cells.columns.get_loc("members") + 1, "expert", experts)
+    if SCHEDULE_TASK_COLUMN in tasks.columns:
+        cells[SCHEDULE_TASK_COLUMN] = tasks[SCHEDULE_TASK_COLUMN].fillna("").astype(str)
     return cells.apply(clean_text)

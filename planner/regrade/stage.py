@@ -33,6 +33,7 @@ from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import read_table, write_csv_atomic
 from planner.common.workdays import WorkCalendar, read_holidays
 from planner.plan.scenario import load_scenario
+from planner.plan.transaction import locks_output
 from planner.regrade.apply import LEDGER_COLUMNS, Ledger, apply_records
 from planner.regrade.directory import (
     read_source,
@@ -100,6 +101,7 @@ def read_ledger(path: Path) -> Ledger:
     return Ledger(frame[list(LEDGER_COLUMNS)].astype(str))
 
 
+@locks_output("out", "planner regrade")
 def regrade_scenario(
     scenario: str | Path,
     results: Sequence[str | Path],

@@ -14,7 +14,8 @@ is its class). Each quarter, per replication:
    inspecting a violator finds it;
 3. **regrade** (unless disabled): an inspected violator moves ``up`` classes, an inspected
    compliant enterprise ``down`` (clamped at the ends), as ``[regrade] levels`` says for
-   发现问题待后续处理 and 未发现问题 (default +1 and -1, at most ``max_step``);
+   发现问题待后续处理 and 未发现问题 (default +1 and -1, at most ``max_step``); a points scheme
+   is simulated as +1 and -1 (no points are kept: see :mod:`planner.simulate.loopstage`);
 4. **drift**: each enterprise's hidden type moves one level up or down with probability
    ``drift`` (half each way; the ends stay), so the hidden risk changes under the classes;
    and every type's rate changes by the factor ``1 + trend`` per quarter.

@@ -7,6 +7,14 @@ class), the ratios (``[sampling] ratios``) and the regrading steps (``[regrade] 
 发现问题待后续处理 and 未发现问题, default +1 and -1, limited to ``max_step``; a points scheme
 moves one class either way) - runs the loop and writes ``loop.csv``, ``loop.xlsx`` and
 ``loop.png``.
+
+A simplification: the loop does not keep points. Its state is the count of enterprises per
+class and hidden type (:mod:`planner.simulate.loop`), which is exact only while enterprises
+of one class and type are exchangeable; points would make each enterprise's distance to its
+band edge part of the state. So a points scheme (``[regrade] points`` and the scheme's
+bands) is simulated as one class up per problem found and one class down per clean
+inspection, and the command says so (:data:`POINTS_NOTE`). ``planner regrade`` applies the
+points table itself.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import pandas as pd
 from planner.common.errors import ScenarioError
 from planner.common.io import atomic_path, write_csv_atomic
 from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.plan.transaction import locks_output
 from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
 
 HEADERS = {
@@ -39,6 +48,9 @@ STRATEGY_ZH = {"risk-weighted": "按风险分类抽取", "uniform": "等比例�
 PANELS = ("discovery_rate", "share_found", "compliant_inspected", "violators_in_top")
 COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c"}
 REGRADE_RESULTS = ("发现问题待后续处理", "未发现问题")
+POINTS_NOTE = ("note: the loop does not keep points: [regrade] points and the scheme's bands "
+               "are simulated as one class up per problem found and one class down per clean "
+               "inspection (planner regrade applies the points table itself)")
 
 
 @dataclass
@@ -50,6 +62,7 @@ class LoopRun:
     summary: pd.DataFrame
     population_source: str
     files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """Lines for the terminal: per quarter and strategy, the main figures."""
@@ -69,7 +82,7 @@ class LoopRun:
                 f"{100 * row.share_found:14.1f} %  {row.compliant_inspected:>19,.0f}  "
                 f"{100 * row.violators_in_top:23.1f} %")
         lines += [f"  {name}: {path}" for name, path in self.files.items()]
-        return lines
+        return self.notes + lines
 
 
 def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, drift: float,
@@ -141,6 +154,7 @@ def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, dri
     return settings, source
 
 
+@locks_output("out", "planner simulate --quarters")
 def simulate_loop_scenario(
     scenario: str | Path,
     out: str | Path,
@@ -206,6 +220,8 @@ def simulate_loop_scenario(
     result = simulate_loop(settings)
     summary = result.summary(scn.simulation.interval)
     run = LoopRun(scn, result, summary, source)
+    if regrade and scn.regrade.points and not scn.regrade.levels:
+        run.notes.append(POINTS_NOTE)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     run.files = {"table": out / "loop.csv", "workbook": out / "loop.xlsx",

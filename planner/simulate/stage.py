@@ -37,6 +37,7 @@ from planner.common.errors import InfeasiblePlanError, Problem, ScenarioError
 from planner.common.io import write_csv_atomic
 from planner.draw import allocate
 from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.plan.transaction import locks_output
 from planner.simulate.montecarlo import (
     PrevalenceModel,
     expected_found,
@@ -173,6 +174,7 @@ class SimulationResult:
         return summary_lines(self)
 
 
+@locks_output("out", "planner simulate")
 def simulate_scenario(
     scenario: str | Path,
     out: str | Path,

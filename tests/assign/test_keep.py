@@ -124,3 +124,48 @@ def test_a_withdrawn_inspector_loses_only_their_own_seats(make_scenario, tmp_pat
     assert f"error: --replace-inspector: inspector {ill} holds no seat in assignments.csv" \
         in again.output
     assert run("assign", path, "-o", out, "--replace-inspector", ill).exit_code == 2
+
+
+def test_export_after_a_replacement_writes_the_amendment_list_as_a_sheet(replaced, tmp_path):
+    import openpyxl
+
+    from tests.publish.test_print import _assert_prints_on_a4_at_9_points_or_more_on_one_page_width
+
+    path, out, _before, _books, gone = replaced
+    assert run("assign", path, "-o", out).exit_code == 0
+    result = run("export", path, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "amendments.xlsx (变更清单)" in result.output
+    changes = pd.read_csv(out / "amendments.csv", dtype=str, keep_default_na=False)
+    ws = openpyxl.load_workbook(out / "amendments.xlsx")["变更清单"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0] == ["抽查任务编号", "变更类型", "原内容", "新内容", "变更原因"]
+    assert [r[1] for r in rows[1:]] == ["删除任务", "新增任务"]
+    assert [r[0] for r in rows[1:]] == list(changes["task_id"])
+    assert rows[1][2].startswith(gone) and rows[1][4] == "已注销"
+    assert ws.print_title_rows  # the header repeats on every printed page
+    _assert_prints_on_a4_at_9_points_or_more_on_one_page_width(ws)
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert files["amendments.xlsx"]["written_by"] == "planner export"
+    assert run("check", out).exit_code == 0
+
+
+def test_the_amendment_sheet_is_in_english_on_request(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    from planner.publish.amendments import write_amendment_workbook
+
+    changes = pd.DataFrame([["T-2", "team", "I1 + I2", "I1 + I3", "I2: ill"]],
+                           columns=["task_id", "change", "old", "new", "reason"])
+    target = tmp_path / "amendments.xlsx"
+    write_amendment_workbook(target, changes, "en", title="P1 Plan",
+                             created=dt.datetime(2025, 1, 1))
+    first = target.read_bytes()
+    ws = openpyxl.load_workbook(target)["Amendments"]
+    assert [c.value for c in ws[1]] == ["Task ID", "Change", "Old", "New", "Reason"]
+    assert [c.value for c in ws[2]] == ["T-2", "Team changed", "I1 + I2", "I1 + I3", "I2: ill"]
+    write_amendment_workbook(target, changes, "en", title="P1 Plan",
+                             created=dt.datetime(2025, 1, 1))
+    assert target.read_bytes() == first

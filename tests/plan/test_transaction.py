@@ -369,3 +369,46 @@ def test_a_copied_project_still_verifies_and_checks(plans, tmp_path):
         "--scenario PATH\n")
     result = run("check", alone, "--scenario", first)
     assert result.exit_code == 0, result.output
+
+
+def test_commands_writing_into_a_plan_folder_take_its_lock(plans):
+    first, _, out = plans
+    assert run("run", first, "-o", out).exit_code == 0
+    before = snapshot(out)
+    rates = first.parent / "rates.toml"
+    rates.write_text(first.read_text(encoding="utf-8") + "\n[simulation]\nprevalence = "
+                     "{ A = 0.05, B = 0.1, C = 0.2, D = 0.4 }\n", encoding="utf-8")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = tx.lock_path(out)
+        lock.write_text(json.dumps({"pid": sleeper.pid, "host": socket.gethostname(),
+                                    "command": "planner run", "since": "2026-01-05 09:00:00 UTC"}),
+                        encoding="utf-8")
+        for command in (["simulate", first, "-o", out / "simulation", "--reps", "20"],
+                        ["simulate", first, "-o", out, "--quarters", "1", "--reps", "5"],
+                        ["merge", out, out.parent / "other", "-o", out]):
+            result = run(*command)
+            assert result.exit_code == 5, (command, result.output)
+            assert result.output == (
+                f"error: {out} is being written by planner run (process {sleeper.pid} on "
+                f"{socket.gethostname()}, since 2026-01-05 09:00:00 UTC); wait for it to "
+                f"finish, or stop that process (its lock: {lock})\n")
+        assert snapshot(out) == before and not (out / "simulation").exists()
+        elsewhere = out.parent / "simulation"  # not in a plan folder: nothing to lock
+        result = run("simulate", rates, "-o", elsewhere, "--quarters", "1", "--reps", "5")
+        assert result.exit_code == 0, result.output
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    result = run("simulate", rates, "-o", out / "simulation", "--quarters", "1", "--reps", "5")
+    assert result.exit_code == 0, result.output
+    assert (out / "simulation" / "loop.csv").is_file() and not lock.exists()
+
+
+def test_the_plan_folder_of_a_path_is_found_above_it(plans, tmp_path):
+    first, _, out = plans
+    assert tx.plan_folder_of(out / "simulation") is None  # no plan yet
+    assert run("run", first, "-o", out).exit_code == 0
+    assert tx.plan_folder_of(out / "simulation" / "deep") == out.absolute()
+    assert tx.plan_folder_of(out) == out.absolute()
+    assert tx.plan_folder_of(tmp_path / "elsewhere") is None

@@ -243,3 +243,37 @@ def test_the_notice_in_english(tmp_path):
     cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert ws.title == "Plan notice"
     assert {"Plan number", "Batch seed", "Inspections planned", "Total"} <= set(cells)
+
+
+def test_the_status_flags_cycle_enterprises_the_last_year_of_the_cycle_cannot_reach(tmp_path):
+    demo = ROOT / "data" / "demo"
+    history = pd.read_csv(demo / "history.csv", dtype=str, keep_default_na=False)
+    history["部门"], history["抽查任务"] = "", ""
+    enterprises = pd.read_csv(demo / "enterprises.csv", dtype=str, keep_default_na=False)
+    seen = set(history["统一社会信用代码"])
+    unseen = enterprises[(enterprises["风险等级"] == "A") & (enterprises["经营状态"] == "在业")
+                         & ~enterprises["统一社会信用代码"].isin(seen)]
+    blocked = unseen["统一社会信用代码"].iloc[0]
+    # Another department's four inspections this year: the cap (4) leaves no room for ours.
+    other = pd.DataFrame({"统一社会信用代码": blocked, "人员编号": "X0001",
+                          "检查日期": ["2027-01-04", "2027-01-05", "2027-01-06", "2027-01-07"],
+                          "检查结果": "未发现问题", "部门": "税务", "抽查任务": "税务专项"})
+    pd.concat([history, other]).to_csv(tmp_path / "history.csv", index=False)
+    text = CYCLE.read_text(encoding="utf-8").replace('"../../data/demo/', f'"{demo}/')
+    text = text.replace(f'"{demo}/history.csv"', f'"{tmp_path / "history.csv"}"')
+    for cycle_start, at_risk in ((2026, True), (2027, False)):
+        scenario = tmp_path / f"cycle-{cycle_start}.toml"
+        scenario.write_text(text.replace("cycle_start = 2027", f"cycle_start = {cycle_start}"),
+                            encoding="utf-8")
+        out = tmp_path / f"out-{cycle_start}"
+        assert invoke("programme", scenario, "-o", out).exit_code == 0
+        result = invoke("programme", "--status", out)
+        assert result.exit_code == 0, result.output
+        status = json.loads((out / "status.json").read_text(encoding="utf-8"))
+        flagged = [r for r in status["at_risk"] if r["reason"] == "cycle"]
+        if at_risk:  # 2027 closes the 2026-2027 cycle: the blocked enterprise misses it
+            assert flagged == [{"enterprise_id": blocked, "risk_class": "A", "owed": 1,
+                                "reason": "cycle", "short": 1}]
+            assert f"  {blocked} (class A): cycle, 1 short" in result.output
+        else:  # 2028 can still reach it
+            assert flagged == []

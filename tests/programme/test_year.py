@@ -145,3 +145,72 @@ def test_the_status_after_the_year_shows_every_minimum_met(year):
         assert row["owed"] == 0 and row["projected_owed"] == 0, row
         assert row["share"] == 1.0, row
     assert status["at_risk"] == [] and status["owed"] == []
+
+
+def _earliest_header_column(ws) -> int:
+    headers = [c.value for c in next(ws.iter_rows(max_row=1))]
+    return headers.index("最早检查日期")
+
+
+def test_the_earliest_date_is_shown_in_every_workbook_of_a_batch(year):
+    import openpyxl
+
+    _, out, _ = year
+    for k in range(1, 5):
+        folder = files.batch_dir(out, k)
+        schedule = pd.read_csv(folder / files.SCHEDULE_CSV, dtype=str)
+        when = dict(zip(schedule["enterprise_id"], schedule["not_before"], strict=True))
+        tasks = pd.read_csv(folder / "tasks.csv", dtype=str)
+        assert list(tasks["not_before"]) == [when[e] for e in tasks["enterprise_id"]]
+        by_task = dict(zip(tasks["task_id"], tasks["not_before"], strict=True))
+        plan = openpyxl.load_workbook(folder / "plan.xlsx", read_only=True)["检查计划"]
+        books = [plan] + [openpyxl.load_workbook(p, read_only=True)["检查计划"]
+                          for p in sorted((folder / "teams").glob("*.xlsx"))]
+        for ws in books:
+            at = _earliest_header_column(ws)
+            rows = list(ws.iter_rows(min_row=2, values_only=True))
+            assert rows and all(r[at] == by_task[r[1]] for r in rows)
+    later = pd.read_csv(files.batch_dir(out, 2) / "tasks.csv", dtype=str)
+    assert (later["not_before"] > "2027-04-01").any()  # the gap pushes some past the start
+
+
+def test_results_refuse_a_completion_date_before_the_earliest_date(tmp_path):
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    scenario, out = _scenario(tmp_path), tmp_path / "out"
+    first = run_batch(scenario, out, 1, echo=lambda _line: None)
+    end = json.loads((first / "export.json").read_text(encoding="utf-8"))["plan"]["end"]
+    books = sorted((first / "teams").glob("*.xlsx"))
+    fill_workbooks(books, date=dt.date.fromisoformat(end))  # all on batch 1's last day
+    import_results(first, books, today=dt.date(2028, 1, 31))
+    second = run_batch(scenario, out, 2, echo=lambda _line: None)
+    tasks = pd.read_csv(second / "tasks.csv", dtype=str)
+    earliest = dt.date.fromisoformat(end) + dt.timedelta(days=GAP)
+    late = tasks[tasks["not_before"] == earliest.isoformat()]
+    assert len(late), "the gap should push some enterprises past the batch's start"
+    late = late.iloc[0]
+    path = second / late["workbook"]
+    books = sorted((second / "teams").glob("*.xlsx"))
+    fill_workbooks(books, date=lambda _task: earliest)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["检查计划"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == late["task_id"])
+    ws.cell(row, headers.index("检查完成日期") + 1).value = earliest - dt.timedelta(days=1)
+    wb.save(path)
+    args = ["results", str(second), *map(str, books), "--today", "2028-01-31"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert (f"{path}, sheet '检查计划', row {row}, column '检查完成日期': completion date before "
+            f"the earliest date allowed for this enterprise ({earliest}, 最早检查日期: "
+            f"the minimum gap since its last inspection)") in result.output
+    assert result.output.count("earliest date allowed") == 1
+    ws.cell(row, headers.index("检查完成日期") + 1).value = earliest  # on the day: accepted
+    wb.save(path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output

@@ -157,3 +157,23 @@ def test_counts_model_agrees_with_an_enterprise_by_enterprise_simulation():
             sample = naive[:, q, arm]
             se = np.hypot(model[q].std() / np.sqrt(s.reps), sample.std() / np.sqrt(len(sample)))
             assert abs(model[q].mean() - sample.mean()) < 4 * se, (strategy, q)
+
+
+def test_a_points_scheme_is_simulated_one_class_per_result_and_says_so(tmp_path):
+    from pathlib import Path
+
+    from planner.plan.scenario import load_scenario
+    from planner.simulate.loopstage import POINTS_NOTE
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "shaanxi-100.toml"
+    scn = load_scenario(scenario)
+    assert scn.regrade.points and not scn.regrade.levels
+    r = CliRunner().invoke(cli, ["simulate", str(scenario), "-o", str(tmp_path / "on"),
+                                 "--quarters", "1", "--reps", "5"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == POINTS_NOTE
+    assert "regrading on (problem +1, clean -1)" in r.output
+    off = CliRunner().invoke(cli, ["simulate", str(scenario), "-o", str(tmp_path / "off"),
+                                   "--quarters", "1", "--reps", "5", "--no-regrade"])
+    assert off.exit_code == 0, off.output
+    assert POINTS_NOTE not in off.output

@@ -95,10 +95,22 @@ class DevTools:
         self.buffer = b""
         self.next_id = 0
         self.session = None
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page_id = next(t["targetId"] for t in targets if t["type"] == "page")
+        page_id = self._page_target()
         self.session = self.call("Target.attachToTarget", targetId=page_id,
                                  flatten=True)["sessionId"]
+
+    def _page_target(self, timeout: float = 30.0) -> str:
+        """The page's target id, once the browser has opened it (it may take a moment)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            targets = self.call("Target.getTargets")["targetInfos"]
+            pages = [t["targetId"] for t in targets if t["type"] == "page"]
+            if pages:
+                return pages[0]
+            time.sleep(0.1)
+        raise TimeoutError("chromium opened no page")
 
     def call(self, method: str, **params):
         """Send one command and return its result (events in between are skipped)."""
@@ -134,7 +146,12 @@ class DevTools:
 
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError as exc:  # the page is still loading: no context to evaluate in
+                if "chromium closed" in str(exc):
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(0.1)
