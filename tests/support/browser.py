@@ -76,10 +76,13 @@ class DevTools:
 
     def __init__(self, browser: str, page: Path):
         self.profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
-        cmd_r, self.cmd_w = os.pipe()
-        self.resp_r, resp_w = os.pipe()
+        # The browser reads commands on fd 3 and answers on fd 4. Keep the pipes' own fds
+        # above 4, so that moving one onto 3 cannot close the other (after many tests the
+        # lowest free fds, which os.pipe hands out, may well be 3 and 4).
+        cmd_r, self.cmd_w = (_above_4(fd) for fd in os.pipe())
+        self.resp_r, resp_w = (_above_4(fd) for fd in os.pipe())
 
-        def wire():  # the browser reads commands on fd 3 and answers on fd 4
+        def wire():
             os.dup2(cmd_r, 3)
             os.dup2(resp_w, 4)
 
@@ -170,3 +173,13 @@ class DevTools:
         os.close(self.cmd_w)
         os.close(self.resp_r)
         self.profile.cleanup()
+
+
+def _above_4(fd: int) -> int:
+    """Return a duplicate of ``fd`` numbered 10 or more, closing ``fd``."""
+    import fcntl
+
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
+
