@@ -28,12 +28,14 @@ from planner.common import randomness
 GROUP_TREE = SlotTree(1, (-1,), (1,), (0,), ("groups",), (0,), (), False)
 
 
-def unit_groups(cands: cand.UnitCandidates, eligible_groups: pd.Series
+def unit_groups(cands: cand.UnitCandidates, eligible_groups: pd.Series, team_size: int
                 ) -> tuple[list[str], list[np.ndarray]]:
     """Return the unit's whole groups and their members (local inspector indices).
 
     A group is whole in the unit when each of its eligible members (``eligible_groups``:
-    inspector id -> group, over the whole roster) is among the unit's candidates.
+    inspector id -> group, over the whole roster) is among the unit's candidates, and
+    they are at least ``team_size`` with one lead-capable member among them (a group whose
+    lead or members are unavailable or uncertified is not drawn).
 
     Parameters
     ----------
@@ -41,6 +43,8 @@ def unit_groups(cands: cand.UnitCandidates, eligible_groups: pd.Series
         The unit's inspector candidates.
     eligible_groups : pandas.Series
         Group of every eligible roster inspector who belongs to one, by inspector id.
+    team_size : int
+        The least team.
 
     Returns
     -------
@@ -49,13 +53,17 @@ def unit_groups(cands: cand.UnitCandidates, eligible_groups: pd.Series
     """
     ids = cands.inspectors["inspector_id"].astype(str)
     local = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    can_lead = cands.inspectors["can_lead"].to_numpy(dtype=bool)
     names, members = [], []
     here = set(eligible_groups.reindex(ids.to_numpy()).dropna())
     for name, who in eligible_groups.groupby(eligible_groups, sort=True):
         if name not in here or not who.index.isin(local.index).all():
             continue
+        at = np.sort(local.loc[who.index].to_numpy(dtype=np.int64))
+        if len(at) < team_size or not can_lead[at].any():
+            continue  # too few eligible members left, or none of them may lead
         names.append(str(name))
-        members.append(np.sort(local.loc[who.index].to_numpy(dtype=np.int64)))
+        members.append(at)
     return names, members
 
 
@@ -88,10 +96,11 @@ def solve_groups(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
     -------
     tuple or list of str
         (teams, leads, groups, loads): enterprise -> member indices, enterprise -> lead
-        index, enterprise -> group name, load per inspector; or the reasons there is none.
+        index, enterprise -> group name, and the load of each member of a group that may
+        be drawn (by inspector id); or the reasons there is none.
     """
     unit = cands.unit
-    names, members = unit_groups(cands, eligible_groups)
+    names, members = unit_groups(cands, eligible_groups, rules.tree.team_size)
     n_e = len(cands.enterprises)
     gmask = group_mask(cands.mask, members)
     capacity = cands.inspectors["capacity"].to_numpy(dtype=np.int64)
@@ -117,7 +126,9 @@ def solve_groups(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         leads[e] = int(capable[lead_rng.integers(len(capable))])
         groups[e] = names[chosen[e]]
         loads[who] += 1
-    return teams, leads, groups, loads
+    drawable = np.sort(np.concatenate(members))
+    ids = cands.inspectors["inspector_id"].to_numpy()
+    return teams, leads, groups, pd.Series(loads[drawable], index=ids[drawable])
 
 
 def _unit_label(unit: str, rules: cand.Rules) -> str:
@@ -130,8 +141,8 @@ def _reasons(cands, rules, names, members, gmask, gcap, admitted, why) -> list[s
     stations = cands.inspectors["station"].astype(str).to_numpy()
     reasons = []
     if not names:
-        return [f"{_unit_label(cands.unit, rules)}: no whole standing group (检查小组) of "
-                "eligible inspectors"]
+        return [f"{_unit_label(cands.unit, rules)}: no standing group (检查小组) has "
+                f"{rules.tree.team_size} or more eligible members with a lead-capable one"]
     for e in np.flatnonzero(~gmask.any(axis=1)):
         eid = str(cands.enterprises["enterprise_id"].iloc[e])
         station = str(cands.enterprises["station"].iloc[e])

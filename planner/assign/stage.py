@@ -543,7 +543,7 @@ def _group_outcomes(scenario: Scenario, roster: pd.DataFrame, units: list, rules
                    for e, members in unit_teams.items()},
             leads={int(positions[e]): int(roster_pos[unit_leads[e]]) for e in unit_teams},
             report=report,
-            loads=pd.Series(unit_loads, index=cands.inspectors["inspector_id"]),
+            loads=unit_loads,
         )
 
 

@@ -173,3 +173,15 @@ def test_the_cli_runs_and_checks_a_plan_of_groups(make_scenario, tmp_path):
     checked = CliRunner().invoke(cli, ["check", str(out)])
     assert checked.exit_code == 0, checked.output
     assert "one standing group per team" in checked.output
+
+
+def test_a_group_whose_only_lead_is_unavailable_is_not_drawn(make_scenario, tmp_path):
+    roster = grouped()
+    roster["can_lead"] = ["是" if i in (0, 3, 6, 9) else "否" for i in range(12)]
+    roster["available"] = ["否" if i == 3 else "是" for i in range(12)]
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=enterprises_frame(12),
+                                  inspectors=roster, extra=GROUPS)
+    assign_and_check(scenario, inputs, out)
+    seats = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert not set(seats["inspector_id"]) & {"P003", "P004", "P005"}
+    assert set(seats.loc[seats["role"] == "lead", "inspector_id"]) == {"P000", "P006", "P009"}
