@@ -515,11 +515,12 @@ def _group_outcomes(scenario: Scenario, roster: pd.DataFrame, units: list, rules
     from planner.common.errors import ScenarioError
 
     a = scenario.assignment
-    for key, value in (("separate_pairs", a.separate_pairs),
-                       ("joint_departments", a.joint_departments), ("items", qual_names)):
+    for what, value in (("separate_pairs", a.separate_pairs),
+                        ("joint_departments", a.joint_departments),
+                        ("items that need a qualification (所需资质)", qual_names)):
         if value:
             raise ScenarioError(
-                f"standing groups (检查小组) cannot be combined with {key}: a group is "
+                f"standing groups (检查小组) cannot be combined with {what}: a group is "
                 "drawn whole", key="assignment.standing_groups", file=scenario.label)
     why = {name: set(zip(frame["enterprise_id"].astype(str),
                          frame["inspector_id"].astype(str), strict=True))

@@ -185,3 +185,15 @@ def test_a_group_whose_only_lead_is_unavailable_is_not_drawn(make_scenario, tmp_
     seats = pd.read_csv(out / "assignments.csv", dtype=str)
     assert not set(seats["inspector_id"]) & {"P003", "P004", "P005"}
     assert set(seats.loc[seats["role"] == "lead", "inspector_id"]) == {"P000", "P006", "P009"}
+
+
+def test_standing_groups_refuse_separate_pairs(make_scenario, tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("inspector_id_1,inspector_id_2\nP000,P003\n", encoding="utf-8")
+    extra = GROUPS + 'separate_pairs = "pairs.csv"\n'
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=enterprises_frame(4),
+                                  inspectors=grouped(), extra=extra)
+    with pytest.raises(ScenarioError) as info:
+        plan_assignment(scenario, inputs, load_sample(out))
+    assert info.value.key == "assignment.standing_groups"
+    assert "cannot be combined with separate_pairs" in str(info.value)
