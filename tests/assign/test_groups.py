@@ -197,3 +197,19 @@ def test_standing_groups_refuse_separate_pairs(make_scenario, tmp_path):
         plan_assignment(scenario, inputs, load_sample(out))
     assert info.value.key == "assignment.standing_groups"
     assert "cannot be combined with separate_pairs" in str(info.value)
+
+
+def test_the_demo_groups_scenario_plans_and_checks(tmp_path):
+    from pathlib import Path
+
+    scenario = Path(__file__).parents[2] / "scenarios" / "demo-groups.toml"
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["run", str(scenario), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    roster = pd.read_csv(Path(__file__).parents[2] / "data" / "demo" / "inspectors-groups.csv",
+                         dtype=str)
+    groups = dict(zip(roster["人员编号"], roster["检查小组"], strict=True))
+    seats = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert all(len({groups[i] for i in team}) == 1 for team in teams_of(seats).values())
+    checked = CliRunner().invoke(cli, ["check", str(out)])
+    assert checked.exit_code == 0 and "one standing group per team" in checked.output
