@@ -164,10 +164,14 @@ def _reasons(cands, rules, names, members, gmask, gcap, admitted, why) -> list[s
         return [f"{_unit_label(cands.unit, rules)}: {n_e:,} drawn enterprises but the "
                 f"{len(names)} groups may take only {int(gcap.sum()):,} (each group its "
                 "smallest member capacity)"]
-    if rules.max_pair_probability is not None and not (admitted.any(axis=1)).all():
+    bare = np.flatnonzero(~admitted.any(axis=1))
+    if rules.max_pair_probability is not None and len(bare):
+        e = int(bare[0])
+        eid = cands.enterprises["enterprise_id"].iloc[e]
         return [f"{_unit_label(cands.unit, rules)}: max_pair_probability "
-                f"{rules.max_pair_probability:g} admits no group for some enterprise; raise "
-                "max_pair_probability or form more groups"]
+                f"{rules.max_pair_probability:g} admits no group for {len(bare):,} drawn "
+                f"enterprise(s), e.g. {eid}, which only {int(gmask[e].sum())} group(s) may "
+                "inspect; raise max_pair_probability or form more groups"]
     return [f"{_unit_label(cands.unit, rules)}: the groups' capacities cannot cover every "
             "drawn enterprise with the groups each may take; raise capacity or form more "
             "groups"]

@@ -213,3 +213,15 @@ def test_the_demo_groups_scenario_plans_and_checks(tmp_path):
     assert all(len({groups[i] for i in team}) == 1 for team in teams_of(seats).values())
     checked = CliRunner().invoke(cli, ["check", str(out)])
     assert checked.exit_code == 0 and "one standing group per team" in checked.output
+
+
+def test_a_pair_bound_no_group_can_meet_is_explained(make_scenario, tmp_path):
+    ent = enterprises_frame(4)
+    extra = GROUPS + "max_pair_probability = 0.1\n"
+    scenario, inputs, out = setup(make_scenario, tmp_path, enterprises=ent,
+                                  inspectors=grouped(), extra=extra)  # four groups
+    with pytest.raises(InfeasiblePlanError) as info:
+        plan_assignment(scenario, inputs, load_sample(out))
+    (reason,) = info.value.reasons
+    assert reason.startswith("the plan: max_pair_probability 0.1 admits no group for ")
+    assert "which only 4 group(s) may inspect; raise max_pair_probability" in reason
