@@ -56,7 +56,7 @@ RULE_LABELS = {
 # the planner enforces, and ``planner check`` (planner.assign.check.CHECKS) re-checks the
 # same set by name.
 TEAM_RULES = ("team_size", "one_lead", "lead_capable", "capacity", "separate_pairs",
-              "qualification", "experts")
+              "qualification", "experts", "standing_groups")
 # What ``planner check`` verifies beyond the rules: that the files fit together.
 FILE_RULES = ("shape", "one_task", "directory")
 

@@ -349,8 +349,33 @@ def check_team_size(c: Seats) -> list[str]:
     dup = seats.duplicated(["task_id", "inspector_id"], keep="first")
     for _, r in seats[dup].iterrows():
         v.append(f"{_where(r)}: inspector {r['inspector_id']} sits twice in the team")
-    for task, n in _team_sizes(seats).pipe(lambda s: s[s != team_size]).items():
+    sizes = _team_sizes(seats)
+    if c.scenario.assignment.standing_groups:  # a whole group: team_size or more
+        for task, n in sizes[sizes < team_size].items():
+            v.append(f"task {task}: {n} distinct inspectors; team_size is at least {team_size}")
+        return v
+    for task, n in sizes[sizes != team_size].items():
         v.append(f"task {task}: {n} distinct inspectors; team_size is {team_size}")
+    return v
+
+
+def check_standing_groups(c: Seats) -> list[str]:
+    """Check that each team is exactly one standing group (检查小组): all its eligible members."""
+    roster = c.roster
+    eligible = roster[roster["eligible"].astype(bool) & (roster["group"] != "")]
+    whole = {name: set(who.index) for name, who in eligible.groupby("group", sort=False)}
+    v = []
+    known = c.seats[~c.unknown]
+    for task, team in known.groupby("task_id", sort=True):
+        who = set(team["inspector_id"])
+        names = sorted(set(roster.loc[list(who), "group"]))
+        if len(names) != 1 or names[0] == "":
+            shown = ", ".join(n or "(none)" for n in names)
+            v.append(f"task {task}: members of groups {shown}; a team is one standing group")
+        elif who != whole.get(names[0], set()):
+            missing = sorted(whole.get(names[0], set()) - who)
+            v.append(f"task {task}: group {names[0]} is not whole"
+                     + (f" (missing {', '.join(missing)})" if missing else ""))
     return v
 
 
@@ -542,6 +567,8 @@ CHECKS: tuple[Check, ...] = (
           lambda s, _: bool(s.assignment.partition_by), check_unit, always=False),
     Check("qualification", _label("qualified for every item"), _needs_qualifications,
           check_qualification, always=False),
+    Check("standing_groups", _label("one standing group per team"),
+          lambda s, _: s.assignment.standing_groups, check_standing_groups, always=False),
     Check("experts", _label("one expert per team"),
           lambda s, _: s.assignment.experts is not None, check_experts, always=False),
 )

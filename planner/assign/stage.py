@@ -483,7 +483,11 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     leads: dict[int, int] = {}
     reports: list[UnitReport] = []
     unit_loads: list[pd.Series] = []
-    for outcome in _unit_outcomes(units, common, rules, progress):
+    if scenario.assignment.standing_groups:
+        outcomes = _group_outcomes(scenario, roster, units, rules, forbidden, qual_names)
+    else:
+        outcomes = _unit_outcomes(units, common, rules, progress)
+    for outcome in outcomes:
         if isinstance(outcome, list):
             reasons += outcome
             continue
@@ -502,6 +506,46 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     frame = _assignment_rows(scenario.plan.id, ent, roster, teams, leads)
     loads = loads.astype(np.int64).sort_index()
     return AssignmentPlan(frame, loads, reports, rules)
+
+
+def _group_outcomes(scenario: Scenario, roster: pd.DataFrame, units: list, rules: cand.Rules,
+                    forbidden: dict[str, pd.DataFrame], qual_names: tuple[str, ...]):
+    """Yield each unit's :class:`UnitOutcome` or reasons when teams are standing groups."""
+    from planner.assign import groups
+    from planner.common.errors import ScenarioError
+
+    a = scenario.assignment
+    for what, value in (("separate_pairs", a.separate_pairs),
+                        ("joint_departments", a.joint_departments),
+                        ("items that need a qualification (所需资质)", qual_names)):
+        if value:
+            raise ScenarioError(
+                f"standing groups (检查小组) cannot be combined with {what}: a group is "
+                "drawn whole", key="assignment.standing_groups", file=scenario.label)
+    why = {name: set(zip(frame["enterprise_id"].astype(str),
+                         frame["inspector_id"].astype(str), strict=True))
+           for name, frame in forbidden.items()}
+    listed = roster[roster["eligible"].astype(bool) & (roster["group"] != "")]
+    eligible = pd.Series(listed["group"].to_numpy(dtype=object),
+                         index=listed["inspector_id"].astype(str).to_numpy())
+    for unit, unit_ent, pool in units:
+        cands = cand.build_unit(unit, unit_ent, pool, rules, forbidden, len(roster))
+        outcome = groups.solve_groups(cands, rules, scenario.plan.seed, eligible, why)
+        if isinstance(outcome, list):
+            yield outcome
+            continue
+        unit_teams, unit_leads, _, unit_loads = outcome
+        report = UnitReport(unit, len(cands.enterprises), len(cands.inspectors),
+                            int(cands.mask.sum()), int(cands.mask.sum()), 0)
+        positions = cands.enterprises["position"].to_numpy()
+        roster_pos = cands.inspectors["roster_pos"].to_numpy()
+        yield UnitOutcome(
+            teams={int(positions[e]): [int(roster_pos[i]) for i in members]
+                   for e, members in unit_teams.items()},
+            leads={int(positions[e]): int(roster_pos[unit_leads[e]]) for e in unit_teams},
+            report=report,
+            loads=unit_loads,
+        )
 
 
 @dataclass
@@ -998,6 +1042,8 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
     if a.experts is not None:  # written only when set, so older records keep their bytes
         rules["experts"] = {"path": relative(a.experts, scenario.path.parent),
                             "sha256": sha256_file(a.experts), "file": experts.EXPERTS_NAME}
+    if a.standing_groups:  # written only when set, so older records keep their bytes
+        rules["standing_groups"] = True
     loads = plan.loads
     return {
         "scenario": {"path": relative(scenario.path, out), "sha256": sha256_file(scenario.path)},

@@ -65,6 +65,7 @@ INSPECTOR_COLUMNS = (
     _c("capacity", "最大检查户数", required=False),
     _c("available", "是否可用", required=False),
     _c("qualifications", "检查资质", required=False),
+    _c("group", "检查小组", required=False),
 )
 
 AVOIDANCE_COLUMNS = (

@@ -23,6 +23,8 @@ items-by-category.csv      the same items with the enterprise categories each ap
 enterprises-<scheme>.csv   district preset only: the same directory graded for each other
                            built-in scheme (shenzhen, three-color, food-score, points-12,
                            shaanxi-100)
+inspectors-groups.csv      district preset only: the roster with standing groups (检查小组)
+                           of three, for ``[assignment] standing_groups``
 scenario.toml              a plan over those files (relative paths), written last
 ========================== =============================================================
 
@@ -373,10 +375,35 @@ def write_demo(
             headers = {**HEADERS["enterprises"], "score": SCORE_HEADERS.get(scheme, ""),
                        "points": "积分"}
             written[name] = _write_table(out / f"{name}.csv", frame, headers, say)
+        written["inspectors-groups"] = _write_table(
+            out / "inspectors-groups.csv", standing_groups(insp.frame),
+            {**HEADERS["inspectors"], "group": "检查小组"}, say)
     say("writing scenario.toml")
     written["scenario"] = out / "scenario.toml"
     write_text_atomic(written["scenario"], scenario_text(preset, seed))
     return written
+
+
+def standing_groups(roster: pd.DataFrame, size: int = 3) -> pd.DataFrame:
+    """Return the roster with a ``group`` column: standing groups (检查小组) of about ``size``.
+
+    Inspector ``i`` of ``n`` joins group ``i % (n // size) + 1`` (第1组, 第2组, ...), so each
+    group mixes stations; no random stream is used, so the other files keep their bytes.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        The generated roster.
+    size : int
+        Members per group (the last groups may have one more).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the roster with ``group``.
+    """
+    n_groups = max(len(roster) // size, 1)
+    return roster.assign(group=[f"第{i % n_groups + 1}组" for i in range(len(roster))])
 
 
 def seed_sequence(seed: str) -> np.random.SeedSequence:

@@ -387,12 +387,37 @@ def _check_inspectors(
             f"ends {scenario.plan.end}: this inspector is not eligible",
             row=int(pos) + 2, column="certificate_expiry", severity="warning"))
     frame["eligible"] = frame["certified"] & frame["available"]
+    frame["group"] = frame["group"].fillna("").astype(str).str.strip()
+    if scenario.assignment.standing_groups:
+        problems += _check_groups(frame, scenario, label)
     if scenario.assignment.cross_station:
         for row in schema.rows_of(frame, frame["station"] == ""):
             problems.append(Problem(
                 label, "no station: cross-station avoidance ([assignment] cross_station = true) "
                 "needs every inspector's station", row=int(row), column="station"))
     return frame, problems
+
+
+def _check_groups(frame: pd.DataFrame, scenario: Scenario, label: str) -> list[Problem]:
+    """Check standing groups (检查小组): each has a lead-capable member and team_size members."""
+    from planner.common.errors import ScenarioError
+
+    if not (frame["group"] != "").any():
+        raise ScenarioError(
+            f"standing groups need the roster's group (检查小组) column; {label} has no group",
+            key="assignment.standing_groups", file=scenario.label)
+    problems = []
+    team_size = scenario.assignment.team_size
+    listed = frame.assign(_pos=np.arange(len(frame)))[frame["group"] != ""]
+    for name, rows in listed.groupby("group", sort=True):
+        row = int(rows["_pos"].iloc[0]) + 2
+        if not rows["can_lead"].astype(bool).any():
+            problems.append(Problem(label, f"group {name} has no lead-capable (可任主检) member",
+                                    row=row, column="group"))
+        if len(rows) < team_size:
+            problems.append(Problem(label, f"group {name} has {len(rows)} member(s), fewer "
+                                    f"than team_size {team_size}", row=row, column="group"))
+    return problems
 
 
 def check_refs(

@@ -108,6 +108,8 @@ class AssignmentSection:
     separate_pairs: Path | None = None
     partition_by: str | None = None
     experts: Path | None = None
+    # Every team one whole standing group (检查小组) of the roster's group column.
+    standing_groups: bool = False
 
 
 @dataclass(frozen=True)

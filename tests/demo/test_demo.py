@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 NAMES = ["enterprises", "inspectors", "avoidance", "history", "items", "items-by-category",
          "enterprises-shenzhen", "enterprises-three-color", "enterprises-food-score",
-         "enterprises-points-12", "enterprises-shaanxi-100", "scenario"]
+         "enterprises-points-12", "enterprises-shaanxi-100", "inspectors-groups", "scenario"]
 BAYANNUR = {"A": 0.73, "B": 0.19, "C": 0.05, "D": 0.03}
 OUTCOME = {c.zh: c.outcome for c in RESULTS}
 
