@@ -573,11 +573,11 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, 
         from planner.common.parquet import require_pyarrow
         from planner.demo.national import SIZE, write_national
 
-        require_pyarrow()
         size = size or SIZE
         partitions = partitions or max(1, round(size / 1_000_000))
         if partitions > size:
             raise click.UsageError("--partitions must not exceed --size")
+        require_pyarrow()
         paths = write_national(out=out, partitions=partitions, size=size, seed=seed,
                                progress=make_progress())
         for name, path in paths.items():
