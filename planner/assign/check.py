@@ -545,7 +545,8 @@ def _label(text: str) -> Callable[[Scenario], str]:
 CHECKS: tuple[Check, ...] = (
     Check("shape", _label("shape"), _always, check_shape),
     Check("one_task", _label("one task per drawn enterprise"), _always, check_one_task),
-    Check("team_size", lambda s: f"team of {s.assignment.team_size}", _always, check_team_size),
+    Check("team_size", lambda s: f"team of {s.assignment.team_size}"
+          + (" or more" if s.assignment.standing_groups else ""), _always, check_team_size),
     Check("one_lead", _label("one lead"), _always, check_one_lead),
     Check("directory", lambda _: None, _always, check_directory),
     Check("lead_capable", _label("lead-capable"), lambda s, _: s.assignment.require_lead,

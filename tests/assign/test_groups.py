@@ -44,7 +44,8 @@ def test_every_team_is_one_whole_group_led_by_a_lead_capable_member(make_scenari
     leads = seats[seats["role"] == "lead"]["inspector_id"]
     lead_capable = set(roster.loc[roster["can_lead"] == "是", "inspector_id"])
     assert len(leads) == 20 and set(leads) <= lead_capable
-    assert "one standing group per team" in check_plan(scenario, inputs, out).rules
+    rules = check_plan(scenario, inputs, out).rules
+    assert "one standing group per team" in rules and "team of 2 or more" in rules
 
 
 def test_one_members_avoidance_excludes_the_whole_group(make_scenario, tmp_path):
