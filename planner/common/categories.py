@@ -133,23 +133,6 @@ def canonical_text(categories: list[Category]) -> str:
     return SEPARATOR.join(c.zh for c in categories)
 
 
-def is_problem(result_text: str) -> bool:
-    """Tell whether a result cell (either language) reports a problem found.
-
-    Parameters
-    ----------
-    result_text : str
-        A result cell or history ``result`` value.
-
-    Returns
-    -------
-    bool
-        True when at least one of its categories has the outcome ``problem``.
-    """
-    found, _ = parse_categories(result_text, "result")
-    return any(c.outcome == "problem" for c in found)
-
-
 def outcome(categories: list[Category]) -> str:
     """Return the outcome of one inspection: problem beats clean beats not_inspected."""
     outcomes = {c.outcome for c in categories}
