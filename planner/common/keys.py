@@ -88,6 +88,16 @@ class IdIndex:
         self._keys = index if index is not None and index.is_unique else None
         self._strings: tuple[pd.Index, np.ndarray] | None = None
 
+    def repeated(self) -> np.ndarray:
+        """Mark every known id that an earlier one already had (:func:`repeated` of them).
+
+        Distinct keys mean distinct ids, so a directory without repeats is answered by the
+        hashing the index already did.
+        """
+        if self._keys is not None:
+            return np.zeros(len(self._text), dtype=bool)
+        return repeated(pd.Series(self._text, dtype=object))
+
     def positions(self, wanted: pd.Series) -> np.ndarray:
         """Position of each of ``wanted`` in the known ids, -1 where absent."""
         wanted_text = wanted.to_numpy(dtype=object)

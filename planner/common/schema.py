@@ -181,12 +181,13 @@ def require_values(
     """
     problems = []
     for name in names:
-        for row in rows_of(frame, frame[name].to_numpy() == ""):
+        for row in rows_of(frame, (frame[name] == "").to_numpy()):
             problems.append(Problem(label, "empty cell; a value is required", row=int(row), column=name))
     return problems
 
 
-def duplicates(frame: pd.DataFrame, column: str, label: str, what: str) -> list[Problem]:
+def duplicates(frame: pd.DataFrame, column: str, label: str, what: str, *,
+               repeats: np.ndarray | None = None) -> list[Problem]:
     """Report every repeated value of an id column, naming the row it first appeared in.
 
     Parameters
@@ -199,6 +200,9 @@ def duplicates(frame: pd.DataFrame, column: str, label: str, what: str) -> list[
         The file name for messages.
     what : str
         What the id identifies, e.g. ``"enterprise"``.
+    repeats : numpy.ndarray, optional
+        :func:`~planner.common.keys.repeated` of the column, when already known (e.g. from
+        :meth:`~planner.common.keys.IdIndex.repeated`).
 
     Returns
     -------
@@ -206,7 +210,7 @@ def duplicates(frame: pd.DataFrame, column: str, label: str, what: str) -> list[
         One per repeated row.
     """
     values = frame[column]
-    dup = repeated(values) & (values != "").to_numpy()
+    dup = (repeated(values) if repeats is None else repeats) & (values != "").to_numpy()
     if not dup.any():
         return []
     problems = []

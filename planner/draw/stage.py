@@ -63,8 +63,9 @@ class Draw:
         Replacements applied, in order.
     files, hashes : dict
         Input name -> path and SHA-256 (the inclusion list included).
-    names : numpy.ndarray
-        Enterprise names of the directory, by row (``pool["src"]`` points into it).
+    names : numpy.ndarray or pandas.api.extensions.ExtensionArray
+        Enterprise names of the directory, by row (``pool["src"]`` points into it); only the
+        rows drawn are ever read.
     """
 
     scenario: Scenario
@@ -74,7 +75,7 @@ class Draw:
     original: pd.DataFrame
     files: dict[str, Path]
     hashes: dict[str, str]
-    names: np.ndarray
+    names: np.ndarray | pd.api.extensions.ExtensionArray
     replacements: list[dict] = field(default_factory=list)
     scenario_sha256: str = ""
     pool_sha256: str = ""
@@ -107,7 +108,8 @@ class Draw:
     def finish(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Return pool rows with ``name``, ``digest`` (hex) and ``ticket`` (exact float)."""
         rows = rows.copy()
-        rows["name"] = self.names[rows["src"].to_numpy(dtype=np.int64)]
+        rows["name"] = np.asarray(self.names.take(rows["src"].to_numpy(dtype=np.int64)),
+                                  dtype=object)
         digests = [tickets.digest_hex(self.scenario.plan.seed, e) for e in rows["enterprise_id"]]
         rows["digest"] = digests
         rows["ticket"] = [tickets.hex_to_ticket(d) for d in digests]
@@ -175,7 +177,7 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     pool = tickets.order_pool(pool, key)
     limit = tickets.quota_of(pool["stratum"], quotas.quota())
     draw = Draw(scenario, elig, quotas, pool, pool.iloc[:0], files, hashes,
-                names=ent["name"].to_numpy(dtype=object),
+                names=ent["name"].array,
                 scenario_sha256=sha256_file(scenario.path))
     draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
     return draw

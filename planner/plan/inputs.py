@@ -169,7 +169,7 @@ def load_inputs(
             progress(f"reading {name} ({label})")
         try:
             raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label,
-                             keep=needed_columns(scenario, name))
+                             keep=needed_columns(scenario, name), lazy=_lazy_columns(name))
         except InputError as exc:
             problems.extend(exc.problems)
             frames[name] = _empty(name)
@@ -187,8 +187,9 @@ def load_inputs(
     if progress:
         progress("validating")
     labels = {name: relative_label(p) for name, p in files.items()}
-    ent, p = check_enterprises(frames["enterprises"], scheme, labels.get("enterprises", ""),
-                                scenario.inputs.accept_legacy_ids)
+    ent, p, ent_index = check_directory(frames["enterprises"], scheme,
+                                        labels.get("enterprises", ""),
+                                        scenario.inputs.accept_legacy_ids)
     problems += p
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
@@ -201,7 +202,7 @@ def load_inputs(
             check=lambda frame, label: _check_inspectors(frame, scenario, label),
             label_of=relative_label, files=files, hashes=hashes)
         problems += p
-    known = {"enterprise_id": IdIndex(ent["enterprise_id"]) if directory else None,
+    known = {"enterprise_id": (ent_index or IdIndex(ent["enterprise_id"])) if directory else None,
              "inspector_id": IdIndex(insp["inspector_id"])}
     avoid, p = check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
     problems += p
@@ -253,6 +254,17 @@ def needed_columns(scenario: Scenario, name: str):
     return lambda header: schema.header_key(header) in keys
 
 
+# Columns read only for the few rows drawn (a directory's names and addresses): a large CSV
+# read by the Arrow reader keeps them in Arrow memory (see planner.common.io.read_table).
+LAZY_COLUMNS = {"enterprises": ("name", "address")}
+
+
+def _lazy_columns(name: str):
+    keys = {schema.header_key(s) for col in _SPECS[name] if col.name in LAZY_COLUMNS.get(name, ())
+            for s in col.spellings}
+    return lambda header: schema.header_key(header) in keys
+
+
 def _empty(name: str) -> pd.DataFrame:
     cols = [c.name for c in _SPECS[name]] + ["row"]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
@@ -277,6 +289,20 @@ def check_enterprises(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check a directory (or one partition of it) and classify its enterprises.
 
+    :func:`check_directory` without the index of the ids (see there).
+    """
+    checked, problems, _ = check_directory(frame, scheme, label, accept_legacy)
+    return checked, problems
+
+
+def check_directory(
+    frame: pd.DataFrame, scheme: GradingScheme, label: str, accept_legacy: bool
+) -> tuple[pd.DataFrame, list[Problem], IdIndex | None]:
+    """Check a directory (or one partition of it) and classify its enterprises.
+
+    The ids are indexed once (:class:`~planner.common.keys.IdIndex`): the index finds the
+    repeated ids here, then the other inputs' references and the draw's lookups.
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -291,12 +317,13 @@ def check_enterprises(
     Returns
     -------
     tuple
-        The frame with canonical ids, ``risk_class``, ``risk_rank`` and ``active``; and the
-        problems (rows as in ``row``'s numbering: record position + 2).
+        The frame with canonical ids, ``risk_class``, ``risk_rank`` and ``active``; the
+        problems (rows as in ``row``'s numbering: record position + 2); and the index of
+        the ids (None for a directory that was not read).
     """
     problems: list[Problem] = []
     if frame.empty and "row" not in frame:
-        return frame, problems
+        return frame, problems, None
     frame = frame.copy(deep=False)  # new columns only; the cells are shared, not copied
     frame["enterprise_id"] = canonical_ids(frame["enterprise_id"])
     problems += schema.require_values(frame, ("enterprise_id", "name", "district"), label)
@@ -318,7 +345,9 @@ def check_enterprises(
                        "[inputs] accept_legacy_ids = true to accept it")
         problems.append(Problem(label, f"bad unified social credit code: {message}",
                                 row=int(pos) + 2, column="enterprise_id", value=code))
-    problems += schema.duplicates(frame, "enterprise_id", label, "enterprise")
+    index = IdIndex(frame["enterprise_id"])
+    problems += schema.duplicates(frame, "enterprise_id", label, "enterprise",
+                                  repeats=index.repeated())
 
     scores = None
     if scheme.score_column and scheme.score_column in frame:
@@ -353,7 +382,7 @@ def check_enterprises(
     rank = {c: i for i, c in enumerate(scheme.classes)}
     frame["risk_rank"] = classes.map(rank).fillna(-1).astype(int)
     frame["active"] = ~schema.is_inactive(frame["status"]).to_numpy()
-    return frame, problems
+    return frame, problems, index
 
 
 def _check_inspectors(

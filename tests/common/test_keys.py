@@ -32,6 +32,13 @@ def test_repeated_agrees_with_duplicated(values):
     assert keys.repeated(series).tolist() == series.duplicated(keep="first").tolist()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ids, max_size=40))
+def test_an_index_marks_repeats_like_duplicated(values):
+    series = pd.Series(values, dtype=object)
+    assert keys.IdIndex(series).repeated().tolist() == series.duplicated(keep="first").tolist()
+
+
 @pytest.fixture
 def colliding(monkeypatch):
     """Make every id of the same length share a key, as a rare 64-bit collision would."""
@@ -55,6 +62,9 @@ def test_known_ids_sharing_a_key_fall_back_to_the_text(colliding):
 def test_rows_with_a_shared_key_are_decided_on_the_text(colliding):
     values = pd.Series(["AA", "BB", "AA", "C", "BB", "D"], dtype=object)
     assert keys.repeated(values).tolist() == [False, False, True, False, True, False]
+    assert keys.IdIndex(values).repeated().tolist() == [False, False, True, False, True, False]
+    distinct = pd.Series(["AB", "CD", "E"], dtype=object)  # "AB" and "CD" share a key
+    assert keys.IdIndex(distinct).repeated().tolist() == [False, False, False]
 
 
 def test_credit_codes_pack_the_quick_way_and_the_general_way_alike():
