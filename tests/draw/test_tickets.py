@@ -139,3 +139,23 @@ def test_forked_hashing_gives_the_same_words(monkeypatch):
     assert shared.shape == (3001, 4)
     assert (shared == alone).all()
     assert tickets.words_to_hex(shared[2999:3000]) == [tickets.digest_hex("S", ids[2999])]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "D"]), st.sampled_from(["北区", "南区", "x"]),
+                          st.booleans()), max_size=40),
+       st.booleans())
+def test_stratum_counts_equal_a_groupby_over_the_text(rows, categorical):
+    from planner.draw.quotas import stratum_counts
+
+    pool = pd.DataFrame(rows, columns=["risk_class", "district", "listed"], dtype=object)
+    pool["listed"] = pool["listed"].astype(bool)
+    pool["stratum"] = [f"{c}/{'included' if listed else d}" for c, d, listed in rows]
+    if categorical:
+        pool["stratum"] = pool["stratum"].astype("category")
+    keys = ["risk_class", "stratum", "district", "listed"]
+    text = pool[keys].astype({"stratum": str, "district": str})
+    expected = text.groupby(keys, sort=True, observed=True).size().rename("n").reset_index()
+    got = stratum_counts(pool)
+    assert list(got.columns) == keys + ["n"]
+    assert got.astype(object).values.tolist() == expected.astype(object).values.tolist()
