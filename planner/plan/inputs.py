@@ -18,6 +18,7 @@ Errors stop the run; warnings are reported and the run goes on:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,17 +164,21 @@ def load_inputs(
             frames[name] = _empty(name)
             continue
         files[name] = path
-        hashes[name] = sha256_file(path)
         label = relative_label(path)
         if progress:
             progress(f"reading {name} ({label})")
-        try:
-            raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label,
-                             keep=needed_columns(scenario, name), lazy=_lazy_columns(name))
-        except InputError as exc:
-            problems.extend(exc.problems)
-            frames[name] = _empty(name)
-            continue
+        # The file's SHA-256 is taken in a thread while the table is read: hashing and
+        # reading a file release the interpreter's lock.
+        with ThreadPoolExecutor(1) as hasher:
+            digest = hasher.submit(sha256_file, path)
+            try:
+                raw = read_table(path, encoding=encoding, sheet=spec.sheet, label=label,
+                                 keep=needed_columns(scenario, name), lazy=_lazy_columns(name))
+            except InputError as exc:
+                problems.extend(exc.problems)
+                frames[name] = _empty(name)
+                continue
+            hashes[name] = digest.result()
         mapped, found = schema.map_headers(raw, _SPECS[name], label)
         problems.extend(found)
         if any(p.severity == "error" for p in found):
@@ -279,7 +284,11 @@ def canonical_ids(values: pd.Series) -> pd.Series:
     if values.dtype != object or pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = values.astype(str).astype(object)
     joined = "".join(values)
-    if joined.isalnum() and joined == joined.upper():
+    if joined.isascii():  # bytes.isalnum knows only ASCII, and is many times faster
+        raw = joined.encode("ascii")
+        if raw.isalnum() and raw == raw.upper():
+            return values
+    elif joined.isalnum() and joined == joined.upper():
         return values
     return values.str.strip().str.upper()
 

@@ -283,3 +283,17 @@ def test_record_with_more_fields_than_the_header_is_an_error(make_scenario, tmp_
     (tmp_path / "enterprises.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert_error(validate(path), "enterprises.csv: is not a well-formed CSV table: a record has more "
                  "fields than the header")
+
+
+@pytest.mark.parametrize("ids, expected", [
+    (["91440300MA5F00001A", "91440300MA5F00002B"], ["91440300MA5F00001A", "91440300MA5F00002B"]),
+    (["91440300ma5f00001a", "91440300MA5F00002B"], ["91440300MA5F00001A", "91440300MA5F00002B"]),
+    ([" 91440300MA5F00001A", "91440300MA5F00002B "], ["91440300MA5F00001A", "91440300MA5F00002B"]),
+    (["9144０300MA5F00001A", "ｍa5"], ["9144０300MA5F00001A", "ＭA5"]),  # non-ASCII text
+    (["", "a-1"], ["", "A-1"]),
+])
+def test_canonical_ids_are_stripped_and_upper_case(ids, expected):
+    from planner.plan.inputs import canonical_ids
+
+    got = canonical_ids(pd.Series(ids, dtype=object))
+    assert got.tolist() == expected
