@@ -2,8 +2,8 @@
 
 Run with ``python -m pytest tests/benchmarks/test_bench_run.py -s -p no:cacheprovider``.
 
-Targets on 2 cores: city (43,000 enterprises, 400 inspectors, ~4,600 drawn) < 5 s;
-megacity (2.23 million, 5,000, ~50,000 drawn) < 60 s and < 4 GB peak memory.
+Targets on 2 cores: city (43,000 enterprises, 400 inspectors, ~4,600 drawn) < 2 s;
+megacity (2.23 million, 5,000, ~50,000 drawn) <= 20 s and <= 2 GB peak memory.
 
 Each preset is generated once with :func:`planner.demo.generate.write_demo`. Each measurement runs
 in its own process and prints wall-clock seconds and peak resident memory (``wait4``
@@ -11,6 +11,8 @@ rusage: the largest process; and the sampled sum over it and its forked workers)
 the target:
 
 - ``planner run`` end to end (validate, draw, assign, export), as a user runs it;
+- the same run stage by stage in one process (wall-clock and CPU seconds of each stage,
+  its forked workers included), to see where the time goes;
 - the assignment stage alone, wall-clock and CPU seconds of all its processes (CPU time is
   the steadier figure on a busy machine), timed inside a process that first loads the
   inputs, with the flow's share (summed over the units, which run in parallel) and the
@@ -32,7 +34,34 @@ from pathlib import Path
 
 import pytest
 
-TARGETS = {"city": "< 5 s", "megacity": "< 60 s and < 4 GB"}
+TARGETS = {"city": "< 2 s", "megacity": "<= 20 s and <= 2 GB"}
+
+STAGES_SCRIPT = """
+import importlib, json, resource, sys, time
+from pathlib import Path
+def cpu():  # this process and its reaped worker processes
+    own, workers = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+figures, mark = [], [time.perf_counter(), cpu()]
+def done(name):
+    now, used = time.perf_counter(), cpu()
+    figures.append((name, now - mark[0], used - mark[1]))
+    mark[:] = [now, used]
+from planner.plan.pipeline import STAGES, _plan_of, load
+from planner.plan.summary import format_summary, summarise
+from planner.plan.transaction import writing
+done("imports")
+scenario, inputs = load(sys.argv[1])
+format_summary(summarise(inputs))
+done("load and validate")
+with writing(Path(sys.argv[2]), "planner run", plan=_plan_of(scenario), starts_plan=True) as job:
+    for module, function in STAGES:
+        getattr(importlib.import_module(module), function)(scenario, inputs, job.path)
+        done(function.removesuffix("_stage"))
+    mark[:] = [time.perf_counter(), cpu()]
+done("manifest and swap")
+print(json.dumps(figures))
+"""
 
 STAGE_SCRIPT = """
 import json, resource, sys, time
@@ -151,6 +180,13 @@ def test_bench_planner_run(preset, tmp_path: Path):
     print(f"\n{name}: planner run {seconds:.1f} s wall, {cpu:.1f} s CPU, peak memory "
           f"{peak:.0f} MB in the largest process, {TREE_PEAK[0]:.0f} MB summed over it and its "
           f"workers (PSS, sampled) (target {TARGETS[name]})")
+
+    seconds, cpu, peak, code, output = measured(
+        ["-c", STAGES_SCRIPT, str(scenario), str(tmp_path / "by-stage")], tmp_path)
+    assert code == 0, output[-3000:]
+    stages = json.loads(output.strip().splitlines()[-1])
+    print(f"{name}: by stage " + ", ".join(f"{stage} {wall:.1f} s ({used:.1f} s CPU)"
+                                            for stage, wall, used in stages))
 
     seconds, cpu, peak, code, output = measured(
         ["-c", STAGE_SCRIPT, str(scenario), str(out)], tmp_path)
