@@ -166,8 +166,12 @@ def read_table(
         data = path.read_bytes()
         if _blank(data):
             raise InputError("file is empty; expected a header row and records", file=label)
-        frame = _read_csv_arrow(data, encoding, lazy) if len(data) >= ARROW_BYTES else None
-        if frame is not None:
+        table = _read_csv_arrow(data, encoding) if len(data) >= ARROW_BYTES else None
+        if table is not None:
+            del data  # the table holds its own copy of the text
+            columns = dict(zip(table.column_names, table.columns, strict=True))
+            del table
+            frame = arrow_frame(columns, lazy)
             frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
             return frame
         text, used = decode_text(data, label, encoding)
@@ -257,10 +261,11 @@ ARROW_BYTES = 4 << 20
 _SAMPLE_ROWS = 4096
 
 
-def _read_csv_arrow(data: bytes, encoding: str | None, lazy) -> pd.DataFrame | None:
+def _read_csv_arrow(data: bytes, encoding: str | None):
     """Parse plain UTF-8 CSV bytes with pyarrow, or return None to leave the file to pandas.
 
-    The result equals pandas' (:func:`_read_csv_bytes`) cell for cell. So that it does, only
+    The table, as text (:func:`arrow_frame`), equals pandas' (:func:`_read_csv_bytes`) cell
+    for cell. So that it does, only
     files pandas and pyarrow read alike are taken: UTF-8 (pyarrow checks every cell; a GBK
     file fails that and goes to pandas), no cell that starts or ends with white space (pandas
     skips a field's leading spaces), a header of distinct, non-empty names (pandas renames a
@@ -297,8 +302,31 @@ def _read_csv_arrow(data: bytes, encoding: str | None, lazy) -> pd.DataFrame | N
         return None
     if table.column_names != header:
         return None
-    return pd.DataFrame({name: arrow_text(table.column(name), lazy=bool(lazy and lazy(name)))
-                         for name in header})
+    return table
+
+
+def arrow_frame(columns: dict, lazy: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """Turn Arrow columns of strings into a frame of text (:func:`arrow_text`), emptying ``columns``.
+
+    Each Arrow column is taken out of ``columns`` and let go once it is converted, so a
+    large directory's text is not held twice over while it becomes Python objects.
+
+    Parameters
+    ----------
+    columns : dict
+        Name -> ``pyarrow.ChunkedArray`` of strings, in the table's order; emptied.
+    lazy : callable, optional
+        Given a name, whether that column stays in Arrow memory (see :func:`read_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns in their order.
+    """
+    frame = {}
+    for name in list(columns):
+        frame[name] = arrow_text(columns.pop(name), lazy=bool(lazy and lazy(name)))
+    return pd.DataFrame(frame)
 
 
 def _plain_header(data: bytes, start: int) -> list[str] | None:

@@ -50,7 +50,7 @@ def assert_same(by_pandas, by_arrow, lazy=()):
 
 def took_arrow(path, monkeypatch):
     monkeypatch.setattr(tableio, "ARROW_BYTES", 0)
-    return tableio._read_csv_arrow(path.read_bytes(), None, None) is not None
+    return tableio._read_csv_arrow(path.read_bytes(), None) is not None
 
 
 PLAIN = "统一社会信用代码,企业名称,所属区域,风险等级\n" + "".join(
