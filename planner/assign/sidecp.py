@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from planner.assign.flow import Arcs, load_weight
 from planner.assign.slots import SlotTree
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 SOLVER_SETTINGS = {"num_workers": 1, "random_seed": 20, "linearization_level": 2,
                    "max_time_in_seconds": None}
@@ -91,6 +94,9 @@ def solve_subproblem(
     RepairResult
         The chosen arcs, or ``chosen=None`` when no staffing exists.
     """
+    # Imported here: most plans need no repair, and loading CP-SAT costs about 0.02 s.
+    from ortools.sat.python import cp_model
+
     t0 = time.perf_counter()
     arc_e, arc_i, arc_cls, arc_cost = arcs.e, arcs.i, arcs.cls, arcs.cost
     model = cp_model.CpModel()

@@ -603,12 +603,12 @@ def _plan_unit(unit: str, unit_ent: pd.DataFrame, pool: pd.DataFrame, rules: can
     if isinstance(outcome, list):
         return outcome
     unit_teams, unit_leads, report, unit_loads = outcome
-    positions = cands.enterprises["position"].to_numpy()
-    roster_pos = cands.inspectors["roster_pos"].to_numpy()
+    positions = cands.enterprises["position"].to_numpy().tolist()
+    roster_pos = cands.inspectors["roster_pos"].to_numpy().tolist()
     return UnitOutcome(
-        teams={int(positions[e]): [int(roster_pos[i]) for i in members]
+        teams={positions[e]: [roster_pos[i] for i in members]
                for e, members in unit_teams.items()},
-        leads={int(positions[e]): int(roster_pos[unit_leads[e]]) for e in unit_teams},
+        leads={positions[e]: roster_pos[unit_leads[e]] for e in unit_teams},
         report=report,
         loads=pd.Series(unit_loads, index=cands.inspectors["inspector_id"]),
     )
@@ -715,8 +715,8 @@ def _solve_unit(cands: cand.UnitCandidates, rules: cand.Rules, seed: str,
         return reasons
 
     teams: dict[int, list[int]] = {e: [] for e in range(n_e)}
-    for e, i in zip(arcs.e[sol.chosen], arcs.i[sol.chosen], strict=True):
-        teams[int(e)].append(int(i))
+    for e, i in zip(arcs.e[sol.chosen].tolist(), arcs.i[sol.chosen].tolist(), strict=True):
+        teams[e].append(i)
 
     ids = cands.inspectors["inspector_id"].astype(str).to_numpy()
     local = {v: k for k, v in enumerate(ids)}
@@ -963,9 +963,9 @@ def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_cl
     dict
         Enterprise -> the lead's local index.
     """
-    may_lead = np.isin(inspector_cls, list(lead_classes))
-    tie = rng.permutation(n_inspectors)
-    led = np.zeros(n_inspectors, dtype=np.int64)
+    may_lead = np.isin(inspector_cls, list(lead_classes)).tolist()
+    tie = rng.permutation(n_inspectors).tolist()
+    led = [0] * n_inspectors
     leads = {}
     for e in rng.permutation(sorted(teams)).tolist():
         members = [i for i in teams[e] if may_lead[i]] or teams[e]
@@ -977,7 +977,7 @@ def choose_leads(teams: dict[int, list[int]], inspector_cls: np.ndarray, lead_cl
 
 def _assignment_rows(plan_id: str, ent: pd.DataFrame, roster: pd.DataFrame,
                      teams: dict[int, list[int]], leads: dict[int, int]) -> pd.DataFrame:
-    ids = roster["inspector_id"].astype(str).to_numpy()
+    ids = roster["inspector_id"].astype(str).to_numpy().tolist()
     width = max(5, len(str(len(ent))))
     rows = []
     for pos, eid in enumerate(ent["enterprise_id"]):

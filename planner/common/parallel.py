@@ -21,11 +21,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 MAX_WORKERS = 2
 _EXECUTOR: contextvars.ContextVar = contextvars.ContextVar("executor", default=None)
@@ -94,6 +96,10 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     if given is not None:
         yield given[0]
         return
+    # Imported here: most plans are small enough to need no worker process.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers,

@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+from planner.common.errors import ScenarioError
 from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.manifest import FolderError
@@ -89,6 +90,8 @@ def run_plan(
         With ``engine="dask"``: the scheduler's address; a local cluster when omitted.
     """
     refuse_if_busy(Path(out))  # at once, before reading the inputs
+    scenario = load_scenario(scenario_path)
+    refuse_whole_year(scenario, scenario_path)
     if engine == "dask":
         from planner.common.parallel import running_on
         from planner.draw.distributed import dask_client
@@ -97,15 +100,15 @@ def run_plan(
             client.wait_for_workers(1, timeout=60)
             workers = sum(client.nthreads().values())
             with running_on(client.get_executor(), workers):
-                _run(scenario_path, out, encoding, force, progress, echo, warn, client)
+                _run(scenario, out, encoding, force, progress, echo, warn, client)
         return
-    _run(scenario_path, out, encoding, force, progress, echo, warn, None)
+    _run(scenario, out, encoding, force, progress, echo, warn, None)
 
 
-def _run(scenario_path, out, encoding, force, progress, echo, warn, client) -> None:
+def _run(scenario, out, encoding, force, progress, echo, warn, client) -> None:
     from planner.draw.stage import seed_from_record
 
-    scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
+    inputs = load_inputs(scenario, encoding=encoding, progress=progress)
     scenario = seed_from_record(scenario, Path(out))  # after planner draw --seed
     if warn is not None:
         warn(inputs.warnings)
@@ -116,6 +119,28 @@ def _run(scenario_path, out, encoding, force, progress, echo, warn, client) -> N
                            draw=_dask_draw(client, encoding) if client is not None else None)
     for line in job.lines(job.notes + lines):
         echo(line)
+
+
+def refuse_whole_year(scenario: Scenario, scenario_path: str | Path) -> None:
+    """Stop ``planner run`` without ``--batch`` on a programme's scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario read from ``scenario_path``.
+    scenario_path : str or pathlib.Path
+        The scenario file, as the user named it.
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario has a ``[programme]`` table: its year is planned batch by batch.
+    """
+    if scenario.programme is not None:
+        raise ScenarioError(
+            f"plans a programme of batches: plan one with planner run {scenario_path} --batch K "
+            f"-o OUT (planner programme {scenario_path} -o OUT writes the annual plan)",
+            file=scenario.label)
 
 
 def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = False,

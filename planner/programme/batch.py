@@ -43,29 +43,6 @@ def programme_batches(scenario: Scenario) -> list[Batch]:
     return batches(scenario)
 
 
-def refuse_whole_year(scenario_path: str | Path) -> None:
-    """Stop ``planner run`` without ``--batch`` on a programme's scenario.
-
-    Parameters
-    ----------
-    scenario_path : str or pathlib.Path
-        The scenario file.
-
-    Raises
-    ------
-    ScenarioError
-        When the scenario has a ``[programme]`` table: its year is planned batch by batch.
-    """
-    from planner.plan.scenario import load_scenario
-
-    scenario = load_scenario(scenario_path)
-    if scenario.programme is not None:
-        raise ScenarioError(
-            f"plans a programme of batches: plan one with planner run {scenario_path} --batch K "
-            f"-o OUT (planner programme {scenario_path} -o OUT writes the annual plan)",
-            file=scenario.label)
-
-
 def batch_needs(scenario: Scenario, inputs: Inputs, out: Path,
                 number: int) -> tuple[Needs, Ledger]:
     """Check that batch ``number`` can be planned now and return its needs.

@@ -35,6 +35,7 @@ def test_pieces_go_to_the_given_executor_whatever_the_size():
 
 def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_path):
     from planner.plan.pipeline import _run
+    from planner.plan.scenario import load_scenario
     from tests.support.data import enterprises_frame, inspectors_frame
 
     ent = enterprises_frame(80)  # two districts
@@ -44,10 +45,10 @@ def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_p
                          extra='[assignment]\nteam_size = 2\npartition_by = "district"\n'
                                '[export]\nsplit_by = "district"\n')
     quiet = lambda _line: None  # noqa: E731
-    _run(path, tmp_path / "here", None, False, None, quiet, None, None)
+    _run(load_scenario(path), tmp_path / "here", None, False, None, quiet, None, None)
     executor = Counting()
     with running_on(executor, 2):
-        _run(path, tmp_path / "there", None, False, None, quiet, None, None)
+        _run(load_scenario(path), tmp_path / "there", None, False, None, quiet, None, None)
     executor.shutdown()
     assert "_plan_unit" in executor.calls and "write_field_batch" in executor.calls
     here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*")
