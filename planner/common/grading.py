@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.common.schema import as_text
+
 
 @dataclass(frozen=True)
 class Band:
@@ -101,7 +103,7 @@ class GradingScheme:
             Class label per row, or None.
         """
         lookup = self._lookup()
-        grades = grades.astype(str)
+        grades = as_text(grades)
         # Directories repeat a handful of grade spellings: normalise each distinct one once.
         normal_of = {g: _norm(g) for g in grades.unique()}
         normalised = grades.map(normal_of)

@@ -60,3 +60,19 @@ def test_custom_table_errors():
         get_scheme("custom", classes=["x"], aliases={"y": "z"})
     with pytest.raises(ValueError, match="unknown grading scheme 'nope'"):
         get_scheme("nope")
+
+
+def test_text_columns_are_classified_alike_whatever_their_dtype():
+    from planner.common.schema import as_text, is_inactive
+
+    grades = pd.Series(["A", "b类", " C ", "", "高", "X"], dtype=object)
+    assert as_text(grades) is grades  # already str objects: not converted again
+    mixed = pd.Series(["A", 3, None], dtype=object)
+    assert as_text(mixed).tolist()[:2] == ["A", "3"]  # not all text: converted
+    scheme = get_scheme("abcd")
+    expected = scheme.classify(grades).tolist()
+    assert expected == ["A", "B", "C", None, "D", None]
+    assert scheme.classify(grades.astype(str)).tolist() == expected
+    status = pd.Series(["存续", "注销", "吊销（未注销）", ""], dtype=object)
+    assert is_inactive(status).tolist() == is_inactive(status.astype(str)).tolist() == [
+        False, True, True, False]
