@@ -19,6 +19,7 @@ files. Headers are Chinese by default, English with ``[export] language = "en"``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import sha256_file
-from planner.common.parallel import fork_pool, worker_count
+from planner.common.parallel import fork_pool, on_given_executor, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
@@ -175,18 +176,19 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     targets = sorted(tasks["workbook"].unique())
     returned = find_returned(out, targets, force=force)
     earlier = unchanged_stamps(out, targets)
-    workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
-                                      measured=measured, workers=workers, meanwhile=write_plan)
-    digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
+    changes = amendment_list(out, tasks)  # against the tasks.csv of the export before
+    written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                               measured=measured, workers=workers, meanwhile=write_plan)
+    workbooks = list(written.digests)
+    digests = written.digests  # as written, before any filled is put back
     kept = keep_unchanged(out, digests, earlier)
     refuse_conflicts(returned.restore(), out, force)
-    changes = amendment_list(out, tasks)
     if len(changes):
         folder.write_csv(out, folder.AMENDMENTS, changes)
         write_amendment_workbook(folder.path(out, folder.AMENDMENT_WORKBOOK), changes, language,
                                  title=f"{facts.plan_id} {facts.plan_name}", created=created)
-    tasks_path = folder.write_csv(out, folder.TASKS, tasks)
-    _write_record(out, scenario, facts, tasks, digests, tasks_path)
+    tasks_path = folder.write_text(out, folder.TASKS, written.tasks_csv)
+    _write_record(out, scenario, facts, tasks, digests, tasks_path, written.tasks_sha256)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
         if returned.kept else []
     if earlier:
@@ -291,7 +293,7 @@ def _scope(scenario: Scenario, tasks: pd.DataFrame) -> str:
 
 def _write_record(
     out: Path, scenario: Scenario, facts: PlanFacts, tasks: pd.DataFrame,
-    workbooks: dict[Path, str], tasks_path: Path,
+    workbooks: dict[Path, str], tasks_path: Path, tasks_sha256: str,
 ) -> None:
     try:
         scenario_ref = os.path.relpath(scenario.path.resolve(), out.resolve())
@@ -304,7 +306,7 @@ def _write_record(
         "language": scenario.export.language,
         "split_by": scenario.export.split_by,
         "plan": facts.to_dict(),
-        "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": sha256_file(tasks_path)},
+        "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": tasks_sha256},
         "workbooks": [
             {"file": p.relative_to(out).as_posix(), "rows": int(counts[p.relative_to(out).as_posix()]),
              "sha256": digest}
@@ -321,9 +323,9 @@ def write_field_workbooks(
 ) -> list[Path]:
     """Write one field workbook per ``tasks["workbook"]`` value and drop stale ones.
 
-    With ``workers > 1`` the workbooks are written by that many worker processes (each
-    workbook is independent, so the files are the same either way) while ``meanwhile`` runs
-    here, e.g. writing ``plan.xlsx``.
+    With ``workers > 1`` the workbooks are written by worker processes (each workbook is
+    independent, so the files are the same either way) while ``meanwhile`` runs here, e.g.
+    writing ``plan.xlsx``; then this process writes the workbooks no worker has started.
 
     Parameters
     ----------
@@ -342,7 +344,7 @@ def write_field_workbooks(
     measured : pandas.DataFrame, optional
         Their widths (:func:`measure_cells`), when already measured.
     workers : int
-        Worker processes (1: write here, one workbook after another).
+        Processes that write, this one included (1: write here, one workbook after another).
     meanwhile : callable, optional
         Called once in this process while the workers write (or before, with one worker).
 
@@ -351,10 +353,87 @@ def write_field_workbooks(
     list of pathlib.Path
         The workbooks written, in name order.
     """
+    written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                               measured=measured, workers=workers, meanwhile=meanwhile)
+    return list(written.digests)
+
+
+@dataclass
+class _Written:
+    """What :func:`_write_workbooks` wrote: each field workbook's SHA-256, and ``tasks.csv``."""
+
+    digests: dict[Path, str]
+    tasks_csv: str
+    tasks_sha256: str
+
+
+def _write_workbooks(
+    tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path, *, created: dt.datetime,
+    cells: pd.DataFrame | None, measured: pd.DataFrame | None, workers: int,
+    meanwhile: Callable[[], None] | None,
+) -> _Written:
+    """Write the field workbooks, render ``tasks.csv`` and run ``meanwhile``, on ``workers``.
+
+    On this machine's forked processes, ``workers - 1`` of them start on the field
+    workbooks, largest first, and render ``tasks.csv``, while this process runs
+    ``meanwhile`` (``plan.xlsx``, the largest single piece); then this process takes the
+    pieces no worker has started, smallest first, so that no core waits while work is left.
+    On an executor given by :func:`planner.common.parallel.running_on`, the workbooks go to
+    its ``workers`` in batches of similar size.
+    """
     if cells is None:
         cells = plan_cells(tasks, facts, language)
     if measured is None:
         measured = measure_cells(cells)
+    jobs = _field_jobs(tasks, facts, language, out, cells, measured)
+    pieces: list[tuple[Callable, tuple]] = [(_tasks_csv, (tasks,))]
+    if workers > 1 and on_given_executor():
+        pieces += [(write_field_batch, (batch, facts, language, created))
+                   for batch in _balanced_batches(jobs, workers)]
+        results = _run_on_pool(pieces, workers, meanwhile, share=False)
+    else:
+        pieces += [(write_field_batch, ([job], facts, language, created))
+                   for job in sorted(jobs, key=lambda j: -len(j[1]))]
+        if workers > 1:
+            results = _run_on_pool(pieces, workers - 1, meanwhile, share=True)
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            results = [fn(*args) for fn, args in pieces]
+    (csv_text, csv_sha256), *batches = results
+    found = {path: digest for (_, (batch, *_)), digests in zip(pieces[1:], batches, strict=True)
+             for (path, *_), digest in zip(batch, digests, strict=True)}
+    digests = {job[0]: found[job[0]] for job in jobs}
+    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in digests})
+    return _Written(digests, csv_text, csv_sha256)
+
+
+def _run_on_pool(pieces: list[tuple[Callable, tuple]], processes: int,
+                 meanwhile: Callable[[], None] | None, *, share: bool) -> list:
+    """Run ``pieces`` on a pool of ``processes`` while ``meanwhile`` runs here; their results.
+
+    With ``share``, this process then runs, last first, each piece the pool has not
+    started (a cancelled future never runs), while the pool works through the others.
+    """
+    with fork_pool(processes) as pool:
+        futures = [pool.submit(fn, *args) for fn, args in pieces]
+        if meanwhile is not None:
+            meanwhile()
+        results: list = [None] * len(pieces)
+        if share:
+            for i in reversed(range(len(pieces))):
+                if futures[i].cancel():
+                    fn, args = pieces[i]
+                    results[i] = fn(*args)
+        for i, future in enumerate(futures):
+            if not future.cancelled():
+                results[i] = future.result()
+    return results
+
+
+def _field_jobs(tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path,
+                cells: pd.DataFrame, measured: pd.DataFrame) -> list[tuple]:
+    """Return one :func:`write_field_batch` job per field workbook, in name order."""
     jobs = []
     items = item_rows(tasks)
     for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
@@ -362,28 +441,19 @@ def write_field_workbooks(
         mine = items[items["workbook"] == name] if len(items) else None
         jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle,
                      mine))
-    if workers > 1 and len(jobs) > 1:
-        batches = _balanced_batches(jobs, workers)
-        with fork_pool(len(batches)) as pool:
-            futures = [pool.submit(write_field_batch, batch, facts, language, created)
-                       for batch in batches]
-            if meanwhile is not None:
-                meanwhile()
-            for future in futures:
-                future.result()
-    else:
-        if meanwhile is not None:
-            meanwhile()
-        write_field_batch(jobs, facts, language, created)
-    written = [job[0] for job in jobs]
-    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in written})
-    return written
+    return jobs
+
+
+def _tasks_csv(tasks: pd.DataFrame) -> tuple[str, str]:
+    """Return ``tasks.csv``'s text as :func:`planner.plan.folder.write_csv` writes it, and its SHA-256."""
+    text = tasks.to_csv(index=False, lineterminator="\n")
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_field_batch(
     jobs: list[tuple[Path, pd.DataFrame, pd.DataFrame, str]], facts: PlanFacts, language: str,
     created: dt.datetime,
-) -> None:
+) -> list[str]:
     """Write field workbooks one after another (run in this process or a worker).
 
     Parameters
@@ -397,10 +467,18 @@ def write_field_batch(
         ``"zh"`` or ``"en"``.
     created : datetime.datetime
         The fixed document time.
+
+    Returns
+    -------
+    list of str
+        The SHA-256 of each workbook as written, in the order of ``jobs``.
     """
+    digests = []
     for path, rows, measured, subtitle, items in jobs:
         write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
                               measured=measured, items=items)
+        digests.append(sha256_file(path))
+    return digests
 
 
 def _worker_count(tasks: int) -> int:
