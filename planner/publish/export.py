@@ -83,7 +83,7 @@ ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 LARGE_ROWS = 5_000
 # From this many tasks on, field workbooks are written by forked worker processes
 # (planner.common.parallel) while plan.xlsx is written in the main process.
-PARALLEL_ROWS = 5_000
+PARALLEL_ROWS = 1_000
 
 
 @dataclass
