@@ -14,6 +14,7 @@ in the natural order of the leads' inspector ids.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,16 @@ def record_hashes(record: dict[str, Any]) -> dict[str, str]:
 
 def natural_order(values: pd.Series) -> pd.Series:
     """Return a sort key ordering ``T-2`` before ``T-10`` (digit runs zero-padded)."""
-    return values.astype(str).str.replace(r"\d+", lambda m: m.group(0).zfill(20), regex=True)
+    text = values.astype(str)
+    padded = [_DIGITS.sub(_padded, v) for v in text.tolist()]
+    return pd.Series(padded, index=text.index, dtype=text.dtype, name=text.name)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _padded(digits: re.Match) -> str:
+    return digits.group(0).zfill(20)
 
 
 def item_names(scenario: Scenario, inputs: Inputs) -> list[str]:
@@ -267,7 +277,7 @@ def build_tasks(
     tasks["lead_name"] = tasks["lead_id"].map(names)
     tasks["member_names"] = [
         ID_SEPARATOR.join(names[i] for i in ids.split(ID_SEPARATOR) if i)
-        for ids in tasks["member_ids"]
+        for ids in tasks["member_ids"].tolist()
     ]
 
     ent = inputs.enterprises
@@ -539,10 +549,13 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
         pairs = zip(names.split(ID_SEPARATOR), ids.split(ID_SEPARATOR), strict=False)
         return sep.join(pattern.format(n, i) for n, i in pairs)
 
-    lead = [pattern.format(n, i) for n, i in zip(tasks["lead_name"].astype(str),
-                                                  tasks["lead_id"].astype(str), strict=True)]
-    members = [people(n, i) for n, i in zip(tasks["member_names"].astype(str),
-                                             tasks["member_ids"].astype(str), strict=True)]
+    lead = [pattern.format(n, i) for n, i in zip(tasks["lead_name"].astype(str).tolist(),
+                                                  tasks["lead_id"].astype(str).tolist(),
+                                                  strict=True)]
+    members = [people(n, i) for n, i in zip(tasks["member_names"].astype(str).tolist(),
+                                             tasks["member_ids"].astype(str).tolist(),
+                                             strict=True)]
+    teams = {n: team_label.format(n=int(n)) for n in pd.unique(tasks["team_no"]).tolist()}
     cells = pd.DataFrame(
         {
             "task_id": tasks["task_id"],
@@ -551,7 +564,7 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
             "address": tasks["address"],
             "district": tasks["district"],
             "items": tasks["items"] if "items" in tasks.columns else facts.items_text(),
-            "team": [team_label.format(n=int(n)) for n in tasks["team_no"]],
+            "team": [teams[n] for n in tasks["team_no"].tolist()],
             "lead": lead,
             "members": members,
             "period": facts.period(language),
@@ -560,7 +573,8 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
     )
     if "expert_id" in tasks.columns:  # the plan drew experts (专家)
         experts = [pattern.format(n, i) if i else "" for n, i in zip(
-            tasks["expert_name"].astype(str), tasks["expert_id"].astype(str), strict=True)]
+            tasks["expert_name"].astype(str).tolist(), tasks["expert_id"].astype(str).tolist(),
+            strict=True)]
         cells.insert(cells.columns.get_loc("members") + 1, "expert", experts)
     if SCHEDULE_TASK_COLUMN in tasks.columns:
         cells[SCHEDULE_TASK_COLUMN] = tasks[SCHEDULE_TASK_COLUMN].fillna("").astype(str)
