@@ -374,74 +374,125 @@ def _write_workbooks(
 ) -> _Written:
     """Write the field workbooks, render ``tasks.csv`` and run ``meanwhile``, on ``workers``.
 
-    On this machine's forked processes, ``workers - 1`` of them start on the field
-    workbooks, largest first, and render ``tasks.csv``, while this process runs
-    ``meanwhile`` (``plan.xlsx``, the largest single piece); then this process takes the
-    pieces no worker has started, smallest first, so that no core waits while work is left.
-    On an executor given by :func:`planner.common.parallel.running_on`, the workbooks go to
-    its ``workers`` in batches of similar size.
+    On this machine's forked processes, ``workers - 1`` of them render ``tasks.csv`` and
+    write the field workbooks, largest first, while this process runs ``meanwhile``
+    (``plan.xlsx``, the largest single piece); then this process takes the pieces no worker
+    has started, smallest first, so that no core waits while work is left. On an executor
+    given by :func:`planner.common.parallel.running_on`, the workbooks go to its
+    ``workers`` in batches of similar size.
     """
     if cells is None:
         cells = plan_cells(tasks, facts, language)
     if measured is None:
         measured = measure_cells(cells)
-    jobs = _field_jobs(tasks, facts, language, out, cells, measured)
-    pieces: list[tuple[Callable, tuple]] = [(_tasks_csv, (tasks,))]
+    pieces = _Pieces(tasks, cells, measured, facts, language, out, created)
     if workers > 1 and on_given_executor():
-        pieces += [(write_field_batch, (batch, facts, language, created))
-                   for batch in _balanced_batches(jobs, workers)]
-        results = _run_on_pool(pieces, workers, meanwhile, share=False)
+        jobs = [pieces.job(k) for k in range(len(pieces.books))]
+        batches = _balanced_batches(jobs, workers)
+        with fork_pool(workers) as pool:
+            futures = [pool.submit(_tasks_csv, tasks)]
+            futures += [pool.submit(write_field_batch, batch, facts, language, created)
+                        for batch in batches]
+            if meanwhile is not None:
+                meanwhile()
+            (csv_text, csv_sha256), *found = [f.result() for f in futures]
+        digests = {path: digest for batch, batch_digests in zip(batches, found, strict=True)
+                   for (path, *_), digest in zip(batch, batch_digests, strict=True)}
     else:
-        pieces += [(write_field_batch, ([job], facts, language, created))
-                   for job in sorted(jobs, key=lambda j: -len(j[1]))]
         if workers > 1:
-            results = _run_on_pool(pieces, workers - 1, meanwhile, share=True)
+            results = _run_forked(pieces, workers - 1, meanwhile)
         else:
             if meanwhile is not None:
                 meanwhile()
-            results = [fn(*args) for fn, args in pieces]
-    (csv_text, csv_sha256), *batches = results
-    found = {path: digest for (_, (batch, *_)), digests in zip(pieces[1:], batches, strict=True)
-             for (path, *_), digest in zip(batch, digests, strict=True)}
-    digests = {job[0]: found[job[0]] for job in jobs}
+            results = [pieces.run(i) for i in range(len(pieces))]
+        (csv_text, csv_sha256), *found = results
+        digests = {pieces.path(k): digest for k, digest in zip(pieces.order, found, strict=True)}
+    digests = {pieces.path(k): digests[pieces.path(k)] for k in range(len(pieces.books))}
     _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in digests})
     return _Written(digests, csv_text, csv_sha256)
 
 
-def _run_on_pool(pieces: list[tuple[Callable, tuple]], processes: int,
-                 meanwhile: Callable[[], None] | None, *, share: bool) -> list:
-    """Run ``pieces`` on a pool of ``processes`` while ``meanwhile`` runs here; their results.
+class _Pieces:
+    """The work beside ``plan.xlsx``: ``tasks.csv`` (piece 0), then each field workbook.
 
-    With ``share``, this process then runs, last first, each piece the pool has not
-    started (a cancelled future never runs), while the pool works through the others.
+    Pieces 1, 2, ... are the field workbooks from the largest to the smallest; each is cut
+    from the plan's cells only when it runs, in whichever process runs it.
     """
-    with fork_pool(processes) as pool:
-        futures = [pool.submit(fn, *args) for fn, args in pieces]
-        if meanwhile is not None:
-            meanwhile()
-        results: list = [None] * len(pieces)
-        if share:
+
+    def __init__(self, tasks: pd.DataFrame, cells: pd.DataFrame, measured: pd.DataFrame,
+                 facts: PlanFacts, language: str, out: Path, created: dt.datetime) -> None:
+        self.tasks, self.cells, self.measured = tasks, cells, measured
+        self.facts, self.language, self.out, self.created = facts, language, out, created
+        # Workbook name -> positions of its tasks, in name order.
+        self.books = sorted(tasks.groupby("workbook", sort=False).indices.items())
+        self.order = sorted(range(len(self.books)), key=lambda k: -len(self.books[k][1]))
+        self._items: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return 1 + len(self.books)
+
+    def path(self, k: int) -> Path:
+        """Return the path of workbook ``k`` (in name order)."""
+        return self.out / self.books[k][0]
+
+    def job(self, k: int) -> tuple:
+        """Return the :func:`write_field_batch` job of workbook ``k`` (in name order)."""
+        name, positions = self.books[k]
+        if self._items is None:
+            self._items = item_rows(self.tasks)
+        items = self._items
+        subtitle = _workbook_subtitle(self.tasks.iloc[positions[:1]], name, self.language)
+        mine = items[items["workbook"] == name] if len(items) else None
+        return (self.path(k), self.cells.iloc[positions], self.measured.iloc[positions],
+                subtitle, mine)
+
+    def run(self, i: int):
+        """Run piece ``i``: ``tasks.csv``'s text and SHA-256, or a workbook's SHA-256."""
+        if i == 0:
+            return _tasks_csv(self.tasks)
+        job = self.job(self.order[i - 1])
+        return write_field_batch([job], self.facts, self.language, self.created)[0]
+
+
+# The pieces a forked worker runs: set before the pool forks, so that the worker inherits
+# them with the rest of this process's memory instead of receiving them pickled.
+_INHERITED: _Pieces | None = None
+
+
+def _run_inherited(i: int):
+    """Run piece ``i`` of the pieces inherited from the process that forked this one."""
+    assert _INHERITED is not None, "only forked workers run inherited pieces"
+    return _INHERITED.run(i)
+
+
+def _run_forked(pieces: _Pieces, processes: int, meanwhile: Callable[[], None] | None) -> list:
+    """Run ``pieces`` on ``processes`` forked workers while ``meanwhile`` runs here.
+
+    Then this process runs, last first, each piece no worker has started (a cancelled
+    future never runs), while the workers go on with the others.
+
+    Returns
+    -------
+    list
+        Each piece's result, in order.
+    """
+    global _INHERITED
+    _INHERITED = pieces
+    try:
+        with fork_pool(processes) as pool:
+            futures = [pool.submit(_run_inherited, i) for i in range(len(pieces))]
+            if meanwhile is not None:
+                meanwhile()
+            results: list = [None] * len(pieces)
             for i in reversed(range(len(pieces))):
                 if futures[i].cancel():
-                    fn, args = pieces[i]
-                    results[i] = fn(*args)
-        for i, future in enumerate(futures):
-            if not future.cancelled():
-                results[i] = future.result()
+                    results[i] = pieces.run(i)
+            for i, future in enumerate(futures):
+                if not future.cancelled():
+                    results[i] = future.result()
+    finally:
+        _INHERITED = None
     return results
-
-
-def _field_jobs(tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path,
-                cells: pd.DataFrame, measured: pd.DataFrame) -> list[tuple]:
-    """Return one :func:`write_field_batch` job per field workbook, in name order."""
-    jobs = []
-    items = item_rows(tasks)
-    for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
-        subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
-        mine = items[items["workbook"] == name] if len(items) else None
-        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle,
-                     mine))
-    return jobs
 
 
 def _tasks_csv(tasks: pd.DataFrame) -> tuple[str, str]:
