@@ -400,6 +400,8 @@ def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
 def _check_seats(
     seats: pd.DataFrame, sample: pd.DataFrame, listed: np.ndarray, inputs: Inputs, label: str
 ) -> list[Problem]:
+    if _seats_fit(seats, sample, listed, inputs):
+        return []
     problems: list[Problem] = []
     bad_role = ~seats["role"].isin(["lead", "member"])
     for _, r in seats[bad_role].iterrows():
@@ -435,6 +437,39 @@ def _check_seats(
                                 "directory change since the draw?)", column="enterprise_id",
                                 value=ent))
     return problems
+
+
+def _seats_fit(seats: pd.DataFrame, sample: pd.DataFrame, listed: np.ndarray,
+               inputs: Inputs) -> bool:
+    """Return whether :func:`_check_seats` would find nothing, checked on integer codes.
+
+    The usual case, a draw and assignment that fit, is answered without grouping the
+    seats three times; any doubt leaves the finding and wording to :func:`_check_seats`.
+    """
+    if not np.all(listed) or sample["enterprise_id"].duplicated().any():
+        return False
+    if not (seats["role"].isin(["lead", "member"]).all()
+            and seats["enterprise_id"].isin(sample["enterprise_id"]).all()
+            and seats["inspector_id"].isin(inputs.inspectors["inspector_id"]).all()):
+        return False
+    task, n_tasks = _codes(seats["task_id"])
+    enterprise, n_enterprises = _codes(seats["enterprise_id"])
+    if (task < 0).any() or (enterprise < 0).any():
+        return False
+    leads = np.bincount(task, weights=(seats["role"] == "lead").to_numpy(), minlength=n_tasks)
+    # One enterprise per task and one task per enterprise: each seat names the same partner
+    # as the last seat of its task (of its enterprise).
+    of_task = np.full(n_tasks, -1)
+    of_task[task] = enterprise
+    of_enterprise = np.full(n_enterprises, -1)
+    of_enterprise[enterprise] = task
+    return bool((leads == 1).all() and (of_task[task] == enterprise).all()
+                and (of_enterprise[enterprise] == task).all())
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(values)
+    return np.asarray(codes), len(uniques)
 
 
 def workbook_names(tasks: pd.DataFrame, split_by: str) -> pd.Series:
