@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner import __version__
@@ -426,7 +427,9 @@ class _Pieces:
         # Workbook name -> positions of its tasks, in name order.
         self.books = sorted(tasks.groupby("workbook", sort=False).indices.items())
         self.order = sorted(range(len(self.books)), key=lambda k: -len(self.books[k][1]))
-        self._items: pd.DataFrame | None = None
+        self.starts = np.cumsum([0] + [len(p) for _, p in self.books]).tolist()
+        self._by_book: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._items = pd.DataFrame()
 
     def __len__(self) -> int:
         return 1 + len(self.books)
@@ -438,13 +441,18 @@ class _Pieces:
     def job(self, k: int) -> tuple:
         """Return the :func:`write_field_batch` job of workbook ``k`` (in name order)."""
         name, positions = self.books[k]
-        if self._items is None:
+        if self._by_book is None:
+            # The cells once in workbook order (each workbook's rows in plan order), so that
+            # a workbook's rows are one slice rather than a selection from every column.
+            everything = np.concatenate([p for _, p in self.books]) if self.books else []
+            self._by_book = (self.cells.iloc[everything], self.measured.iloc[everything])
             self._items = item_rows(self.tasks)
+        cells, measured = self._by_book
+        rows = slice(self.starts[k], self.starts[k] + len(positions))
         items = self._items
-        subtitle = _workbook_subtitle(self.tasks.iloc[positions[:1]], name, self.language)
         mine = items[items["workbook"] == name] if len(items) else None
-        return (self.path(k), self.cells.iloc[positions], self.measured.iloc[positions],
-                subtitle, mine)
+        subtitle = _workbook_subtitle(self.tasks, positions[0], name, self.language)
+        return (self.path(k), cells.iloc[rows], measured.iloc[rows], subtitle, mine)
 
     def run(self, i: int):
         """Run piece ``i``: ``tasks.csv``'s text and SHA-256, or a workbook's SHA-256."""
@@ -481,8 +489,13 @@ def _run_forked(pieces: _Pieces, processes: int, meanwhile: Callable[[], None] |
     try:
         with fork_pool(processes) as pool:
             futures = [pool.submit(_run_inherited, i) for i in range(len(pieces))]
-            if meanwhile is not None:
-                meanwhile()
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            except BaseException:  # e.g. plan.xlsx failed: start no more pieces
+                for future in futures:
+                    future.cancel()
+                raise
             results: list = [None] * len(pieces)
             for i in reversed(range(len(pieces))):
                 if futures[i].cancel():
@@ -548,13 +561,13 @@ def _balanced_batches(jobs: list, n: int) -> list[list]:
     return [b for b in batches if b]
 
 
-def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
+def _workbook_subtitle(tasks: pd.DataFrame, position: int, name: str, language: str) -> str:
+    """Return what a workbook's page header says of it: its team and lead, or district."""
     if name.startswith("teams/team-"):
-        first = tasks.iloc[0]
-        return f"{cat.label('team', language).format(n=int(first['team_no']))} " \
-               f"{first['lead_name']}"
+        team = cat.label("team", language).format(n=int(tasks["team_no"].iat[position]))
+        return f"{team} {tasks['lead_name'].iat[position]}"
     if name.startswith("teams/district-"):
-        return str(tasks.iloc[0]["district"])
+        return str(tasks["district"].iat[position])
     return ""
 
 
