@@ -285,7 +285,7 @@ def build_tasks(
     ent_cols = [c for c in ent_cols if c in ent.columns]
     # Only the drawn rows of a directory that may hold millions (ids are unique there).
     ent = ent.iloc[directory_rows[directory_rows >= 0]][ent_cols]
-    drawn = sample.merge(ent, on="enterprise_id", how="left", validate="one_to_one")
+    drawn = _left_join(sample, ent, "enterprise_id")
     for col in ("address", "district", "registration_authority", "stratum", "ticket", "rank"):
         if col not in drawn:
             drawn[col] = ""
@@ -296,7 +296,7 @@ def build_tasks(
                     "assignment (planner run)", column="enterprise_id", value=e)
             for e in unstaffed
         ])
-    tasks = tasks.merge(drawn, on="enterprise_id", how="left", validate="one_to_one")
+    tasks = _left_join(tasks, drawn, "enterprise_id")
     tasks = tasks.sort_values("task_id", key=natural_order, kind="stable").reset_index(drop=True)
 
     lead_order = pd.Series(tasks["lead_id"].unique())
@@ -325,6 +325,22 @@ def build_tasks(
         tasks["expert_id"], tasks["expert_name"] = drawn
         columns += EXPERT_TASK_COLUMNS
     return tasks[columns]
+
+
+def _left_join(left: pd.DataFrame, right: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Return ``left.merge(right, on=key, how="left", validate="one_to_one")``.
+
+    When each key is once on each side, every key of ``left`` is in ``right`` and the
+    tables share no other column (a plan that fits), ``right``'s rows are taken by position
+    instead of merged; otherwise the merge runs, with its checks and its column names.
+    """
+    others = [c for c in right.columns if c != key]
+    if not set(others) & set(left.columns) and left[key].is_unique and right[key].is_unique:
+        at = pd.Index(right[key]).get_indexer(left[key])
+        if (at >= 0).all():
+            return pd.concat([left.reset_index(drop=True),
+                              right[others].iloc[at].reset_index(drop=True)], axis=1)
+    return left.merge(right, on=key, how="left", validate="one_to_one")
 
 
 def task_experts(scenario: Scenario, out: Path, task_ids: pd.Series
