@@ -52,6 +52,17 @@ def running_on(executor, workers: int) -> Iterator[None]:
         _EXECUTOR.reset(token)
 
 
+def on_given_executor() -> bool:
+    """Return whether the pieces go to an executor given by :func:`running_on`.
+
+    Returns
+    -------
+    bool
+        False when :func:`fork_pool` forks this machine's processes (or none are used).
+    """
+    return _EXECUTOR.get() is not None
+
+
 def worker_count(size: int, threshold: int) -> int:
     """Return how many worker processes a job of ``size`` should use (1: none).
 

@@ -19,12 +19,14 @@ files. Headers are Chinese by default, English with ``[export] language = "en"``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner import __version__
@@ -32,7 +34,7 @@ from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import sha256_file
-from planner.common.parallel import fork_pool, worker_count
+from planner.common.parallel import fork_pool, on_given_executor, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
@@ -82,7 +84,7 @@ ASSIGNMENT_COLUMNS = ("task_id", "enterprise_id", "inspector_id", "role")
 LARGE_ROWS = 5_000
 # From this many tasks on, field workbooks are written by forked worker processes
 # (planner.common.parallel) while plan.xlsx is written in the main process.
-PARALLEL_ROWS = 5_000
+PARALLEL_ROWS = 1_000
 
 
 @dataclass
@@ -175,18 +177,19 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     targets = sorted(tasks["workbook"].unique())
     returned = find_returned(out, targets, force=force)
     earlier = unchanged_stamps(out, targets)
-    workbooks = write_field_workbooks(tasks, facts, language, out, created=created, cells=cells,
-                                      measured=measured, workers=workers, meanwhile=write_plan)
-    digests = {p: sha256_file(p) for p in workbooks}  # as written, before any filled is put back
+    changes = amendment_list(out, tasks)  # against the tasks.csv of the export before
+    written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                               measured=measured, workers=workers, meanwhile=write_plan)
+    workbooks = list(written.digests)
+    digests = written.digests  # as written, before any filled is put back
     kept = keep_unchanged(out, digests, earlier)
     refuse_conflicts(returned.restore(), out, force)
-    changes = amendment_list(out, tasks)
     if len(changes):
         folder.write_csv(out, folder.AMENDMENTS, changes)
         write_amendment_workbook(folder.path(out, folder.AMENDMENT_WORKBOOK), changes, language,
                                  title=f"{facts.plan_id} {facts.plan_name}", created=created)
-    tasks_path = folder.write_csv(out, folder.TASKS, tasks)
-    _write_record(out, scenario, facts, tasks, digests, tasks_path)
+    tasks_path = folder.write_text(out, folder.TASKS, written.tasks_csv)
+    _write_record(out, scenario, facts, tasks, digests, tasks_path, written.tasks_sha256)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
         if returned.kept else []
     if earlier:
@@ -291,7 +294,7 @@ def _scope(scenario: Scenario, tasks: pd.DataFrame) -> str:
 
 def _write_record(
     out: Path, scenario: Scenario, facts: PlanFacts, tasks: pd.DataFrame,
-    workbooks: dict[Path, str], tasks_path: Path,
+    workbooks: dict[Path, str], tasks_path: Path, tasks_sha256: str,
 ) -> None:
     try:
         scenario_ref = os.path.relpath(scenario.path.resolve(), out.resolve())
@@ -304,7 +307,7 @@ def _write_record(
         "language": scenario.export.language,
         "split_by": scenario.export.split_by,
         "plan": facts.to_dict(),
-        "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": sha256_file(tasks_path)},
+        "tasks": {"file": tasks_path.name, "rows": len(tasks), "sha256": tasks_sha256},
         "workbooks": [
             {"file": p.relative_to(out).as_posix(), "rows": int(counts[p.relative_to(out).as_posix()]),
              "sha256": digest}
@@ -321,9 +324,9 @@ def write_field_workbooks(
 ) -> list[Path]:
     """Write one field workbook per ``tasks["workbook"]`` value and drop stale ones.
 
-    With ``workers > 1`` the workbooks are written by that many worker processes (each
-    workbook is independent, so the files are the same either way) while ``meanwhile`` runs
-    here, e.g. writing ``plan.xlsx``.
+    With ``workers > 1`` the workbooks are written by worker processes (each workbook is
+    independent, so the files are the same either way) while ``meanwhile`` runs here, e.g.
+    writing ``plan.xlsx``; then this process writes the workbooks no worker has started.
 
     Parameters
     ----------
@@ -342,7 +345,7 @@ def write_field_workbooks(
     measured : pandas.DataFrame, optional
         Their widths (:func:`measure_cells`), when already measured.
     workers : int
-        Worker processes (1: write here, one workbook after another).
+        Processes that write, this one included (1: write here, one workbook after another).
     meanwhile : callable, optional
         Called once in this process while the workers write (or before, with one worker).
 
@@ -351,39 +354,170 @@ def write_field_workbooks(
     list of pathlib.Path
         The workbooks written, in name order.
     """
+    written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
+                               measured=measured, workers=workers, meanwhile=meanwhile)
+    return list(written.digests)
+
+
+@dataclass
+class _Written:
+    """What :func:`_write_workbooks` wrote: each field workbook's SHA-256, and ``tasks.csv``."""
+
+    digests: dict[Path, str]
+    tasks_csv: str
+    tasks_sha256: str
+
+
+def _write_workbooks(
+    tasks: pd.DataFrame, facts: PlanFacts, language: str, out: Path, *, created: dt.datetime,
+    cells: pd.DataFrame | None, measured: pd.DataFrame | None, workers: int,
+    meanwhile: Callable[[], None] | None,
+) -> _Written:
+    """Write the field workbooks, render ``tasks.csv`` and run ``meanwhile``, on ``workers``.
+
+    On this machine's forked processes, ``workers - 1`` of them render ``tasks.csv`` and
+    write the field workbooks, largest first, while this process runs ``meanwhile``
+    (``plan.xlsx``, the largest single piece); then this process takes the pieces no worker
+    has started, smallest first, so that no core waits while work is left. On an executor
+    given by :func:`planner.common.parallel.running_on`, the workbooks go to its
+    ``workers`` in batches of similar size.
+    """
     if cells is None:
         cells = plan_cells(tasks, facts, language)
     if measured is None:
         measured = measure_cells(cells)
-    jobs = []
-    items = item_rows(tasks)
-    for name, positions in sorted(tasks.groupby("workbook", sort=False).indices.items()):
-        subtitle = _workbook_subtitle(tasks.iloc[positions[:1]], name, language)
-        mine = items[items["workbook"] == name] if len(items) else None
-        jobs.append((out / name, cells.iloc[positions], measured.iloc[positions], subtitle,
-                     mine))
-    if workers > 1 and len(jobs) > 1:
+    pieces = _Pieces(tasks, cells, measured, facts, language, out, created)
+    if workers > 1 and on_given_executor():
+        jobs = [pieces.job(k) for k in range(len(pieces.books))]
         batches = _balanced_batches(jobs, workers)
-        with fork_pool(len(batches)) as pool:
-            futures = [pool.submit(write_field_batch, batch, facts, language, created)
-                       for batch in batches]
+        with fork_pool(workers) as pool:
+            futures = [pool.submit(_tasks_csv, tasks)]
+            futures += [pool.submit(write_field_batch, batch, facts, language, created)
+                        for batch in batches]
             if meanwhile is not None:
                 meanwhile()
-            for future in futures:
-                future.result()
+            (csv_text, csv_sha256), *found = [f.result() for f in futures]
+        digests = {path: digest for batch, batch_digests in zip(batches, found, strict=True)
+                   for (path, *_), digest in zip(batch, batch_digests, strict=True)}
     else:
-        if meanwhile is not None:
-            meanwhile()
-        write_field_batch(jobs, facts, language, created)
-    written = [job[0] for job in jobs]
-    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in written})
-    return written
+        if workers > 1:
+            results = _run_forked(pieces, workers - 1, meanwhile)
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            results = [pieces.run(i) for i in range(len(pieces))]
+        (csv_text, csv_sha256), *found = results
+        digests = {pieces.path(k): digest for k, digest in zip(pieces.order, found, strict=True)}
+    digests = {pieces.path(k): digests[pieces.path(k)] for k in range(len(pieces.books))}
+    _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in digests})
+    return _Written(digests, csv_text, csv_sha256)
+
+
+class _Pieces:
+    """The work beside ``plan.xlsx``: ``tasks.csv`` (piece 0), then each field workbook.
+
+    Pieces 1, 2, ... are the field workbooks from the largest to the smallest; each is cut
+    from the plan's cells only when it runs, in whichever process runs it.
+    """
+
+    def __init__(self, tasks: pd.DataFrame, cells: pd.DataFrame, measured: pd.DataFrame,
+                 facts: PlanFacts, language: str, out: Path, created: dt.datetime) -> None:
+        self.tasks, self.cells, self.measured = tasks, cells, measured
+        self.facts, self.language, self.out, self.created = facts, language, out, created
+        # Workbook name -> positions of its tasks, in name order.
+        self.books = sorted(tasks.groupby("workbook", sort=False).indices.items())
+        self.order = sorted(range(len(self.books)), key=lambda k: -len(self.books[k][1]))
+        self.starts = np.cumsum([0] + [len(p) for _, p in self.books]).tolist()
+        self._by_book: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self._items = pd.DataFrame()
+
+    def __len__(self) -> int:
+        return 1 + len(self.books)
+
+    def path(self, k: int) -> Path:
+        """Return the path of workbook ``k`` (in name order)."""
+        return self.out / self.books[k][0]
+
+    def job(self, k: int) -> tuple:
+        """Return the :func:`write_field_batch` job of workbook ``k`` (in name order)."""
+        name, positions = self.books[k]
+        if self._by_book is None:
+            # The cells once in workbook order (each workbook's rows in plan order), so that
+            # a workbook's rows are one slice rather than a selection from every column.
+            everything = np.concatenate([p for _, p in self.books]) if self.books else []
+            self._by_book = (self.cells.iloc[everything], self.measured.iloc[everything])
+            self._items = item_rows(self.tasks)
+        cells, measured = self._by_book
+        rows = slice(self.starts[k], self.starts[k] + len(positions))
+        items = self._items
+        mine = items[items["workbook"] == name] if len(items) else None
+        subtitle = _workbook_subtitle(self.tasks, positions[0], name, self.language)
+        return (self.path(k), cells.iloc[rows], measured.iloc[rows], subtitle, mine)
+
+    def run(self, i: int):
+        """Run piece ``i``: ``tasks.csv``'s text and SHA-256, or a workbook's SHA-256."""
+        if i == 0:
+            return _tasks_csv(self.tasks)
+        job = self.job(self.order[i - 1])
+        return write_field_batch([job], self.facts, self.language, self.created)[0]
+
+
+# The pieces a forked worker runs: set before the pool forks, so that the worker inherits
+# them with the rest of this process's memory instead of receiving them pickled.
+_INHERITED: _Pieces | None = None
+
+
+def _run_inherited(i: int):
+    """Run piece ``i`` of the pieces inherited from the process that forked this one."""
+    assert _INHERITED is not None, "only forked workers run inherited pieces"
+    return _INHERITED.run(i)
+
+
+def _run_forked(pieces: _Pieces, processes: int, meanwhile: Callable[[], None] | None) -> list:
+    """Run ``pieces`` on ``processes`` forked workers while ``meanwhile`` runs here.
+
+    Then this process runs, last first, each piece no worker has started (a cancelled
+    future never runs), while the workers go on with the others.
+
+    Returns
+    -------
+    list
+        Each piece's result, in order.
+    """
+    global _INHERITED
+    _INHERITED = pieces
+    try:
+        with fork_pool(processes) as pool:
+            futures = [pool.submit(_run_inherited, i) for i in range(len(pieces))]
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+            except BaseException:  # e.g. plan.xlsx failed: start no more pieces
+                for future in futures:
+                    future.cancel()
+                raise
+            results: list = [None] * len(pieces)
+            for i in reversed(range(len(pieces))):
+                if futures[i].cancel():
+                    results[i] = pieces.run(i)
+            for i, future in enumerate(futures):
+                if not future.cancelled():
+                    results[i] = future.result()
+    finally:
+        _INHERITED = None
+    return results
+
+
+def _tasks_csv(tasks: pd.DataFrame) -> tuple[str, str]:
+    """Return ``tasks.csv``'s text as :func:`planner.plan.folder.write_csv` writes it, and its SHA-256."""
+    text = tasks.to_csv(index=False, lineterminator="\n")
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_field_batch(
     jobs: list[tuple[Path, pd.DataFrame, pd.DataFrame, str]], facts: PlanFacts, language: str,
     created: dt.datetime,
-) -> None:
+) -> list[str]:
     """Write field workbooks one after another (run in this process or a worker).
 
     Parameters
@@ -397,10 +531,18 @@ def write_field_batch(
         ``"zh"`` or ``"en"``.
     created : datetime.datetime
         The fixed document time.
+
+    Returns
+    -------
+    list of str
+        The SHA-256 of each workbook as written, in the order of ``jobs``.
     """
+    digests = []
     for path, rows, measured, subtitle, items in jobs:
         write_plan_sheet_book(path, rows, facts, language, created=created, subtitle=subtitle,
                               measured=measured, items=items)
+        digests.append(sha256_file(path))
+    return digests
 
 
 def _worker_count(tasks: int) -> int:
@@ -419,13 +561,13 @@ def _balanced_batches(jobs: list, n: int) -> list[list]:
     return [b for b in batches if b]
 
 
-def _workbook_subtitle(tasks: pd.DataFrame, name: str, language: str) -> str:
+def _workbook_subtitle(tasks: pd.DataFrame, position: int, name: str, language: str) -> str:
+    """Return what a workbook's page header says of it: its team and lead, or district."""
     if name.startswith("teams/team-"):
-        first = tasks.iloc[0]
-        return f"{cat.label('team', language).format(n=int(first['team_no']))} " \
-               f"{first['lead_name']}"
+        team = cat.label("team", language).format(n=int(tasks["team_no"].iat[position]))
+        return f"{team} {tasks['lead_name'].iat[position]}"
     if name.startswith("teams/district-"):
-        return str(tasks.iloc[0]["district"])
+        return str(tasks["district"].iat[position])
     return ""
 
 

@@ -66,11 +66,13 @@ def item_rows(tasks: pd.DataFrame) -> pd.DataFrame:
     if "item_codes" not in tasks.columns:
         return pd.DataFrame(columns=fields)
     rows = []
-    for _, t in tasks.iterrows():
-        codes = [c for c in str(t["item_codes"]).split(";") if c]
-        names = cat.split_categories(str(t["items"]))
+    for task, name_, item_codes, item_names, workbook in zip(
+            *(tasks[c].tolist() for c in ("task_id", "name", "item_codes", "items", "workbook")),
+            strict=True):
+        codes = [c for c in str(item_codes).split(";") if c]
+        names = cat.split_categories(str(item_names))
         for code, name in zip(codes, names, strict=False):
-            rows.append((t["task_id"], t["name"], code, name, t["workbook"]))
+            rows.append((task, name_, code, name, workbook))
     return pd.DataFrame(rows, columns=fields)
 
 

@@ -14,6 +14,7 @@ in the natural order of the leads' inspector ids.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,16 @@ def record_hashes(record: dict[str, Any]) -> dict[str, str]:
 
 def natural_order(values: pd.Series) -> pd.Series:
     """Return a sort key ordering ``T-2`` before ``T-10`` (digit runs zero-padded)."""
-    return values.astype(str).str.replace(r"\d+", lambda m: m.group(0).zfill(20), regex=True)
+    text = values.astype(str)
+    padded = [_DIGITS.sub(_padded, v) for v in text.tolist()]
+    return pd.Series(padded, index=text.index, dtype=text.dtype, name=text.name)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _padded(digits: re.Match) -> str:
+    return digits.group(0).zfill(20)
 
 
 def item_names(scenario: Scenario, inputs: Inputs) -> list[str]:
@@ -267,7 +277,7 @@ def build_tasks(
     tasks["lead_name"] = tasks["lead_id"].map(names)
     tasks["member_names"] = [
         ID_SEPARATOR.join(names[i] for i in ids.split(ID_SEPARATOR) if i)
-        for ids in tasks["member_ids"]
+        for ids in tasks["member_ids"].tolist()
     ]
 
     ent = inputs.enterprises
@@ -275,7 +285,7 @@ def build_tasks(
     ent_cols = [c for c in ent_cols if c in ent.columns]
     # Only the drawn rows of a directory that may hold millions (ids are unique there).
     ent = ent.iloc[directory_rows[directory_rows >= 0]][ent_cols]
-    drawn = sample.merge(ent, on="enterprise_id", how="left", validate="one_to_one")
+    drawn = _left_join(sample, ent, "enterprise_id")
     for col in ("address", "district", "registration_authority", "stratum", "ticket", "rank"):
         if col not in drawn:
             drawn[col] = ""
@@ -286,7 +296,7 @@ def build_tasks(
                     "assignment (planner run)", column="enterprise_id", value=e)
             for e in unstaffed
         ])
-    tasks = tasks.merge(drawn, on="enterprise_id", how="left", validate="one_to_one")
+    tasks = _left_join(tasks, drawn, "enterprise_id")
     tasks = tasks.sort_values("task_id", key=natural_order, kind="stable").reset_index(drop=True)
 
     lead_order = pd.Series(tasks["lead_id"].unique())
@@ -315,6 +325,22 @@ def build_tasks(
         tasks["expert_id"], tasks["expert_name"] = drawn
         columns += EXPERT_TASK_COLUMNS
     return tasks[columns]
+
+
+def _left_join(left: pd.DataFrame, right: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Return ``left.merge(right, on=key, how="left", validate="one_to_one")``.
+
+    When each key is once on each side, every key of ``left`` is in ``right`` and the
+    tables share no other column (a plan that fits), ``right``'s rows are taken by position
+    instead of merged; otherwise the merge runs, with its checks and its column names.
+    """
+    others = [c for c in right.columns if c != key]
+    if not set(others) & set(left.columns) and left[key].is_unique and right[key].is_unique:
+        at = pd.Index(right[key]).get_indexer(left[key])
+        if (at >= 0).all():
+            return pd.concat([left.reset_index(drop=True),
+                              right[others].iloc[at].reset_index(drop=True)], axis=1)
+    return left.merge(right, on=key, how="left", validate="one_to_one")
 
 
 def task_experts(scenario: Scenario, out: Path, task_ids: pd.Series
@@ -390,6 +416,8 @@ def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
 def _check_seats(
     seats: pd.DataFrame, sample: pd.DataFrame, listed: np.ndarray, inputs: Inputs, label: str
 ) -> list[Problem]:
+    if _seats_fit(seats, sample, listed, inputs):
+        return []
     problems: list[Problem] = []
     bad_role = ~seats["role"].isin(["lead", "member"])
     for _, r in seats[bad_role].iterrows():
@@ -425,6 +453,39 @@ def _check_seats(
                                 "directory change since the draw?)", column="enterprise_id",
                                 value=ent))
     return problems
+
+
+def _seats_fit(seats: pd.DataFrame, sample: pd.DataFrame, listed: np.ndarray,
+               inputs: Inputs) -> bool:
+    """Return whether :func:`_check_seats` would find nothing, checked on integer codes.
+
+    The usual case, a draw and assignment that fit, is answered without grouping the
+    seats three times; any doubt leaves the finding and wording to :func:`_check_seats`.
+    """
+    if not np.all(listed) or sample["enterprise_id"].duplicated().any():
+        return False
+    if not (seats["role"].isin(["lead", "member"]).all()
+            and seats["enterprise_id"].isin(sample["enterprise_id"]).all()
+            and seats["inspector_id"].isin(inputs.inspectors["inspector_id"]).all()):
+        return False
+    task, n_tasks = _codes(seats["task_id"])
+    enterprise, n_enterprises = _codes(seats["enterprise_id"])
+    if (task < 0).any() or (enterprise < 0).any():
+        return False
+    leads = np.bincount(task, weights=(seats["role"] == "lead").to_numpy(), minlength=n_tasks)
+    # One enterprise per task and one task per enterprise: each seat names the same partner
+    # as the last seat of its task (of its enterprise).
+    of_task = np.full(n_tasks, -1)
+    of_task[task] = enterprise
+    of_enterprise = np.full(n_enterprises, -1)
+    of_enterprise[enterprise] = task
+    return bool((leads == 1).all() and (of_task[task] == enterprise).all()
+                and (of_enterprise[enterprise] == task).all())
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(values)
+    return np.asarray(codes), len(uniques)
 
 
 def workbook_names(tasks: pd.DataFrame, split_by: str) -> pd.Series:
@@ -539,10 +600,13 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
         pairs = zip(names.split(ID_SEPARATOR), ids.split(ID_SEPARATOR), strict=False)
         return sep.join(pattern.format(n, i) for n, i in pairs)
 
-    lead = [pattern.format(n, i) for n, i in zip(tasks["lead_name"].astype(str),
-                                                  tasks["lead_id"].astype(str), strict=True)]
-    members = [people(n, i) for n, i in zip(tasks["member_names"].astype(str),
-                                             tasks["member_ids"].astype(str), strict=True)]
+    lead = [pattern.format(n, i) for n, i in zip(tasks["lead_name"].astype(str).tolist(),
+                                                  tasks["lead_id"].astype(str).tolist(),
+                                                  strict=True)]
+    members = [people(n, i) for n, i in zip(tasks["member_names"].astype(str).tolist(),
+                                             tasks["member_ids"].astype(str).tolist(),
+                                             strict=True)]
+    teams = {n: team_label.format(n=int(n)) for n in pd.unique(tasks["team_no"]).tolist()}
     cells = pd.DataFrame(
         {
             "task_id": tasks["task_id"],
@@ -551,7 +615,7 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
             "address": tasks["address"],
             "district": tasks["district"],
             "items": tasks["items"] if "items" in tasks.columns else facts.items_text(),
-            "team": [team_label.format(n=int(n)) for n in tasks["team_no"]],
+            "team": [teams[n] for n in tasks["team_no"].tolist()],
             "lead": lead,
             "members": members,
             "period": facts.period(language),
@@ -560,7 +624,8 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
     )
     if "expert_id" in tasks.columns:  # the plan drew experts (专家)
         experts = [pattern.format(n, i) if i else "" for n, i in zip(
-            tasks["expert_name"].astype(str), tasks["expert_id"].astype(str), strict=True)]
+            tasks["expert_name"].astype(str).tolist(), tasks["expert_id"].astype(str).tolist(),
+            strict=True)]
         cells.insert(cells.columns.get_loc("members") + 1, "expert", experts)
     if SCHEDULE_TASK_COLUMN in tasks.columns:
         cells[SCHEDULE_TASK_COLUMN] = tasks[SCHEDULE_TASK_COLUMN].fillna("").astype(str)

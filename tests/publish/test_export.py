@@ -336,6 +336,25 @@ def test_assignments_that_do_not_fit_are_reported_with_rows(make_scenario, tmp_p
             "(value 'P999')") in text
 
 
+def test_a_task_naming_two_enterprises_is_reported(make_scenario, tmp_path):
+    scenario_path = make_scenario()
+    out = tmp_path / "out"
+    _, seats = write_stage_files(scenario_path, out, n=4)
+    other = seats.loc[2, "enterprise_id"]
+    seats.loc[1, "enterprise_id"] = other  # task 1's member seat names task 2's enterprise
+    seats.to_csv(out / "assignments.csv", index=False)
+    scenario, inputs = load(scenario_path)
+    with pytest.raises(InputError) as info:
+        export_stage(scenario, inputs, out)
+    text = str(info.value)
+    label = out / "assignments.csv"
+    assert (f"{label}, column 'task_id': task names more than one enterprise; one task inspects "
+            "one enterprise (value 'T-2026-Q1-0001')") in text
+    assert (f"{label}, column 'enterprise_id': enterprise has more than one task "
+            f"(value '{other}')") in text
+    assert not (out / "tasks.csv").exists()
+
+
 def test_cli_export(make_scenario, tmp_path):
     scenario_path = make_scenario(items=ITEMS)
     out = tmp_path / "out"
