@@ -87,14 +87,6 @@ def worker_count(size: int, threshold: int) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def forks() -> bool:
-    """Tell whether :func:`fork_pool` forks this process (so its workers see its memory).
-
-    False inside :func:`running_on`, whose executor's workers see only what is sent to them.
-    """
-    return _EXECUTOR.get() is None
-
-
 @contextlib.contextmanager
 def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Open a pool of ``workers`` forked processes for the ``with`` block.

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner.common import randomness
-from planner.common.parallel import fork_pool, forks, worker_count
+from planner.common.parallel import fork_pool, worker_count
 
 WORDS = ("t0", "t1", "t2", "t3")
 #: The published formula, generated from the code's rule, so help text and record cannot drift.
@@ -104,35 +104,21 @@ def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = 
     if not canonical:
         enterprise_ids = (str(i).strip().upper() for i in enterprise_ids)
     ids = list(enterprise_ids)
-    workers = worker_count(len(ids), PARALLEL_IDS) if forked and forks() else 1
+    workers = worker_count(len(ids), PARALLEL_IDS) if forked else 1
     if workers == 1:
         blob = digest_bytes(seed, ids)
     else:  # the workers hash the later slices while this process hashes the first
-        global _FORKED_IDS
         step = -(-len(ids) // workers)
-        _FORKED_IDS = ids  # the forked workers see the list; only slice bounds are sent
-        try:
-            with fork_pool(workers - 1) as pool:
-                later = [pool.submit(_digest_slice, seed, start, start + step)
-                         for start in range(step, len(ids), step)]
-                blob = b"".join([digest_bytes(seed, ids[:step])] + [f.result() for f in later])
-        finally:
-            _FORKED_IDS = None
+        with fork_pool(workers - 1) as pool:
+            later = [pool.submit(digest_bytes, seed, ids[start:start + step])
+                     for start in range(step, len(ids), step)]
+            blob = b"".join([digest_bytes(seed, ids[:step])] + [f.result() for f in later])
     return np.frombuffer(blob, dtype=">u8").reshape(-1, 4).astype(np.uint64)
-
-
-_FORKED_IDS: list[str] | None = None
 
 
 def digest_bytes(seed: str, enterprise_ids: Sequence[str]) -> bytes:
     """Return the 32-byte ticket digests of canonical ids, one after another."""
     return b"".join(randomness.digests(seed, "ticket", enterprise_ids))
-
-
-def _digest_slice(seed: str, start: int, stop: int) -> bytes:
-    """In a forked worker: :func:`digest_bytes` of a slice of the parent's ids."""
-    assert _FORKED_IDS is not None
-    return digest_bytes(seed, _FORKED_IDS[start:stop])
 
 
 def words_to_hex(words: np.ndarray) -> list[str]:
