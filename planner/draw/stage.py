@@ -164,7 +164,7 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     keep = elig.eligible
     if progress:
         progress(f"draw: tickets for {len(pool):,} eligible enterprises")
-    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True, forked=True)
+    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
     key = None
     if scenario.sampling.weight_by:
         weights = _weights(ent, keep, scenario, inputs)

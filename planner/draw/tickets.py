@@ -27,14 +27,10 @@ import numpy as np
 import pandas as pd
 
 from planner.common import randomness
-from planner.common.parallel import fork_pool, worker_count
 
 WORDS = ("t0", "t1", "t2", "t3")
 #: The published formula, generated from the code's rule, so help text and record cannot drift.
 TICKET_FORMULA = randomness.ticket_formula()
-# From this many ids on, the tickets are hashed by this process and forked workers together
-# (planner.common.parallel): a megacity's 2.23 million SHA-256 take about two seconds on one core.
-PARALLEL_IDS = 400_000
 
 
 def canonical_id(enterprise_id: str) -> str:
@@ -78,8 +74,7 @@ def ticket(seed: str, enterprise_id: str) -> float:
     return int(digest_hex(seed, enterprise_id), 16) / 2**256
 
 
-def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = False,
-                 forked: bool = False) -> np.ndarray:
+def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = False) -> np.ndarray:
     """Return each id's digest as four big-endian uint64 words, shape ``(n, 4)``.
 
     Parameters
@@ -91,10 +86,6 @@ def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = 
     canonical : bool
         The ids are already stripped and upper case (as :func:`planner.plan.inputs.load_inputs`
         gives them); skips that step.
-    forked : bool
-        From :data:`PARALLEL_IDS` ids on, share the hashing with forked worker processes
-        (:mod:`planner.common.parallel`). Only the single-process draw asks for it: a
-        distributed draw already runs one partition per worker.
 
     Returns
     -------
@@ -103,22 +94,8 @@ def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = 
     """
     if not canonical:
         enterprise_ids = (str(i).strip().upper() for i in enterprise_ids)
-    ids = list(enterprise_ids)
-    workers = worker_count(len(ids), PARALLEL_IDS) if forked else 1
-    if workers == 1:
-        blob = digest_bytes(seed, ids)
-    else:  # the workers hash the later slices while this process hashes the first
-        step = -(-len(ids) // workers)
-        with fork_pool(workers - 1) as pool:
-            later = [pool.submit(digest_bytes, seed, ids[start:start + step])
-                     for start in range(step, len(ids), step)]
-            blob = b"".join([digest_bytes(seed, ids[:step])] + [f.result() for f in later])
-    return np.frombuffer(blob, dtype=">u8").reshape(-1, 4).astype(np.uint64)
-
-
-def digest_bytes(seed: str, enterprise_ids: Sequence[str]) -> bytes:
-    """Return the 32-byte ticket digests of canonical ids, one after another."""
-    return b"".join(randomness.digests(seed, "ticket", enterprise_ids))
+    digests = randomness.digests(seed, "ticket", enterprise_ids)
+    return np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4).astype(np.uint64)
 
 
 def words_to_hex(words: np.ndarray) -> list[str]:
@@ -132,8 +109,7 @@ def hex_to_ticket(digest: str) -> float:
 
 
 def add_tickets(
-    part: pd.DataFrame, seed: str, id_column: str = "enterprise_id", *, canonical: bool = False,
-    forked: bool = False,
+    part: pd.DataFrame, seed: str, id_column: str = "enterprise_id", *, canonical: bool = False
 ) -> pd.DataFrame:
     """Return the partition with its digest words ``t0..t3`` added (a per-partition map).
 
@@ -147,15 +123,13 @@ def add_tickets(
         The column holding enterprise ids.
     canonical : bool
         The ids are already stripped and upper case.
-    forked : bool
-        Hash a large partition in forked workers too (see :func:`ticket_words`).
 
     Returns
     -------
     pandas.DataFrame
         A copy with uint64 columns ``t0``, ``t1``, ``t2``, ``t3``.
     """
-    words = ticket_words(part[id_column].tolist(), seed, canonical=canonical, forked=forked)
+    words = ticket_words(part[id_column].tolist(), seed, canonical=canonical)
     out = part.copy()
     for j, name in enumerate(WORDS):
         out[name] = words[:, j] if len(out) else np.array([], dtype=np.uint64)

@@ -130,17 +130,6 @@ def test_add_tickets_does_not_depend_on_the_partition(seed):
     pd.testing.assert_frame_equal(whole, halves)
 
 
-def test_forked_hashing_gives_the_same_words(monkeypatch):
-    ids = [f"91440300MA5F{i:06d}" for i in range(3001)]
-    alone = tickets.ticket_words(ids, "S")
-    monkeypatch.setattr(tickets, "PARALLEL_IDS", 1000)
-    monkeypatch.setattr(tickets, "worker_count", lambda size, threshold: 3 if size >= threshold else 1)
-    shared = tickets.ticket_words(ids, "S", forked=True)
-    assert shared.shape == (3001, 4)
-    assert (shared == alone).all()
-    assert tickets.words_to_hex(shared[2999:3000]) == [tickets.digest_hex("S", ids[2999])]
-
-
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", "D"]), st.sampled_from(["北区", "南区", "x"]),
                           st.booleans()), max_size=40),
