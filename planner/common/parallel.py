@@ -110,3 +110,76 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
             yield pool
     finally:
         gc.unfreeze()
+
+
+class DigestsAhead:
+    """The SHA-256 digests of many units, computed by a forked process while this one goes on.
+
+    ``planner run`` knows the seed and, once the directory is checked, every enterprise's
+    canonical id: each ticket is fixed (:func:`planner.common.randomness.digests`), though
+    the draw needs the tickets only after the other inputs are checked and the quotas fixed.
+    A forked process hashes them meanwhile on the second core; it inherits the ids, so
+    nothing is sent to it, and sends back 32 bytes a unit. The digests are those
+    :func:`~planner.common.randomness.digests` gives here; should the process fail, the
+    caller computes them itself.
+
+    Parameters
+    ----------
+    seed : str
+        The plan's public seed.
+    purpose : str
+        A purpose of :data:`planner.common.randomness.PURPOSES`.
+    units : list of str
+        The units, as they are hashed.
+    """
+
+    def __init__(self, seed: str, purpose: str, units: list[str]):
+        import multiprocessing
+
+        self.seed, self.purpose, self.count = seed, purpose, len(units)
+        self._blob: bytes | None = None
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_send_digests, args=(seed, purpose, units, send),
+                                        daemon=True)
+        gc.freeze()  # the child's collector must not touch (and so copy) the parent's pages
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
+        send.close()
+
+    def result(self) -> bytes | None:
+        """Wait for the digests, one after another; None when the process failed."""
+        if self._process is not None:
+            try:
+                blob = self._receive.recv_bytes()
+            except (EOFError, OSError):
+                blob = None
+            finally:
+                self._receive.close()
+                self._process.join()
+                self._process = None
+            self._blob = blob if blob is not None and len(blob) == 32 * self.count else None
+        return self._blob
+
+    def cancel(self) -> None:
+        """Stop the process (its digests are not needed)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+        self._blob = None
+
+    @staticmethod
+    def possible() -> bool:
+        """Tell whether this platform forks (Linux) and no executor of :func:`running_on` is set."""
+        return sys.platform.startswith("linux") and not on_given_executor()
+
+
+def _send_digests(seed: str, purpose: str, units: list[str], send) -> None:
+    from planner.common import randomness
+
+    send.send_bytes(b"".join(randomness.digests(seed, purpose, units)))
+    send.close()

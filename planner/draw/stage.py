@@ -164,7 +164,8 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
     keep = elig.eligible
     if progress:
         progress(f"draw: tickets for {len(pool):,} eligible enterprises")
-    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True)
+    pool = tickets.add_tickets(pool, scenario.plan.seed, canonical=True,
+                               words=_words_ahead(inputs, scenario.plan.seed, pool["src"]))
     key = None
     if scenario.sampling.weight_by:
         weights = _weights(ent, keep, scenario, inputs)
@@ -181,6 +182,15 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
                 scenario_sha256=sha256_file(scenario.path))
     draw.original = draw.finish(pool[pool["rank"].to_numpy() <= limit])
     return draw
+
+
+def _words_ahead(inputs: Inputs, seed: str, rows: pd.Series) -> np.ndarray | None:
+    """Return the ticket words of these directory rows, if they were hashed ahead under this seed."""
+    ahead = inputs.tickets_ahead
+    if ahead is None or ahead.seed != seed or ahead.count != len(inputs.enterprises):
+        return None
+    digests = ahead.result()
+    return None if digests is None else tickets.words_of(digests)[rows.to_numpy(dtype=np.int64)]
 
 
 def eligible_strata(scenario: Scenario, inputs: Inputs, *, progress=None):

@@ -94,8 +94,12 @@ def ticket_words(enterprise_ids: Iterable[str], seed: str, *, canonical: bool = 
     """
     if not canonical:
         enterprise_ids = (str(i).strip().upper() for i in enterprise_ids)
-    digests = randomness.digests(seed, "ticket", enterprise_ids)
-    return np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4).astype(np.uint64)
+    return words_of(b"".join(randomness.digests(seed, "ticket", enterprise_ids)))
+
+
+def words_of(digests: bytes) -> np.ndarray:
+    """Turn 32-byte digests, one after another, into ``(n, 4)`` uint64 words (see :func:`ticket_words`)."""
+    return np.frombuffer(digests, dtype=">u8").reshape(-1, 4).astype(np.uint64)
 
 
 def words_to_hex(words: np.ndarray) -> list[str]:
@@ -109,7 +113,8 @@ def hex_to_ticket(digest: str) -> float:
 
 
 def add_tickets(
-    part: pd.DataFrame, seed: str, id_column: str = "enterprise_id", *, canonical: bool = False
+    part: pd.DataFrame, seed: str, id_column: str = "enterprise_id", *, canonical: bool = False,
+    words: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return the partition with its digest words ``t0..t3`` added (a per-partition map).
 
@@ -123,13 +128,17 @@ def add_tickets(
         The column holding enterprise ids.
     canonical : bool
         The ids are already stripped and upper case.
+    words : numpy.ndarray, optional
+        The rows' :func:`ticket_words`, when already hashed (e.g. ahead, by
+        :class:`planner.common.parallel.DigestsAhead`).
 
     Returns
     -------
     pandas.DataFrame
         A copy with uint64 columns ``t0``, ``t1``, ``t2``, ``t3``.
     """
-    words = ticket_words(part[id_column].tolist(), seed, canonical=canonical)
+    if words is None:
+        words = ticket_words(part[id_column].tolist(), seed, canonical=canonical)
     out = part.copy()
     for j, name in enumerate(WORDS):
         out[name] = words[:, j] if len(out) else np.array([], dtype=np.uint64)

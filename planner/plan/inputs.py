@@ -30,6 +30,7 @@ from planner.common.errors import InputError, Problem
 from planner.common.grading import GradingScheme
 from planner.common.io import read_table, sha256_file
 from planner.common.keys import IdIndex
+from planner.common.parallel import DigestsAhead
 from planner.common.parquet import locate
 from planner.common.uscc import is_legacy_registration_number, uscc_problems
 from planner.plan.scenario import Scenario
@@ -80,6 +81,8 @@ class Inputs:
     hashes: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     enterprise_index: IdIndex | None = field(default=None, repr=False, compare=False)
+    # The directory's ticket digests, hashed ahead by a forked process (load_inputs' seed).
+    tickets_ahead: DigestsAhead | None = field(default=None, repr=False, compare=False)
 
     def enterprise_rows(self, ids: pd.Series) -> np.ndarray:
         """Row in :attr:`enterprises` of each of ``ids``, -1 where absent.
@@ -93,6 +96,8 @@ class Inputs:
 
 
 INPUT_NAMES = ("enterprises", "inspectors", "avoidance", "history", "items")
+# From this many enterprises on, load_inputs given a seed hashes their tickets ahead.
+TICKETS_AHEAD = 400_000
 _SPECS = {
     "enterprises": schema.ENTERPRISE_COLUMNS,
     "inspectors": schema.INSPECTOR_COLUMNS,
@@ -116,6 +121,7 @@ def load_inputs(
     encoding: str | None = None,
     progress=None,
     directory: bool = True,
+    seed: str | None = None,
 ) -> Inputs:
     """Read and validate every input the scenario names.
 
@@ -131,6 +137,10 @@ def load_inputs(
         False to leave the enterprises file out (``enterprises`` is then empty) and not
         check the other inputs' enterprise ids against it: a distributed engine reads and
         checks the directory partition by partition (see :mod:`planner.draw.distributed`).
+    seed : str, optional
+        The seed the draw will use: from :data:`TICKETS_AHEAD` enterprises on, a forked
+        process hashes their tickets (:class:`~planner.common.parallel.DigestsAhead`) while
+        the other inputs are checked; the draw takes them from ``Inputs.tickets_ahead``.
 
     Returns
     -------
@@ -196,6 +206,10 @@ def load_inputs(
                                         labels.get("enterprises", ""),
                                         scenario.inputs.accept_legacy_ids)
     problems += p
+    ahead = None
+    if (seed and len(ent) >= TICKETS_AHEAD and DigestsAhead.possible()
+            and not any(q.severity == "error" for q in problems)):
+        ahead = DigestsAhead(seed, "ticket", ent["enterprise_id"].tolist())
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
     if scenario.assignment.department_rosters:
@@ -220,6 +234,8 @@ def load_inputs(
 
     errors = [q for q in problems if q.severity == "error"]
     if errors:
+        if ahead is not None:
+            ahead.cancel()
         raise InputError(problems)
     return Inputs(
         scenario=scenario,
@@ -233,6 +249,7 @@ def load_inputs(
         hashes=hashes,
         warnings=[q for q in problems if q.severity != "error"],
         enterprise_index=known["enterprise_id"],
+        tickets_ahead=ahead,
     )
 
 

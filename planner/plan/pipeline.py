@@ -108,7 +108,9 @@ def run_plan(
 def _run(scenario, out, encoding, force, progress, echo, warn, client) -> None:
     from planner.draw.stage import seed_from_record
 
-    inputs = load_inputs(scenario, encoding=encoding, progress=progress)
+    # With the seed known, the directory's tickets are hashed ahead while the inputs are checked.
+    inputs = load_inputs(scenario, encoding=encoding, progress=progress,
+                         seed=scenario.plan.seed or None)
     scenario = seed_from_record(scenario, Path(out))  # after planner draw --seed
     if warn is not None:
         warn(inputs.warnings)

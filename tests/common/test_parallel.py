@@ -57,3 +57,44 @@ def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_p
                           for p in (tmp_path / "there").rglob("*") if p.is_file())
     for name in here:
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes()
+
+
+def test_digests_ahead_are_those_computed_here():
+    from planner.common import randomness
+    from planner.common.parallel import DigestsAhead
+
+    units = [f"91440300MA5F{i:06d}" for i in range(2000)]
+    ahead = DigestsAhead("S", "ticket", units)
+    assert ahead.result() == b"".join(randomness.digests("S", "ticket", units))
+    assert ahead.result() == b"".join(randomness.digests("S", "ticket", units))  # kept
+    stopped = DigestsAhead("S", "ticket", units * 200)
+    stopped.cancel()
+    assert stopped.result() is None
+
+
+def test_a_run_with_tickets_hashed_ahead_writes_the_same_plan(make_scenario, tmp_path,
+                                                                monkeypatch):
+    from planner.plan import inputs as plan_inputs
+    from planner.plan.pipeline import _run
+    from planner.plan.scenario import load_scenario
+    from tests.support.data import enterprises_frame
+
+    path = make_scenario(enterprises=enterprises_frame(120))
+    quiet = lambda _line: None  # noqa: E731
+    _run(load_scenario(path), tmp_path / "here", None, False, None, quiet, None, None)
+    started = []
+    real = plan_inputs.DigestsAhead
+
+    def spy(*args):
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(plan_inputs, "TICKETS_AHEAD", 1)
+    monkeypatch.setattr(plan_inputs, "DigestsAhead", spy)
+    spy.possible = real.possible
+    _run(load_scenario(path), tmp_path / "ahead", None, False, None, quiet, None, None)
+    assert len(started) == 1 and started[0].result() is not None
+    here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*")
+                  if p.is_file())
+    for name in here:
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "ahead" / name).read_bytes()
