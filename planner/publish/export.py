@@ -260,13 +260,33 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     for task in now.index.difference(before.index):
         rows.append((task, "added", "", who(now.loc[task]),
                      reasons.get(now.loc[task, "enterprise_id"], "")))
-    for task in now.index.intersection(before.index):
+    for task in _changed_tasks(before, now, team):
         old, new = before.loc[task], now.loc[task]
         if old["enterprise_id"] != new["enterprise_id"]:
             rows.append((task, "enterprise", who(old), who(new), ""))
         elif team(old) != team(new):
             rows.append((task, "team", team(old), team(new), team_reason(old)))
     return pd.DataFrame(sorted(rows), columns=columns)
+
+
+def _changed_tasks(before: pd.DataFrame, now: pd.DataFrame, team: Callable) -> list[str]:
+    """Return the tasks of both tables whose enterprise or team differs, in ``now``'s order.
+
+    The comparison runs over plain lists (a megacity re-exported has 50,000 tasks, and a row
+    looked up one at a time costs about 0.1 ms); only the rows that differ are read whole.
+    """
+    common = now.index.intersection(before.index)
+    old, new = before.loc[common], now.loc[common]
+
+    def teams(rows: pd.DataFrame) -> list[str]:
+        return [team({"lead_id": lead, "member_ids": members})
+                for lead, members in zip(rows["lead_id"].tolist(), rows["member_ids"].tolist(),
+                                         strict=True)]
+
+    pairs = zip(common, old["enterprise_id"].tolist(), new["enterprise_id"].tolist(),
+                teams(old), teams(new), strict=True)
+    return [task for task, old_id, new_id, old_team, new_team in pairs
+            if old_id != new_id or old_team != new_team]
 
 
 def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
