@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from planner.common.errors import InputError, Problem
-from planner.common.io import read_table, write_csv_atomic, write_text_atomic
+from planner.common.io import atomic_path, read_table, write_csv_atomic, write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -293,6 +293,29 @@ def write_text(out: Path, name: str, text: str) -> Path:
     """
     target = path(out, name)
     write_text_atomic(target, text)
+    return target
+
+
+def write_bytes(out: Path, name: str, data: bytes) -> Path:
+    """Write a file of the plan folder from its bytes, whole or not at all.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The plan folder.
+    name : str
+        The file, e.g. :data:`ELIGIBLE`.
+    data : bytes
+        Its content (text already encoded, e.g. so that it is hashed from the same bytes).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    target = path(out, name)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
     return target
 
 
