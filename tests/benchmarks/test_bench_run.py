@@ -47,11 +47,14 @@ def done(name):
     now, used = time.perf_counter(), cpu()
     figures.append((name, now - mark[0], used - mark[1]))
     mark[:] = [now, used]
-from planner.plan.pipeline import STAGES, _plan_of, load
+from planner.plan.inputs import load_inputs
+from planner.plan.pipeline import STAGES, _plan_of
+from planner.plan.scenario import load_scenario
 from planner.plan.summary import format_summary, summarise
 from planner.plan.transaction import writing
 done("imports")
-scenario, inputs = load(sys.argv[1])
+scenario = load_scenario(sys.argv[1])
+inputs = load_inputs(scenario, seed=scenario.plan.seed or None)  # as planner run loads them
 format_summary(summarise(inputs))
 done("load and validate")
 with writing(Path(sys.argv[2]), "planner run", plan=_plan_of(scenario), starts_plan=True) as job:
