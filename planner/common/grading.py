@@ -104,11 +104,13 @@ class GradingScheme:
         """
         lookup = self._lookup()
         grades = as_text(grades)
-        # Directories repeat a handful of grade spellings: normalise each distinct one once.
-        normal_of = {g: _norm(g) for g in grades.unique()}
-        normalised = grades.map(normal_of)
-        out = normalised.map({n: lookup.get(n) for n in set(normal_of.values())}).astype(object)
-        out = out.where(out.notna(), None)
+        # Directories repeat a handful of grade spellings: normalise and look up each distinct
+        # one once, then take the answers by the rows' codes.
+        codes, distinct = pd.factorize(grades, use_na_sentinel=False)
+        normal = [_norm(g) for g in distinct]
+        of_distinct = np.array([lookup.get(n) for n in normal], dtype=object)
+        out = pd.Series(of_distinct[codes] if len(codes) else np.array([], dtype=object),
+                        index=grades.index, name=grades.name, dtype=object)
         if scores is not None and self.bands:
             values = pd.to_numeric(scores, errors="coerce").to_numpy(dtype=float)
             from_score = np.full(len(values), None, dtype=object)
@@ -117,7 +119,8 @@ class GradingScheme:
                 hit = band.contains(values) & unset
                 from_score[hit] = band.risk_class
                 unset &= ~hit
-            use = (normalised == "").to_numpy() & ~np.isnan(values)
+            blank = np.array([n == "" for n in normal], dtype=bool)
+            use = (blank[codes] if len(codes) else np.zeros(0, dtype=bool)) & ~np.isnan(values)
             out = out.copy()
             out[use] = from_score[use]
         return out

@@ -406,7 +406,9 @@ def check_directory(
                                     value=frame[scheme.score_column].iloc[pos]))
     frame["risk_class"] = classes.astype(object)
     rank = {c: i for i, c in enumerate(scheme.classes)}
-    frame["risk_rank"] = classes.map(rank).fillna(-1).astype(int)
+    codes, distinct = pd.factorize(classes, use_na_sentinel=False)  # a few classes, many rows
+    rank_of = np.array([rank.get(c, -1) for c in distinct], dtype=np.int64)
+    frame["risk_rank"] = rank_of[codes] if len(codes) else np.zeros(0, dtype=np.int64)
     frame["active"] = ~schema.is_inactive(frame["status"]).to_numpy()
     return frame, problems, index
 

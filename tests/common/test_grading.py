@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.common.grading import get_scheme
 
@@ -76,3 +78,35 @@ def test_text_columns_are_classified_alike_whatever_their_dtype():
     status = pd.Series(["存续", "注销", "吊销（未注销）", ""], dtype=object)
     assert is_inactive(status).tolist() == is_inactive(status.astype(str)).tolist() == [
         False, True, True, False]
+
+
+def reference_classify(scheme, grades, scores=None):
+    """The row-by-row definition: normalise each grade, look it up, else the score's band."""
+    import numpy as np
+
+    from planner.common.grading import _norm
+
+    lookup = scheme._lookup()
+    out = []
+    values = None if scores is None else pd.to_numeric(scores, errors="coerce").tolist()
+    for i, grade in enumerate(grades.astype(str).tolist()):
+        normal = _norm(grade)
+        found = lookup.get(normal)
+        if values is not None and scheme.bands and normal == "" and not np.isnan(values[i]):
+            found = next((b.risk_class for b in scheme.bands
+                          if b.contains(np.array([values[i]]))[0]), None)
+        out.append(found)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["A", "a", " B类 ", "C级", "d", "", "高", "较高", "X", "一般",
+                                 "D GRADE"]), max_size=30),
+       st.sampled_from(["abcd", "food-score", "shaanxi-100", "shenzhen"]), st.booleans())
+def test_classify_equals_the_row_by_row_definition(grades, scheme_name, with_scores):
+    scheme = get_scheme(scheme_name)
+    series = pd.Series(grades, dtype=object)
+    scores = pd.Series([float(i * 7 % 101) for i in range(len(grades))]) if with_scores else None
+    got = scheme.classify(series, scores)
+    assert got.dtype == object and got.index.equals(series.index)
+    assert got.tolist() == reference_classify(scheme, series, scores)
