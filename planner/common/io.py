@@ -163,27 +163,30 @@ def read_table(
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         frame = _read_xlsx(path, sheet, label)
     else:
-        data = path.read_bytes()
-        if _blank(data):
-            raise InputError("file is empty; expected a header row and records", file=label)
-        table = _read_csv_arrow(data, encoding) if len(data) >= ARROW_BYTES else None
-        if table is not None:
-            del data  # the table holds its own copy of the text
-            columns = dict(zip(table.column_names, table.columns, strict=True))
-            del table
-            frame = arrow_frame(columns, lazy)
-            frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
-            return frame
-        text, used = decode_text(data, label, encoding)
-        if used in ("utf-8-sig", "utf-8", "utf8"):
-            utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-        else:
-            utf8 = text.encode("utf-8")
-        padded = _may_have_padding(text)
-        del text
-        frame = _read_csv_bytes(utf8, label, padded)
+        frame = _read_csv(path, label, encoding, lazy)
     frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
     return frame
+
+
+def _read_csv(path: Path, label: str, encoding: str | None, lazy) -> pd.DataFrame:
+    """Read a CSV file: with pyarrow when it is large and plain (see :func:`read_table`), else pandas."""
+    data = path.read_bytes()
+    if _blank(data):
+        raise InputError("file is empty; expected a header row and records", file=label)
+    table = _read_csv_arrow(data, encoding) if len(data) >= ARROW_BYTES else None
+    if table is not None:
+        del data  # the table holds its own copy of the text
+        columns = dict(zip(table.column_names, table.columns, strict=True))
+        del table
+        return arrow_frame(columns, lazy)
+    text, used = decode_text(data, label, encoding)
+    if used in ("utf-8-sig", "utf-8", "utf8"):
+        utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    else:
+        utf8 = text.encode("utf-8")
+    padded = _may_have_padding(text)
+    del text
+    return _read_csv_bytes(utf8, label, padded)
 
 
 def _read_csv_bytes(data: bytes, label: str, padded: bool) -> pd.DataFrame:
@@ -544,4 +547,20 @@ def write_csv_atomic(target: str | Path, frame: pd.DataFrame) -> None:
     frame : pandas.DataFrame
         The table.
     """
-    write_text_atomic(target, frame.to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(target, csv_text(frame))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    r"""Return a table as the planner writes it: UTF-8 CSV text, no index, ``\n`` line ends.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+
+    Returns
+    -------
+    str
+        The text :func:`write_csv_atomic` writes.
+    """
+    return frame.to_csv(index=False, lineterminator="\n")

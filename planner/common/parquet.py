@@ -221,6 +221,8 @@ def read_partition(
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from planner.common.io import arrow_text  # io reads Parquet through this module
+
     try:
         names = pq.read_schema(file).names
     except (OSError, pa.ArrowException) as exc:
@@ -250,8 +252,7 @@ def read_partition(
             raise InputError([Problem(
                 label, f"column of type {column.type} cannot be read as text; store it as "
                 "a string or number column", column=name)]) from None
-        text = pc.utf8_trim_whitespace(pc.fill_null(text, ""))
-        data[name] = text.to_numpy(zero_copy_only=False).astype(object)
+        data[name] = arrow_text(pc.utf8_trim_whitespace(pc.fill_null(text, "")))
     return pd.DataFrame(data, columns=list(columns), dtype=object)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner.common.errors import InfeasiblePlanError, ScenarioError
+from planner.common.schema import as_text
 from planner.draw import allocate
 from planner.draw.eligibility import plan_days
 from planner.plan.scenario import Scenario, class_table
@@ -286,10 +287,7 @@ def _sorted_codes(values: pd.Series, kind: type) -> tuple[np.ndarray, np.ndarray
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         return rank[values.cat.codes.to_numpy()], labels[order]
-    typed = values.to_numpy(dtype=object if kind is str else bool)
-    if kind is str:
-        typed = np.array([str(v) for v in typed], dtype=object) if len(typed) and not all(
-            isinstance(v, str) for v in typed[:1]) else typed
+    typed = as_text(values) if kind is str else values.astype(bool)
     codes, uniques = pd.factorize(typed, sort=True)
     return codes.astype(np.int64), np.asarray(uniques, dtype=object if kind is str else bool)
 

@@ -33,7 +33,7 @@ from planner import __version__
 from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import VerificationError
-from planner.common.io import sha256_file
+from planner.common.io import csv_text, sha256_file
 from planner.common.parallel import fork_pool, on_given_executor, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
@@ -251,7 +251,7 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
         return f"{row['enterprise_id']} {row['name']}"
 
     def team(row) -> str:
-        return f"{row['lead_id']} + {row['member_ids']}"
+        return _team_text(row["lead_id"], row["member_ids"])
 
     rows = []
     for task in before.index.difference(now.index):
@@ -260,7 +260,7 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     for task in now.index.difference(before.index):
         rows.append((task, "added", "", who(now.loc[task]),
                      reasons.get(now.loc[task, "enterprise_id"], "")))
-    for task in _changed_tasks(before, now, team):
+    for task in _changed_tasks(before, now):
         old, new = before.loc[task], now.loc[task]
         if old["enterprise_id"] != new["enterprise_id"]:
             rows.append((task, "enterprise", who(old), who(new), ""))
@@ -269,7 +269,12 @@ def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(sorted(rows), columns=columns)
 
 
-def _changed_tasks(before: pd.DataFrame, now: pd.DataFrame, team: Callable) -> list[str]:
+def _team_text(lead, members) -> str:
+    """Return how the amendment list names a team: ``lead + members``."""
+    return f"{lead} + {members}"
+
+
+def _changed_tasks(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
     """Return the tasks of both tables whose enterprise or team differs, in ``now``'s order.
 
     The comparison runs over plain lists (a megacity re-exported has 50,000 tasks, and a row
@@ -279,9 +284,8 @@ def _changed_tasks(before: pd.DataFrame, now: pd.DataFrame, team: Callable) -> l
     old, new = before.loc[common], now.loc[common]
 
     def teams(rows: pd.DataFrame) -> list[str]:
-        return [team({"lead_id": lead, "member_ids": members})
-                for lead, members in zip(rows["lead_id"].tolist(), rows["member_ids"].tolist(),
-                                         strict=True)]
+        return [_team_text(lead, members) for lead, members in
+                zip(rows["lead_id"].tolist(), rows["member_ids"].tolist(), strict=True)]
 
     pairs = zip(common, old["enterprise_id"].tolist(), new["enterprise_id"].tolist(),
                 teams(old), teams(new), strict=True)
@@ -530,7 +534,7 @@ def _run_forked(pieces: _Pieces, processes: int, meanwhile: Callable[[], None] |
 
 def _tasks_csv(tasks: pd.DataFrame) -> tuple[str, str]:
     """Return ``tasks.csv``'s text as :func:`planner.plan.folder.write_csv` writes it, and its SHA-256."""
-    text = tasks.to_csv(index=False, lineterminator="\n")
+    text = csv_text(tasks)
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
