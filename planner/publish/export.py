@@ -188,7 +188,7 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         folder.write_csv(out, folder.AMENDMENTS, changes)
         write_amendment_workbook(folder.path(out, folder.AMENDMENT_WORKBOOK), changes, language,
                                  title=f"{facts.plan_id} {facts.plan_name}", created=created)
-    tasks_path = folder.write_text(out, folder.TASKS, written.tasks_csv)
+    tasks_path = folder.path(out, folder.TASKS)
     _write_record(out, scenario, facts, tasks, digests, tasks_path, written.tasks_sha256)
     warnings = [f"kept {len(returned.kept)} field workbook(s) holding returned work"] \
         if returned.kept else []
@@ -385,10 +385,9 @@ def write_field_workbooks(
 
 @dataclass
 class _Written:
-    """What :func:`_write_workbooks` wrote: each field workbook's SHA-256, and ``tasks.csv``."""
+    """What :func:`_write_workbooks` wrote: each field workbook's SHA-256, and ``tasks.csv``'s."""
 
     digests: dict[Path, str]
-    tasks_csv: str
     tasks_sha256: str
 
 
@@ -397,7 +396,7 @@ def _write_workbooks(
     cells: pd.DataFrame | None, measured: pd.DataFrame | None, workers: int,
     meanwhile: Callable[[], None] | None,
 ) -> _Written:
-    """Write the field workbooks, render ``tasks.csv`` and run ``meanwhile``, on ``workers``.
+    """Write the field workbooks and ``tasks.csv``, and run ``meanwhile``, on ``workers``.
 
     On this machine's forked processes, ``workers - 1`` of them render ``tasks.csv`` and
     write the field workbooks, largest first, while this process runs ``meanwhile``
@@ -421,6 +420,7 @@ def _write_workbooks(
             if meanwhile is not None:
                 meanwhile()
             (csv_text, csv_sha256), *found = [f.result() for f in futures]
+        folder.write_text(out, folder.TASKS, csv_text)  # the executor may not share this disk
         digests = {path: digest for batch, batch_digests in zip(batches, found, strict=True)
                    for (path, *_), digest in zip(batch, batch_digests, strict=True)}
     else:
@@ -430,18 +430,20 @@ def _write_workbooks(
             if meanwhile is not None:
                 meanwhile()
             results = [pieces.run(i) for i in range(len(pieces))]
-        (csv_text, csv_sha256), *found = results
+        csv_sha256, *found = results
         digests = {pieces.path(k): digest for k, digest in zip(pieces.order, found, strict=True)}
     digests = {pieces.path(k): digests[pieces.path(k)] for k in range(len(pieces.books))}
     _remove_stale(folder.path(out, folder.TEAMS), {p.name for p in digests})
-    return _Written(digests, csv_text, csv_sha256)
+    return _Written(digests, csv_sha256)
 
 
 class _Pieces:
     """The work beside ``plan.xlsx``: ``tasks.csv`` (piece 0), then each field workbook.
 
     Pieces 1, 2, ... are the field workbooks from the largest to the smallest; each is cut
-    from the plan's cells only when it runs, in whichever process runs it.
+    from the plan's cells only when it runs, in whichever process runs it. Each piece writes
+    its file and returns only the file's SHA-256: a forked worker's result comes back
+    through a pipe, which the busy main process would read slowly, a pipe's buffer at a time.
     """
 
     def __init__(self, tasks: pd.DataFrame, cells: pd.DataFrame, measured: pd.DataFrame,
@@ -478,10 +480,12 @@ class _Pieces:
         subtitle = _workbook_subtitle(self.tasks, positions[0], name, self.language)
         return (self.path(k), cells.iloc[rows], measured.iloc[rows], subtitle, mine)
 
-    def run(self, i: int):
-        """Run piece ``i``: ``tasks.csv``'s text and SHA-256, or a workbook's SHA-256."""
+    def run(self, i: int) -> str:
+        """Run piece ``i``: write ``tasks.csv`` or a workbook, and return its SHA-256."""
         if i == 0:
-            return _tasks_csv(self.tasks)
+            text, sha256 = _tasks_csv(self.tasks)
+            folder.write_text(self.out, folder.TASKS, text)
+            return sha256
         job = self.job(self.order[i - 1])
         return write_field_batch([job], self.facts, self.language, self.created)[0]
 

@@ -407,8 +407,10 @@ def test_worker_processes_write_the_same_files(make_scenario, tmp_path, monkeypa
     cores = min(2, os.cpu_count() or 1)
     assert export_module._worker_count(30) == (cores if sys.platform.startswith("linux") else 1)
     export_stage(scenario, inputs, outs[1])
-    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*.xlsx"))
-    assert len(files) == 4
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert sum(rel.suffix == ".xlsx" for rel in files) == 4
+    assert Path("tasks.csv") in files  # written by a worker here
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
     for rel in files:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
 
