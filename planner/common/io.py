@@ -329,7 +329,8 @@ def arrow_frame(columns: dict, lazy: Callable[[str], bool] | None = None) -> pd.
     frame = {}
     for name in list(columns):
         frame[name] = arrow_text(columns.pop(name), lazy=bool(lazy and lazy(name)))
-    return pd.DataFrame(frame)
+    # Each column stays its own block: stacking millions of cells into one costs a copy.
+    return pd.DataFrame(frame, copy=False)
 
 
 def _plain_header(data: bytes, start: int) -> list[str] | None:
@@ -376,8 +377,8 @@ def arrow_text(column, *, lazy: bool = False) -> pd.Series:
     if len(column) > _SAMPLE_ROWS and pc.count_distinct(head).as_py() * 4 < len(head):
         coded = column.dictionary_encode()
         values = coded.dictionary.to_numpy(zero_copy_only=False)
-        return pd.Series(values[coded.indices.to_numpy()], dtype=object)
-    return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.Series(values[coded.indices.to_numpy()], dtype=object, copy=False)
+    return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object, copy=False)
 
 
 # What a damaged workbook raises while it is opened or, lazily, while its sheets are read:
