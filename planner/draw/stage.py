@@ -107,11 +107,15 @@ class Draw:
                                 ignore_index=True)
 
     def finish(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Return pool rows with ``name``, ``digest`` (hex) and ``ticket`` (exact float)."""
+        """Return pool rows with ``name``, ``digest`` (hex) and ``ticket`` (exact float).
+
+        The digest is written out from the words the rows were ordered by (``planner verify``
+        hashes every id again on its own).
+        """
         rows = rows.copy()
         rows["name"] = np.asarray(self.names.take(rows["src"].to_numpy(dtype=np.int64)),
                                   dtype=object)
-        digests = [tickets.digest_hex(self.scenario.plan.seed, e) for e in rows["enterprise_id"]]
+        digests = tickets.words_to_hex(rows[list(tickets.WORDS)].to_numpy(dtype=np.uint64))
         rows["digest"] = digests
         rows["ticket"] = [tickets.hex_to_ticket(d) for d in digests]
         rows["stratum"] = rows["stratum"].astype(str)
