@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.plan.inputs import Inputs
@@ -27,9 +28,7 @@ def summarise(inputs: Inputs) -> dict[str, Any]:
     ent = inputs.enterprises
     insp = inputs.inspectors
     classes = list(inputs.scheme.classes)
-    by_class = ent["risk_class"].value_counts().reindex(classes, fill_value=0)
-    by_district = ent.groupby(["district", "risk_class"]).size().unstack(fill_value=0)
-    by_district = by_district.reindex(columns=classes, fill_value=0).sort_index()
+    by_class, by_district = _class_counts(ent["district"], ent["risk_class"], classes)
     return {
         "scenario": str(inputs.scenario.path),
         "plan": {
@@ -65,6 +64,26 @@ def summarise(inputs: Inputs) -> dict[str, Any]:
                    for name, path in inputs.files.items()},
         "warnings": [w.to_dict() for w in inputs.warnings],
     }
+
+
+def _class_counts(districts: pd.Series, risk_classes: pd.Series, classes: list[str]
+                  ) -> tuple[pd.Series, pd.DataFrame]:
+    """Count enterprises per class, and per district (rows, sorted) and class (columns).
+
+    Classes are in the scheme's order. Districts and classes are numbered first and the
+    pairs counted at once: a directory has millions of rows but few districts and classes.
+    Rows without a class are not counted, nor rows without a district per district.
+    """
+    district_codes, names = pd.factorize(districts, sort=True)
+    class_codes = pd.Categorical(risk_classes, categories=classes).codes.astype(np.int64)
+    classed = class_codes >= 0
+    by_class = pd.Series(np.bincount(class_codes[classed], minlength=len(classes)),
+                         index=classes)
+    counted = classed & (district_codes >= 0)
+    pairs = district_codes[counted].astype(np.int64) * len(classes) + class_codes[counted]
+    table = np.bincount(pairs, minlength=len(names) * len(classes)).reshape(-1, len(classes))
+    by_district = pd.DataFrame(table, index=pd.Index(names, dtype=object), columns=classes)
+    return by_class, by_district[table.sum(axis=1) > 0]
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
