@@ -337,17 +337,45 @@ def dump_record(record: dict[str, Any]) -> str:
     str
         JSON text.
     """
-    parts = []
-    for key, value in record.items():
-        if key == "drawn" and isinstance(value, list) and value:
-            rows = ",\n".join("  " + json.dumps(v, ensure_ascii=False, allow_nan=False)
-                              for v in value)
-            text = "[\n" + rows + "\n ]"
-        else:
-            text = json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
-            text = text.replace("\n", "\n ")
-        parts.append(f" {json.dumps(key, ensure_ascii=False)}: {text}")
+    return _joined([_dump_part(key, value) for key, value in record.items()])
+
+
+def _dump_part(key: str, value: Any) -> str:
+    """Return one top-level key of the record and its value, as :func:`dump_record` writes it."""
+    if key == "drawn" and isinstance(value, list) and value:
+        rows = ",\n".join("  " + json.dumps(v, ensure_ascii=False, allow_nan=False)
+                          for v in value)
+        text = "[\n" + rows + "\n ]"
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
+        text = text.replace("\n", "\n ")
+    return f" {json.dumps(key, ensure_ascii=False)}: {text}"
+
+
+def _joined(parts: list[str]) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+# Where one top-level part of a record written by dump_record ends and the next begins: a
+# top-level key is the only line that starts with one space and a quote (values are indented
+# further, and JSON text holds no raw line break).
+_NEXT_PART = ',\n "'
+
+
+def _parts_of(text: str, keys: list[str]) -> dict[str, str] | None:
+    """Cut a record's text into its top-level parts, or None when it is not laid out as
+    :func:`dump_record` lays out a record with these ``keys``, in this order."""
+    if not (text.startswith("{\n") and text.endswith("\n}\n")):
+        return None
+    body = text[2:-3]
+    pieces = body.split(_NEXT_PART) if body else []
+    pieces = pieces[:1] + [' "' + piece for piece in pieces[1:]]
+    if len(pieces) != len(keys):
+        return None
+    for piece, key in zip(pieces, keys, strict=True):
+        if not piece.startswith(f" {json.dumps(key, ensure_ascii=False)}: "):
+            return None
+    return dict(zip(keys, pieces, strict=True))
 
 
 def write_record(out: Path, record: dict[str, Any]) -> Path:
@@ -423,8 +451,10 @@ def read_record_if_any(out: Path) -> dict[str, Any]:
 def set_record_section(out: Path, key: str, section: dict[str, Any] | None) -> Path | None:
     """Set (or, with ``None``, remove) one stage's top-level section of the draw record.
 
-    The section goes last, after the draw's keys, and the record is written again whole by
-    :func:`write_record`.
+    The section goes last, after the draw's keys, and the record is written again whole, as
+    :func:`write_record` would write it. The other keys keep their text when the record is
+    laid out as :func:`dump_record` lays it out (a record edited by another tool is laid out
+    afresh), so a large draw's drawn enterprises are not serialised again.
 
     Parameters
     ----------
@@ -441,13 +471,20 @@ def set_record_section(out: Path, key: str, section: dict[str, Any] | None) -> P
         The record written, or ``None`` when there was nothing to remove. Without a
         readable record, the section is written as the record's only key.
     """
-    record = read_record_if_any(out)
+    try:
+        text = path(out, RECORD).read_text(encoding="utf-8")
+        record = json.loads(text)
+    except (OSError, ValueError):
+        text, record = "", {}
+    if not isinstance(record, dict):
+        text, record = "", {}
     if section is None and key not in record:
         return None
-    record = {k: v for k, v in record.items() if k != key}
+    parts = _parts_of(text, list(record)) or {k: _dump_part(k, v) for k, v in record.items()}
+    kept = [part for k, part in parts.items() if k != key]
     if section is not None:
-        record[key] = section
-    return write_record(out, record)
+        kept.append(_dump_part(key, section))
+    return write_text(out, RECORD, _joined(kept))
 
 
 # --- the export manifest ---------------------------------------------------------------

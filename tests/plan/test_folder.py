@@ -43,6 +43,28 @@ def test_record_sections_are_written_through_the_one_writer(tmp_path):
     assert folder.set_record_section(tmp_path, "assignment", None) is None
 
 
+@pytest.mark.parametrize("layout", ["as written", "compact", "indented"])
+def test_a_section_set_gives_the_bytes_of_the_whole_record_written_afresh(tmp_path, layout):
+    # Values whose text looks like the record's own layout: a comma, a line break, a quote.
+    tricky = 'a,\n "b": [\n ]'
+    record = {"format": folder.RECORD_FORMAT, "seed": tricky, "parameters": {"k": [1, tricky]},
+              "drawn": [{"enterprise_id": "A", "name": tricky}, {"enterprise_id": "B"}],
+              "strata": {}, "assignment": {"tasks": 1}, "export": {"n": 2}}
+    where = tmp_path / folder.RECORD
+    if layout == "as written":
+        folder.write_record(tmp_path, record)
+    else:  # a record saved by another tool: set_record_section lays it out afresh
+        where.write_text(json.dumps(record, ensure_ascii=False,
+                                    indent=None if layout == "compact" else 4), encoding="utf-8")
+    for key, section in [("assignment", {"tasks": 3, "note": tricky}), ("seed", "t"),
+                         ("export", None), ("new", [tricky])]:
+        folder.set_record_section(tmp_path, key, section)
+        record = {k: v for k, v in record.items() if k != key}
+        if section is not None:
+            record[key] = section
+        assert where.read_text(encoding="utf-8") == folder.dump_record(record)
+
+
 def test_reading_a_record_that_is_not_one_names_the_file(tmp_path):
     with pytest.raises(InputError, match="no draw record here"):
         folder.read_record(tmp_path)
