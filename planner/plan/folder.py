@@ -363,8 +363,11 @@ _NEXT_PART = ',\n "'
 
 
 def _parts_of(text: str, keys: list[str]) -> dict[str, str] | None:
-    """Cut a record's text into its top-level parts, or None when it is not laid out as
-    :func:`dump_record` lays out a record with these ``keys``, in this order."""
+    """Cut a record's text into its top-level parts, key by key.
+
+    Returns None when the text is not laid out as :func:`dump_record` lays out a record with
+    these ``keys``, in this order.
+    """
     if not (text.startswith("{\n") and text.endswith("\n}\n")):
         return None
     body = text[2:-3]
