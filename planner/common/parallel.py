@@ -113,15 +113,20 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 class DigestsAhead:
-    """The SHA-256 digests of many units, computed by a forked process while this one goes on.
+    """The SHA-256 digests of many units, computed by another process while this one goes on.
 
-    ``planner run`` knows the seed and, once the directory is checked, every enterprise's
-    canonical id: each ticket is fixed (:func:`planner.common.randomness.digests`), though
-    the draw needs the tickets only after the other inputs are checked and the quotas fixed.
-    A forked process hashes them meanwhile on the second core; it inherits the ids, so
-    nothing is sent to it, and sends back 32 bytes a unit. The digests are those
-    :func:`~planner.common.randomness.digests` gives here; should the process fail, the
-    caller computes them itself.
+    ``planner run`` knows the seed before it reads anything and, once the directory is
+    checked, every enterprise's canonical id: each ticket is fixed
+    (:func:`planner.common.randomness.digests`), though the draw needs the tickets only after
+    the other inputs are checked and the quotas fixed. A process hashes them meanwhile on the
+    second core and sends back 32 bytes a unit.
+
+    The process is forked when this object is made, before the units are known, so that it
+    shares only the little memory this process holds then: forked later, from a process
+    holding millions of rows, every page either of them went on to write would be held
+    twice (about 0.9 GB for a megacity). :meth:`feed` sends it the units as UTF-8 text. The
+    digests are those :func:`~planner.common.randomness.digests` gives here; should the
+    process fail, :meth:`result` says so and the caller computes them itself.
 
     Parameters
     ----------
@@ -129,48 +134,65 @@ class DigestsAhead:
         The plan's public seed.
     purpose : str
         A purpose of :data:`planner.common.randomness.PURPOSES`.
-    units : list of str
-        The units, as they are hashed.
     """
 
-    def __init__(self, seed: str, purpose: str, units: list[str]):
+    def __init__(self, seed: str, purpose: str):
         import multiprocessing
 
-        self.seed, self.purpose, self.count = seed, purpose, len(units)
-        self._blob: bytes | None = None
+        self.seed, self.purpose, self.count = seed, purpose, None
         context = multiprocessing.get_context("fork")
+        units, self._units = context.Pipe(duplex=False)
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_send_digests, args=(seed, purpose, units, send),
+        self._process = context.Process(target=_hash_units, args=(seed, purpose, units, send),
                                         daemon=True)
         gc.freeze()  # the child's collector must not touch (and so copy) the parent's pages
         try:
             self._process.start()
         finally:
             gc.unfreeze()
+        units.close()
         send.close()
 
+    def feed(self, units: list[str]) -> None:
+        """Send the units to hash, as they are hashed (once)."""
+        text = "\n".join(units).encode("utf-8")
+        if units and text.count(b"\n") != len(units) - 1:  # a unit holds a line break
+            self.cancel()
+            return
+        self.count = len(units)
+        try:
+            self._units.send_bytes(text)
+        except OSError:  # the process is gone: result() says so
+            pass
+        finally:
+            self._units.close()
+
     def result(self) -> bytes | None:
-        """Wait for the digests, one after another; None when the process failed."""
-        if self._process is not None:
-            try:
-                blob = self._receive.recv_bytes()
-            except (EOFError, OSError):
-                blob = None
-            finally:
-                self._receive.close()
-                self._process.join()
-                self._process = None
-            self._blob = blob if blob is not None and len(blob) == 32 * self.count else None
-        return self._blob
+        """Wait for the digests of the units fed, one after another; None when there are none.
+
+        The digests are handed over once and not kept here (a megacity's are 71 MB): a
+        second call returns None, and the caller computes them itself.
+        """
+        if self._process is None or self.count is None:
+            return None
+        try:
+            blob = self._receive.recv_bytes()
+        except (EOFError, OSError):
+            blob = None
+        finally:
+            self._receive.close()
+            self._process.join()
+            self._process = None
+        return blob if blob is not None and len(blob) == 32 * self.count else None
 
     def cancel(self) -> None:
         """Stop the process (its digests are not needed)."""
         if self._process is not None:
             self._process.kill()
             self._process.join()
+            self._units.close()
             self._receive.close()
             self._process = None
-        self._blob = None
 
     @staticmethod
     def possible() -> bool:
@@ -178,8 +200,15 @@ class DigestsAhead:
         return sys.platform.startswith("linux") and not on_given_executor()
 
 
-def _send_digests(seed: str, purpose: str, units: list[str], send) -> None:
+def _hash_units(seed: str, purpose: str, units, send) -> None:
+    """Wait for the units (UTF-8 text, a line each), hash them and send the digests back."""
     from planner.common import randomness
 
-    send.send_bytes(b"".join(randomness.digests(seed, purpose, units)))
+    try:
+        text = units.recv_bytes()
+    except EOFError:  # not fed: the caller stopped before it knew the units
+        return
+    lines = text.split(b"\n") if text else []
+    del text
+    send.send_bytes(b"".join(randomness.encoded_digests(seed, purpose, lines)))
     send.close()

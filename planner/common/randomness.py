@@ -159,6 +159,30 @@ def digests(seed: str, purpose: str, units: Iterable[str]) -> list[bytes]:
     return [sha(f"{head}{u}{tail}".encode()).digest() for u in units]
 
 
+def encoded_digests(seed: str, purpose: str, units: Iterable[bytes]) -> list[bytes]:
+    """:func:`digests` of units given already encoded (UTF-8), as a process fed text hashes them.
+
+    Parameters
+    ----------
+    seed : str
+        The plan's public seed.
+    purpose : str
+        A key of :data:`PURPOSES` whose layout holds ``{unit}``.
+    units : iterable of bytes
+        The units' UTF-8 encodings.
+
+    Returns
+    -------
+    list of bytes
+        One digest per unit, in order: ``digests(seed, purpose, [u.decode() for u in units])``.
+    """
+    head, tail = _purpose(purpose).layout.split("{unit}")
+    head = head.format(seed=seed, purpose=purpose).encode()
+    tail = tail.format(seed=seed, purpose=purpose).encode()
+    sha = hashlib.sha256
+    return [sha(head + u + tail).digest() for u in units]
+
+
 def entropy(seed: str, purpose: str, unit: str = "") -> int:
     """Return the message's SHA-256 as a 256-bit big-endian integer.
 

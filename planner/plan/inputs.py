@@ -96,8 +96,8 @@ class Inputs:
 
 
 INPUT_NAMES = ("enterprises", "inspectors", "avoidance", "history", "items")
-# From this many enterprises on, load_inputs given a seed hashes their tickets ahead.
-TICKETS_AHEAD = 400_000
+# From a directory file this large on, load_inputs given a seed hashes its tickets ahead.
+TICKETS_AHEAD_BYTES = 64 << 20  # a directory of about 300,000 enterprises and up
 _SPECS = {
     "enterprises": schema.ENTERPRISE_COLUMNS,
     "inspectors": schema.INSPECTOR_COLUMNS,
@@ -138,9 +138,9 @@ def load_inputs(
         check the other inputs' enterprise ids against it: a distributed engine reads and
         checks the directory partition by partition (see :mod:`planner.draw.distributed`).
     seed : str, optional
-        The seed the draw will use: from :data:`TICKETS_AHEAD` enterprises on, a forked
-        process hashes their tickets (:class:`~planner.common.parallel.DigestsAhead`) while
-        the other inputs are checked; the draw takes them from ``Inputs.tickets_ahead``.
+        The seed the draw will use: for a directory of :data:`TICKETS_AHEAD_BYTES` or more,
+        another process hashes the tickets (:class:`~planner.common.parallel.DigestsAhead`)
+        while the other inputs are checked; the draw takes them from ``Inputs.tickets_ahead``.
 
     Returns
     -------
@@ -163,6 +163,33 @@ def load_inputs(
         )
     encoding = encoding or spec.encoding
     scheme = scenario.scheme()
+    ahead = _tickets_ahead(spec.enterprises, seed) if directory else None
+    try:
+        return _load(scenario, spec, encoding, scheme, progress, directory, ahead)
+    except BaseException:
+        if ahead is not None:
+            ahead.cancel()
+        raise
+
+
+def _tickets_ahead(path: Path, seed: str | None) -> DigestsAhead | None:
+    """Start hashing the directory's tickets ahead when the seed is known and the file large.
+
+    The process starts now, before the file is read (see
+    :class:`~planner.common.parallel.DigestsAhead`); its size stands for the row count.
+    """
+    if not seed or not DigestsAhead.possible():
+        return None
+    try:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+    except OSError:
+        return None
+    return DigestsAhead(seed, "ticket") if size >= TICKETS_AHEAD_BYTES else None
+
+
+def _load(scenario: Scenario, spec, encoding: str | None, scheme: GradingScheme, progress,
+          directory: bool, ahead: DigestsAhead | None) -> Inputs:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     parts: dict[str, list] = {}  # label -> Parquet partitions, for messages
@@ -206,10 +233,11 @@ def load_inputs(
                                         labels.get("enterprises", ""),
                                         scenario.inputs.accept_legacy_ids)
     problems += p
-    ahead = None
-    if (seed and len(ent) >= TICKETS_AHEAD and DigestsAhead.possible()
-            and not any(q.severity == "error" for q in problems)):
-        ahead = DigestsAhead(seed, "ticket", ent["enterprise_id"].tolist())
+    if ahead is not None:
+        if any(q.severity == "error" for q in problems):
+            ahead.cancel()
+        else:
+            ahead.feed(ent["enterprise_id"].tolist())
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
     if scenario.assignment.department_rosters:
@@ -232,11 +260,8 @@ def load_inputs(
     for label, found in parts.items():
         problems = locate(problems, label, found)
 
-    errors = [q for q in problems if q.severity == "error"]
-    if errors:
-        if ahead is not None:
-            ahead.cancel()
-        raise InputError(problems)
+    if any(q.severity == "error" for q in problems):
+        raise InputError(problems)  # load_inputs stops the hashing
     return Inputs(
         scenario=scenario,
         scheme=scheme,

@@ -174,8 +174,10 @@ def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = 
         stage = getattr(importlib.import_module(module_name), function_name)
         if draw is not None and function_name == "draw_stage":
             stage = draw
-        result = stage(scenario, inputs, path, progress=progress, **_force_option(stage, force))
-        lines += result.summary_lines()
+        # Only the lines are kept: a stage's result (the draw's pool of millions of rows) is
+        # let go before the next stage runs.
+        lines += stage(scenario, inputs, path, progress=progress,
+                       **_force_option(stage, force)).summary_lines()
     return lines
 
 

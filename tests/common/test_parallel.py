@@ -63,13 +63,21 @@ def test_digests_ahead_are_those_computed_here():
     from planner.common import randomness
     from planner.common.parallel import DigestsAhead
 
-    units = [f"91440300MA5F{i:06d}" for i in range(2000)]
-    ahead = DigestsAhead("S", "ticket", units)
+    units = [f"91440300MA5F{i:06d}" for i in range(2000)] + ["", "企业 ü"]
+    ahead = DigestsAhead("S", "ticket")
+    ahead.feed(units)
     assert ahead.result() == b"".join(randomness.digests("S", "ticket", units))
-    assert ahead.result() == b"".join(randomness.digests("S", "ticket", units))  # kept
-    stopped = DigestsAhead("S", "ticket", units * 200)
+    assert ahead.result() is None  # handed over once, not kept
+    stopped = DigestsAhead("S", "ticket")
+    stopped.feed(units * 200)
     stopped.cancel()
     assert stopped.result() is None
+    unfed = DigestsAhead("S", "ticket")
+    unfed.cancel()
+    assert unfed.result() is None
+    broken = DigestsAhead("S", "ticket")
+    broken.feed(["A", "B\nC"])  # a unit the text cannot carry: nothing is hashed
+    assert broken.result() is None
 
 
 def test_a_run_with_tickets_hashed_ahead_writes_the_same_plan(make_scenario, tmp_path,
@@ -82,18 +90,21 @@ def test_a_run_with_tickets_hashed_ahead_writes_the_same_plan(make_scenario, tmp
     path = make_scenario(enterprises=enterprises_frame(120))
     quiet = lambda _line: None  # noqa: E731
     _run(load_scenario(path), tmp_path / "here", None, False, None, quiet, None, None)
-    started = []
+    started, handed = [], []
     real = plan_inputs.DigestsAhead
 
     def spy(*args):
-        started.append(real(*args))
-        return started[-1]
+        ahead = real(*args)
+        result = ahead.result
+        ahead.result = lambda: handed.append(result()) or handed[-1]
+        started.append(ahead)
+        return ahead
 
-    monkeypatch.setattr(plan_inputs, "TICKETS_AHEAD", 1)
+    monkeypatch.setattr(plan_inputs, "TICKETS_AHEAD_BYTES", 1)
     monkeypatch.setattr(plan_inputs, "DigestsAhead", spy)
     spy.possible = real.possible
     _run(load_scenario(path), tmp_path / "ahead", None, False, None, quiet, None, None)
-    assert len(started) == 1 and started[0].result() is not None
+    assert len(started) == 1 and len(handed) == 1 and handed[0] is not None  # the draw took them
     here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*")
                   if p.is_file())
     for name in here:
