@@ -325,7 +325,7 @@ def canonical_ids(values: pd.Series) -> pd.Series:
     """
     if values.dtype != object or pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = values.astype(str).astype(object)
-    joined = "".join(values)
+    joined = "".join(values.to_numpy())  # a Series' own iterator is many times slower
     if joined.isascii():  # bytes.isalnum knows only ASCII, and is many times faster
         raw = joined.encode("ascii")
         if raw.isalnum() and raw == raw.upper():
