@@ -81,7 +81,7 @@ class Inputs:
     hashes: dict[str, str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     enterprise_index: IdIndex | None = field(default=None, repr=False, compare=False)
-    # The directory's ticket digests, hashed ahead by a forked process (load_inputs' seed).
+    # The directory's ticket digests, hashed ahead by another process (load_inputs' seed).
     tickets_ahead: DigestsAhead | None = field(default=None, repr=False, compare=False)
 
     def enterprise_rows(self, ids: pd.Series) -> np.ndarray:
