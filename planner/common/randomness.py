@@ -152,33 +152,24 @@ def digests(seed: str, purpose: str, units: Iterable[str]) -> list[bytes]:
     list of bytes
         One digest per unit, in order.
     """
-    head, tail = _purpose(purpose).layout.split("{unit}")
-    head = head.format(seed=seed, purpose=purpose)
-    tail = tail.format(seed=seed, purpose=purpose)
+    head, tail = _around_unit(seed, purpose)
     sha = hashlib.sha256
     return [sha(f"{head}{u}{tail}".encode()).digest() for u in units]
 
 
-def encoded_digests(seed: str, purpose: str, units: Iterable[bytes]) -> list[bytes]:
-    """:func:`digests` of units given already encoded (UTF-8), as a process fed text hashes them.
-
-    Parameters
-    ----------
-    seed : str
-        The plan's public seed.
-    purpose : str
-        A key of :data:`PURPOSES` whose layout holds ``{unit}``.
-    units : iterable of bytes
-        The units' UTF-8 encodings.
-
-    Returns
-    -------
-    list of bytes
-        One digest per unit, in order: ``digests(seed, purpose, [u.decode() for u in units])``.
-    """
+def _around_unit(seed: str, purpose: str) -> tuple[str, str]:
+    """Return the message's text before and after ``{unit}``."""
     head, tail = _purpose(purpose).layout.split("{unit}")
-    head = head.format(seed=seed, purpose=purpose).encode()
-    tail = tail.format(seed=seed, purpose=purpose).encode()
+    return head.format(seed=seed, purpose=purpose), tail.format(seed=seed, purpose=purpose)
+
+
+def encoded_digests(seed: str, purpose: str, units: Iterable[bytes]) -> list[bytes]:
+    """Return :func:`digests` of units given as their UTF-8 encodings (bytes).
+
+    The same digests, ``digests(seed, purpose, [u.decode() for u in units])``, for a process
+    that is sent the units as text (:class:`planner.common.parallel.DigestsAhead`).
+    """
+    head, tail = (part.encode() for part in _around_unit(seed, purpose))
     sha = hashlib.sha256
     return [sha(head + u + tail).digest() for u in units]
 
