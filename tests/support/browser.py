@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -22,16 +23,21 @@ def find_chromium() -> str | None:
 
 def dump_dom(browser: str, page: Path) -> str:
     """The page's DOM after its scripts ran (no network, a throw-away profile)."""
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        done = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-             "--dump-dom", page.resolve().as_uri()],
-            capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
-    if done.returncode != 0 or "<html" not in done.stdout:
-        raise RuntimeError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")
-    return done.stdout
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    proc = subprocess.Popen(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+         "--dump-dom", page.resolve().as_uri()],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        _end_session(proc, profile)
+    if proc.returncode != 0 or "<html" not in out:
+        raise RuntimeError(f"chromium failed ({proc.returncode}): {err[-2000:]}")
+    return out
 
 
 class _Verdict(HTMLParser):
@@ -75,7 +81,7 @@ class DevTools:
     """
 
     def __init__(self, browser: str, page: Path):
-        self.profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+        self.profile = tempfile.mkdtemp(prefix="chromium-profile-")
         # The browser reads commands on fd 3 and answers on fd 4. Keep the pipes' own fds
         # above 4, so that moving one onto 3 cannot close the other (after many tests the
         # lowest free fds, which os.pipe hands out, may well be 3 and 4).
@@ -89,10 +95,10 @@ class DevTools:
         self.proc = subprocess.Popen(
             [browser, "--headless", "--no-sandbox", "--disable-gpu",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={self.profile.name}", "--remote-debugging-pipe",
+             "--no-first-run", f"--user-data-dir={self.profile}", "--remote-debugging-pipe",
              page.resolve().as_uri()],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire, close_fds=False)
+            preexec_fn=wire, close_fds=False, start_new_session=True)
         os.close(cmd_r)
         os.close(resp_w)
         self.buffer = b""
@@ -167,12 +173,36 @@ class DevTools:
         self.call("DOM.setFileInputFiles", nodeId=node, files=[str(p.resolve()) for p in paths])
 
     def close(self) -> None:
-        """End the browser and remove its profile."""
-        self.proc.kill()
-        self.proc.wait(timeout=30)
+        """End the browser and its helper processes, and remove its profile."""
         os.close(self.cmd_w)
         os.close(self.resp_r)
-        self.profile.cleanup()
+        _end_session(self.proc, self.profile)
+
+
+def _end_session(proc: subprocess.Popen, profile: str) -> None:
+    """End the browser and every helper process of its session, then remove its profile.
+
+    The browser runs in a session of its own (``start_new_session``), so its process group
+    holds its helpers too (renderer, network, crash handler). They can outlive it for a
+    moment and write into the profile: the folder is removed once none is left.
+    """
+    import signal
+    import time
+
+    for attempt in range(50):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.wait(timeout=30)
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # a helper still writing: try again in a moment
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
 
 
 def _above_4(fd: int) -> int:
