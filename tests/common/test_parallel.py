@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from planner.common.parallel import fork_pool, running_on, worker_count
 
 
@@ -109,3 +111,48 @@ def test_a_run_with_tickets_hashed_ahead_writes_the_same_plan(make_scenario, tmp
                   if p.is_file())
     for name in here:
         assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "ahead" / name).read_bytes()
+
+
+@pytest.mark.parametrize("fault", ["bad id", "bad roster"])
+def test_inputs_that_fail_stop_the_hashing_process(make_scenario, monkeypatch, fault):
+    from planner.common.errors import InputError
+    from planner.plan import inputs as plan_inputs
+    from planner.plan.scenario import load_scenario
+    from tests.support.data import enterprises_frame, inspectors_frame
+
+    ent, insp = enterprises_frame(60), inspectors_frame()
+    if fault == "bad id":  # found with the directory: the ids are never sent
+        ent.loc[3, "enterprise_id"] = "91440300MA5F00000!"
+    else:  # found after the ids were sent
+        insp.loc[2, "certificate_expiry"] = "not a date"
+    started = []
+    real = plan_inputs.DigestsAhead
+
+    def spy(*args):
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(plan_inputs, "TICKETS_AHEAD_BYTES", 1)
+    monkeypatch.setattr(plan_inputs, "DigestsAhead", spy)
+    spy.possible = real.possible
+    scenario = load_scenario(make_scenario(enterprises=ent, inspectors=insp))
+    with pytest.raises(InputError):
+        plan_inputs.load_inputs(scenario, seed="S")
+    assert len(started) == 1
+    assert started[0]._process is None  # ended and reaped, not left waiting
+    assert (started[0].count is None) == (fault == "bad id")
+
+
+def test_a_small_directory_starts_no_hashing_process(make_scenario, monkeypatch):
+    from planner.plan import inputs as plan_inputs
+    from planner.plan.scenario import load_scenario
+
+    class NotToStart:
+        possible = staticmethod(lambda: True)
+
+        def __init__(self, *args):
+            raise AssertionError("a hashing process was started for a small directory")
+
+    monkeypatch.setattr(plan_inputs, "DigestsAhead", NotToStart)
+    inputs = plan_inputs.load_inputs(load_scenario(make_scenario()), seed="S")
+    assert inputs.tickets_ahead is None
