@@ -199,9 +199,10 @@ def build_record(draw, out: Path) -> dict[str, Any]:
         "pool": {"file": POOL_NAME, "rows": int(draw.pool_rows()), "sha256": draw.pool_sha256},
         "drawn": [
             {"enterprise_id": e, "stratum": s, "rank": int(r), "ticket": t, "digest": d}
-            for e, s, r, t, d in zip(
-                original["enterprise_id"], original["stratum"], original["rank"],
-                original["ticket"], original["digest"], strict=True)
+            for e, s, r, t, d in zip(  # lists: a Series iterates several times slower
+                original["enterprise_id"].tolist(), original["stratum"].tolist(),
+                original["rank"].tolist(), original["ticket"].tolist(),
+                original["digest"].tolist(), strict=True)
         ],
         "replacements": [dict(r) for r in draw.replacements],
         **({"commitment": draw.commitment} if draw.commitment else {}),

@@ -450,7 +450,7 @@ def sample_frame(draw: Draw) -> pd.DataFrame:
     """
     rows = draw.sample()
     out = rows[list(SAMPLE_COLUMNS)].copy()
-    out["ticket"] = [repr(float(t)) for t in rows["ticket"]]
+    out["ticket"] = [repr(float(t)) for t in rows["ticket"].tolist()]
     out["rank"] = rows["rank"].astype(int)
     return out
 
