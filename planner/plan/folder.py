@@ -444,11 +444,17 @@ def read_record_if_any(out: Path) -> dict[str, Any]:
     dict
         The record, or ``{}``.
     """
+    return _record_text_if_any(out)[1]
+
+
+def _record_text_if_any(out: Path) -> tuple[str, dict[str, Any]]:
+    """Return ``draw-record.json``'s text and record when readable, else ``("", {})``."""
     try:
-        record = json.loads(path(out, RECORD).read_text(encoding="utf-8"))
+        text = path(out, RECORD).read_text(encoding="utf-8")
+        record = json.loads(text)
     except (OSError, ValueError):
-        return {}
-    return record if isinstance(record, dict) else {}
+        return "", {}
+    return (text, record) if isinstance(record, dict) else ("", {})
 
 
 def set_record_section(out: Path, key: str, section: dict[str, Any] | None) -> Path | None:
@@ -474,13 +480,7 @@ def set_record_section(out: Path, key: str, section: dict[str, Any] | None) -> P
         The record written, or ``None`` when there was nothing to remove. Without a
         readable record, the section is written as the record's only key.
     """
-    try:
-        text = path(out, RECORD).read_text(encoding="utf-8")
-        record = json.loads(text)
-    except (OSError, ValueError):
-        text, record = "", {}
-    if not isinstance(record, dict):
-        text, record = "", {}
+    text, record = _record_text_if_any(out)
     if section is None and key not in record:
         return None
     parts = _parts_of(text, list(record)) or {k: _dump_part(k, v) for k, v in record.items()}

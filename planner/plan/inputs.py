@@ -161,11 +161,9 @@ def load_inputs(
             "this command needs the file; add it to [inputs]", key=f"inputs.{missing}",
             file=scenario.label,
         )
-    encoding = encoding or spec.encoding
-    scheme = scenario.scheme()
     ahead = _tickets_ahead(spec.enterprises, seed) if directory else None
     try:
-        return _load(scenario, spec, encoding, scheme, progress, directory, ahead)
+        return _load(scenario, encoding or spec.encoding, progress, directory, ahead)
     except BaseException:
         if ahead is not None:
             ahead.cancel()
@@ -188,8 +186,11 @@ def _tickets_ahead(path: Path, seed: str | None) -> DigestsAhead | None:
     return DigestsAhead(seed, "ticket") if size >= TICKETS_AHEAD_BYTES else None
 
 
-def _load(scenario: Scenario, spec, encoding: str | None, scheme: GradingScheme, progress,
-          directory: bool, ahead: DigestsAhead | None) -> Inputs:
+def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
+          ahead: DigestsAhead | None) -> Inputs:
+    """Read and check the inputs (:func:`load_inputs`), feeding ``ahead`` the checked ids."""
+    spec = scenario.inputs
+    scheme = scenario.scheme()
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     parts: dict[str, list] = {}  # label -> Parquet partitions, for messages
