@@ -167,11 +167,14 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @encoding_option
 @click.option("--batch", "batch", type=int, default=None, metavar="K",
               help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
+@click.option("--seed", default=None, metavar="TEXT",
+              help="The public seed, when the scenario does not name it ([plan] seed): "
+              "after planner commit, the value that [plan] seed_source announced.")
 @force_option
 @engine_options
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool,
-        engine: str, scheduler: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, seed: str | None,
+        force: bool, engine: str, scheduler: str | None):
     """Run the whole plan: validate, draw, assign and export.
 
     OUT is written whole or not at all: the new files are built beside it and swapped in
@@ -186,7 +189,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     assignment's planning units and the field workbooks are Dask tasks; the files are the
     same, byte for byte.
 
+    With --seed (after planner commit, once the seed's public source has spoken) the
+    draw uses that seed, checked against the commitment in OUT.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Committed example: planner run scenarios/committed-draw.toml -o out/q4 --seed 3-8-1
 
     Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
 
@@ -198,6 +206,9 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
         if engine != "single":
             raise click.UsageError("--batch runs on the single-process engine: leave out "
                                    "--engine dask")
+        if seed is not None:
+            raise click.UsageError("--batch takes each batch's seed from the programme: "
+                                   "leave out --seed")
         from planner.programme.batch import run_batch
 
         run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
@@ -206,7 +217,8 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     from planner.plan.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
-             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler)
+             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler,
+             seed=seed)
 
 
 @cli.command()

@@ -61,6 +61,7 @@ def run_plan(
     warn: Callable[[list], None] | None = None,
     engine: str = "single",
     scheduler: str | None = None,
+    seed: str | None = None,
 ) -> None:
     """Validate the inputs and run every stage of the plan into ``out``, whole or not at all.
 
@@ -88,9 +89,13 @@ def run_plan(
         files are the same either way.
     scheduler : str, optional
         With ``engine="dask"``: the scheduler's address; a local cluster when omitted.
+    seed : str, optional
+        The public seed when the scenario names none (``--seed``, after ``planner commit``).
     """
+    from planner.draw.stage import with_seed
+
     refuse_if_busy(Path(out))  # at once, before reading the inputs
-    scenario = load_scenario(scenario_path)
+    scenario = with_seed(load_scenario(scenario_path), seed)
     refuse_whole_year(scenario, scenario_path)
     if engine == "dask":
         from planner.common.parallel import running_on
