@@ -565,20 +565,42 @@ def merge(plan_out: tuple[Path, ...], out: Path):
               "million enterprises].")
 @click.option("--size", type=click.IntRange(min=1, max=10**8), default=None, metavar="N",
               help="national only: enterprises in the directory [default: 50,000,000].")
+@click.option("--returns", "returns", type=click.Path(path_type=Path, file_okay=False),
+              default=None, metavar="PLAN_OUT",
+              help="Instead: write filled copies of PLAN_OUT's field workbooks into OUT, with "
+              "invented results, as the field teams would return them.")
 @out_option
 @handle_errors
-def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, out: Path):
+def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
+              returns: Path | None, out: Path):
     """Write a realistic synthetic directory, roster, avoidance list, history and scenario.
 
     The national preset writes the directory as a folder of Parquet partitions, one
     partition at a time (memory stays that of one partition), for planner draw
     --engine dask.
 
+    With --returns PLAN_OUT it writes instead what the field teams would bring back: a
+    filled copy of each field workbook of the plan folder PLAN_OUT, each task with a result
+    (a problem found at the demo's rate for its risk class), a follow-up and a completion
+    date within the plan's period, ready for planner results. PLAN_OUT is not changed.
+
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
+
+    Returns example: planner demo-data --returns out/q4 -o out/q4-returned
 
     National example: planner demo-data --preset national --size 5000000 --partitions 10
     -o /data/national
     """
+    if returns is not None:
+        if partitions is not None or size is not None:
+            raise click.UsageError("--partitions and --size go with --preset national, not "
+                                   "--returns")
+        from planner.demo.returns import write_returns
+
+        books = write_returns(returns, out, seed, progress=make_progress())
+        click.echo(f"Wrote {len(books):,} filled field workbook(s) to {out} (invented "
+                   f"results); read them back with planner results {returns} {out}/*.xlsx")
+        return
     if preset == "national":
         from planner.common.parquet import require_pyarrow
         from planner.demo.national import SIZE, write_national
