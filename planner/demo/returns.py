@@ -5,8 +5,9 @@ on the demo data without doing that, :func:`write_returns` copies every field wo
 plan folder into another folder and fills each task's result cells as a team would: a
 problem found (发现问题待后续处理, follow-up 责令改正) with the demo's problem rate of the task's
 risk class (``RATES``, the rates ``planner demo-data`` generates its history with), else
-未发现问题 (无需后续处置), and a completion date within the plan's period. The plan folder itself
-is not touched, and the same plan and seed give the same filled workbooks.
+未发现问题 (无需后续处置), and a completion date within the plan's period (not before a batch's
+最早检查日期). The plan folder itself is not touched, and the same plan and seed give the same
+filled workbooks.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def _headers(key: str) -> set[str]:
     """Both languages' header of a field workbook column."""
     spec = next(c for c in (*columns.PLAN, *columns.RESULT) if c.key == key)
     return {spec.zh, spec.en}
+
+
+def _earliest(task, start: dt.date) -> dt.date:
+    """Return the first day the task may be done: the start, or its ``not_before`` (a batch's)."""
+    not_before = str(task.get("not_before", "") or "")
+    return max(start, dt.date.fromisoformat(not_before)) if not_before else start
 
 
 def _save_reproducibly(wb: openpyxl.Workbook, target: Path, when: dt.datetime) -> None:
@@ -117,7 +124,6 @@ def write_returns(out: str | Path, dest: str | Path, seed: str,
     tasks = plan.tasks.set_index("task_id")
     rng = randomness.generator(f"{plan.facts.seed}:{seed}", "demo", STREAMS.index("returns"))
     books = sorted(folder.exported_workbooks(out))
-    days = (plan.facts.end - plan.facts.start).days
     start = plan.facts.start
     with _new_folder(dest) as staging:
         written = []
@@ -138,9 +144,12 @@ def write_returns(out: str | Path, dest: str | Path, seed: str,
                 task = ws.cell(row, col["task_id"]).value
                 if not task or str(task) not in tasks.index:
                     continue
-                rate = RATES.get(str(tasks.loc[str(task), "risk_class"]), OTHER_RATE)
+                t = tasks.loc[str(task)]
+                rate = RATES.get(str(t["risk_class"]), OTHER_RATE)
                 result, follow = PROBLEM if rng.random() < rate else CLEAN
-                done = start + dt.timedelta(days=int(rng.integers(0, days + 1)))
+                first = _earliest(t, start)
+                span = max(0, (plan.facts.end - first).days)
+                done = first + dt.timedelta(days=int(rng.integers(0, span + 1)))
                 ws.cell(row, col["result"]).value = result
                 ws.cell(row, col["follow_up"]).value = follow
                 ws.cell(row, col["completed"]).value = done
