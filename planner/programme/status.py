@@ -24,7 +24,7 @@ import pandas as pd
 from planner.common import columns
 from planner.common.errors import InputError
 from planner.common.io import atomic_path, write_text_atomic
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.annual import project
@@ -101,7 +101,7 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     out = Path(out)
     plan = read_programme(out)
     path = Path(scenario) if scenario else out / plan["scenario"]["path"]
-    sc, inputs = load(path, encoding=encoding, progress=progress)
+    sc, inputs = load_plan(path, encoding=encoding, progress=progress)
     bs = programme_batches(sc)
     ledger = build_ledger(inputs.history, out, bs, len(bs) + 1)
     following = next((b.number for b in bs if b.number not in ledger.returned + ledger.planned),
