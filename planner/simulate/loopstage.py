@@ -137,7 +137,7 @@ def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, dri
     ratios = class_table(scn.sampling.ratios, scheme)
     up, down = 1, -1
     if scn.regrade.levels:
-        from planner.regrade.rules import check_regrade_section
+        from planner.plan.regrade_rules import check_regrade_section
 
         effects = check_regrade_section(scn.regrade, scheme, scn.label).category_effects
         up = int(effects.get(REGRADE_RESULTS[0], up))

@@ -7,9 +7,9 @@ import struct
 import pandas as pd
 
 from planner.common.grading import get_scheme
+from planner.plan.ratiosets import parse_ratio_text
 from planner.simulate.chart import write_chart
 from planner.simulate.montecarlo import PrevalenceModel
-from planner.simulate.ratiosets import parse_ratio_text
 from planner.simulate.stage import compare_ratio_sets
 
 POPULATION = {"A": 2000, "B": 1500, "C": 600, "D": 200}
