@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from planner.assign import candidates as cand
-from planner.assign import experts, explain, quals, sidecp, thinning
+from planner.assign import experts, explain, groups, quals, sidecp, thinning
+from planner.assign.check import check_seats
 from planner.assign.flow import (
     RANDOM_COST_RANGE,
     Arcs,
@@ -63,11 +64,15 @@ from planner.assign.flow import (
     potentials,
     solve_flow,
 )
+from planner.assign.keep import keep_teams
+from planner.assign.pairs import read_separate_pairs
 from planner.assign.slots import slot_tree
 from planner.common import randomness
-from planner.common.errors import InfeasiblePlanError, InputError, Problem
+from planner.common.errors import InfeasiblePlanError, InputError, Problem, ScenarioError
 from planner.common.io import sha256_file
 from planner.common.parallel import fork_pool, worker_count
+from planner.draw.record import relative
+from planner.draw.stage import draw_stage, require_seed, seed_from_record
 from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.items import plan_items
@@ -257,12 +262,9 @@ def assign_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         When ``sample.csv`` does not fit the inputs, or the separate-pairs file is bad.
     """
     out = Path(out)
-    from planner.draw.stage import seed_from_record
 
     scenario = seed_from_record(scenario, out)
     if not (out / SAMPLE_NAME).is_file():
-        from planner.draw.stage import draw_stage
-
         draw_stage(scenario, inputs, out, progress=progress)
     record = folder.read_record_if_any(out)
     _check_record_matches(out, scenario, record)
@@ -335,9 +337,6 @@ def _keep_or_replan(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame,
     Returns the kept plan and its summary, or ``None`` and the reasons when a rule forces
     every team to be planned again.
     """
-    from planner.assign.check import check_seats
-    from planner.assign.keep import keep_teams
-
     kept = keep_teams(scenario, inputs, sample, previous, plan_assignment, progress=progress)
     report = check_seats(scenario, inputs, kept.assignments, sample)
     if not report.ok:
@@ -453,8 +452,6 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     InfeasiblePlanError
         With every reason found, in data terms.
     """
-    from planner.draw.stage import require_seed
-
     require_seed(scenario)
     rules = rules_of(scenario)
     seed = scenario.plan.seed
@@ -511,9 +508,6 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
 def _group_outcomes(scenario: Scenario, roster: pd.DataFrame, units: list, rules: cand.Rules,
                     forbidden: dict[str, pd.DataFrame], qual_names: tuple[str, ...]):
     """Yield each unit's :class:`UnitOutcome` or reasons when teams are standing groups."""
-    from planner.assign import groups
-    from planner.common.errors import ScenarioError
-
     a = scenario.assignment
     for what, value in (("separate_pairs", a.separate_pairs),
                         ("joint_departments", a.joint_departments),
@@ -615,8 +609,6 @@ def _plan_unit(unit: str, unit_ent: pd.DataFrame, pool: pd.DataFrame, rules: can
 
 
 def _check_departments(scenario: Scenario, roster: pd.DataFrame, rules: cand.Rules) -> None:
-    from planner.common.errors import ScenarioError
-
     known = set(roster["department"])
     for i, dept in enumerate(rules.tree.departments):
         if dept not in known:
@@ -630,7 +622,6 @@ def _separate_pairs(scenario: Scenario, inputs: Inputs) -> set[tuple[str, str]]:
     path = scenario.assignment.separate_pairs
     if path is None:
         return set()
-    from planner.assign.pairs import read_separate_pairs
 
     frame = read_separate_pairs(path, inputs.inspectors, encoding=scenario.inputs.encoding,
                                 sheet=scenario.inputs.sheet)
@@ -1021,8 +1012,6 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
         Rules, randomness, solver settings and versions, loads and per-unit figures;
         nothing that depends on the clock, so the same plan gives the same bytes.
     """
-    from planner.draw.record import relative
-
     a = scenario.assignment
     rules = {
         "team_size": a.team_size,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from planner.common import schema
 from planner.common.errors import InputError, PlannerError, Problem, ScenarioError
-from planner.common.io import atomic_path, sha256_file, write_csv_atomic
+from planner.common.io import atomic_path, read_table, sha256_file, write_csv_atomic
 from planner.common.keys import IdIndex
 from planner.common.parquet import is_parquet, part_label, partition_files, read_partition
 from planner.draw import partition as part
@@ -59,7 +59,7 @@ from planner.plan.inputs import (
     needed_columns,
     relative_label,
 )
-from planner.plan.scenario import Scenario
+from planner.plan.scenario import Scenario, class_table
 
 LOCAL_WORKERS = 2
 LOCAL_MEMORY = "3GiB"
@@ -309,7 +309,6 @@ def _inclusion_ids(scenario: Scenario) -> list[str]:
     path = scenario.sampling.inclusions
     if path is None:
         return []
-    from planner.common.io import read_table
 
     label = relative_label(path)
     frame, problems = schema.map_headers(read_table(path, label=label), INCLUSION_COLUMNS, label)
@@ -380,8 +379,6 @@ def _eligibility(surveys: list[part.Survey], scenario: Scenario) -> CountedEligi
             totals[reason] = totals.get(reason, 0) + n
     mandatory = []
     if sampling.mode == "ratios":
-        from planner.plan.scenario import class_table
-
         ratios = class_table(sampling.ratios, scenario.scheme())
         mandatory = [c for c, r in ratios.items() if r >= 1.0]
     return CountedEligibility(
