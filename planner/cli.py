@@ -260,9 +260,10 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
     --scheduler tcp://10.0.0.5:8786
     """
+    from planner.app.draw import draw_stage, replace_stage, with_scale_down
     from planner.app.pipeline import run_stage
-    from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
     from planner.plan.inputs import load_plan
+    from planner.plan.seeds import with_seed
     from planner.plan.transaction import refuse_if_busy
 
     if (replace_ids is None) != (reason is None):
@@ -298,7 +299,7 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     loaded = with_seed(loaded, seed)
     echo_warnings(inputs.warnings)
     if replace_ids is not None:
-        from planner.draw.stage import seed_from_record
+        from planner.plan.seeds import seed_from_record
 
         loaded = seed_from_record(loaded, out)
         ids = [i.strip() for i in replace_ids.split(",")]
@@ -369,8 +370,8 @@ def assign(scenario: Path, out: Path, encoding: str | None, inspector_id: str | 
     Withdrawal example: planner assign scenarios/demo.toml -o out/demo
     --replace-inspector LH00012 --reason "病假 (sick leave)"
     """
+    from planner.app.assign import assign_stage
     from planner.app.pipeline import run_stage
-    from planner.assign.stage import assign_stage
     from planner.plan.inputs import load_plan
     from planner.plan.transaction import refuse_if_busy
 

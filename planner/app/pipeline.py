@@ -10,16 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.assign.stage import assign_stage
+from planner.app.assign import assign_stage
+from planner.app.draw import draw_stage
 from planner.common.errors import ScenarioError
 from planner.common.parallel import running_on
 from planner.common.parquet import is_parquet
 from planner.draw.distributed import dask_client, dask_draw_stage
-from planner.draw.stage import draw_stage, seed_from_record
 from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
+from planner.plan.seeds import seed_from_record
 from planner.plan.summary import format_summary, summarise
 from planner.plan.transaction import refuse_if_busy, writing
 from planner.publish.export import export_stage

@@ -42,6 +42,7 @@ from planner.common.parquet import is_parquet, part_label, partition_files, read
 from planner.draw import partition as part
 from planner.draw import record as rec
 from planner.draw import tickets
+from planner.draw.compute import Draw, DrawResult, sample_frame
 from planner.draw.eligibility import (
     INACTIVE,
     INCLUSION_COLUMNS,
@@ -50,7 +51,6 @@ from planner.draw.eligibility import (
     window_reason,
 )
 from planner.draw.quotas import add_counts, quotas_from_counts, roster_capacity
-from planner.draw.stage import Draw, DrawResult, sample_frame
 from planner.plan.inputs import (
     Inputs,
     canonical_ids,
@@ -161,7 +161,7 @@ def dask_draw_stage(
     Returns
     -------
     DrawResult
-        With ``summary_lines()``, as :func:`planner.draw.stage.draw_stage` returns.
+        With ``summary_lines()``, as :func:`planner.app.draw.draw_stage` returns.
 
     Raises
     ------
@@ -420,7 +420,7 @@ def _write_pool(client, runs: list, strata: list[str], counts: pd.DataFrame, see
                 target: Path) -> str:
     """Write ``eligible.csv`` from the workers' runs, a batch of strata at a time.
 
-    Returns the file's SHA-256. The text is what :func:`planner.draw.stage.pool_csv` gives.
+    Returns the file's SHA-256. The text is what :func:`planner.draw.compute.pool_csv` gives.
     """
     digest = hashlib.sha256()
     names = [_csv_field(s) for s in strata]

@@ -35,10 +35,10 @@ from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import csv_text, sha256_file
 from planner.common.parallel import fork_pool, on_given_executor, worker_count
-from planner.draw.stage import seed_from_record
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.plan.seeds import seed_from_record
 from planner.publish.amendments import write_amendment_workbook
 from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.returned import (
