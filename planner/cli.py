@@ -111,8 +111,8 @@ def engine_options(func):
         "a local cluster of 2 workers when omitted.")(func)
     return click.option(
         "--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
-        help='Where to compute: this process, or Dask (pip install "planner[dask]"; the '
-        "directory as Parquet).")(func)
+        help='Where to compute: this process, or Dask (the dask extra: pip install -e ".[dask]" '
+        "in a checkout; the directory as Parquet).")(func)
 
 
 def echo_warnings(warnings) -> None:
@@ -167,11 +167,14 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @encoding_option
 @click.option("--batch", "batch", type=int, default=None, metavar="K",
               help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
+@click.option("--seed", default=None, metavar="TEXT",
+              help="The public seed, when the scenario does not name it ([plan] seed): "
+              "after planner commit, the value that [plan] seed_source announced.")
 @force_option
 @engine_options
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool,
-        engine: str, scheduler: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, seed: str | None,
+        force: bool, engine: str, scheduler: str | None):
     """Run the whole plan: validate, draw, assign and export.
 
     OUT is written whole or not at all: the new files are built beside it and swapped in
@@ -186,7 +189,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     assignment's planning units and the field workbooks are Dask tasks; the files are the
     same, byte for byte.
 
+    With --seed (after planner commit, once the seed's public source has spoken) the
+    draw uses that seed, checked against the commitment in OUT.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Committed example: planner run scenarios/committed-draw.toml -o out/q4 --seed 3-8-1
 
     Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
 
@@ -198,6 +206,9 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
         if engine != "single":
             raise click.UsageError("--batch runs on the single-process engine: leave out "
                                    "--engine dask")
+        if seed is not None:
+            raise click.UsageError("--batch takes each batch's seed from the programme: "
+                                   "leave out --seed")
         from planner.app.batch import run_batch
 
         run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
@@ -206,7 +217,8 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     from planner.app.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
-             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler)
+             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler,
+             seed=seed)
 
 
 @cli.command()
@@ -558,20 +570,42 @@ def merge(plan_out: tuple[Path, ...], out: Path):
               "million enterprises].")
 @click.option("--size", type=click.IntRange(min=1, max=10**8), default=None, metavar="N",
               help="national only: enterprises in the directory [default: 50,000,000].")
+@click.option("--returns", "returns", type=click.Path(path_type=Path, file_okay=False),
+              default=None, metavar="PLAN_OUT",
+              help="Instead: write filled copies of PLAN_OUT's field workbooks into OUT, with "
+              "invented results, as the field teams would return them.")
 @out_option
 @handle_errors
-def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, out: Path):
+def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
+              returns: Path | None, out: Path):
     """Write a realistic synthetic directory, roster, avoidance list, history and scenario.
 
     The national preset writes the directory as a folder of Parquet partitions, one
     partition at a time (memory stays that of one partition), for planner draw
     --engine dask.
 
+    With --returns PLAN_OUT it writes instead what the field teams would bring back: a
+    filled copy of each field workbook of the plan folder PLAN_OUT, each task with a result
+    (a problem found at the demo's rate for its risk class), a follow-up and a completion
+    date within the plan's period, ready for planner results. PLAN_OUT is not changed.
+
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
+
+    Returns example: planner demo-data --returns out/q4 -o out/q4-returned
 
     National example: planner demo-data --preset national --size 5000000 --partitions 10
     -o /data/national
     """
+    if returns is not None:
+        if partitions is not None or size is not None:
+            raise click.UsageError("--partitions and --size go with --preset national, not "
+                                   "--returns")
+        from planner.demo.returns import write_returns
+
+        books = write_returns(returns, out, seed, progress=make_progress())
+        click.echo(f"Wrote {len(books):,} filled field workbook(s) to {out} (invented "
+                   f"results); read them back with planner results {returns} {out}/*.xlsx")
+        return
     if preset == "national":
         from planner.common.parquet import require_pyarrow
         from planner.demo.national import SIZE, write_national

@@ -10,7 +10,7 @@ in its partition file, counting from 1 (``part-00003.parquet, row 17`` is the 17
 of that file). :func:`locate` turns the row numbers of the stitched-together table into
 those.
 
-Needs ``pyarrow`` (``pip install "planner[parquet]"``).
+Needs ``pyarrow``, a core dependency of planner.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from planner.common.digest import sha256_bytes
 from planner.common.errors import InputError, Problem
 
 SUFFIX = ".parquet"
-INSTALL_HINT = 'reading Parquet needs pyarrow: pip install "planner[parquet]"'
+INSTALL_HINT = ('reading Parquet needs pyarrow, which planner installs: pip install -e . in a '
+                'planner checkout, or pip install pyarrow')
 
 
 @dataclass(frozen=True)

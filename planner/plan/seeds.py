@@ -91,5 +91,6 @@ def require_seed(scenario: Scenario) -> None:
     if scenario.plan.seed is None:
         raise ScenarioError(
             "required key is missing: the draw needs the seed; set [plan] seed, or pass "
-            "--seed to planner draw (planner commit is the only step that runs without it)",
+            "--seed to planner draw or planner run (planner commit is the only step that runs "
+            "without it)",
             key="plan.seed", file=scenario.label)
