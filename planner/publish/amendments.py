@@ -5,7 +5,7 @@ compares the task table with the one exported before
 (:func:`planner.publish.export.amendment_list`) and writes the changes twice: as
 ``amendments.csv`` (data) and as ``amendments.xlsx``, one sheet 变更清单 / Amendments whose
 columns are :data:`planner.common.columns.AMENDMENT`, written by
-:func:`planner.publish.workbook.write_table` (A4 landscape, text >= 9 pt, header repeated on
+:func:`planner.common.xlsx.write_table` (A4 landscape, text >= 9 pt, header repeated on
 every page). The kind of change is shown in words of the workbook's language.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import columns
-from planner.publish.workbook import clean_text, deterministic_workbook, make_styles, write_table
+from planner.common.xlsx import clean_text, deterministic_workbook, make_styles, write_table
 
 SHEET = {"zh": "变更清单", "en": "Amendments"}
 # The ``change`` codes of :func:`planner.publish.export.amendment_list`, in words.

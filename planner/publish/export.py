@@ -35,6 +35,19 @@ from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import csv_text, sha256_file
 from planner.common.parallel import fork_pool, on_given_executor, worker_count
+from planner.common.xlsx import (
+    Styles,
+    clean_text,
+    deterministic_workbook,
+    make_styles,
+    row_heights,
+    setup_print,
+    text_widths,
+    write_cells,
+    write_header,
+    write_pairs,
+    write_table,
+)
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
@@ -60,19 +73,6 @@ from planner.publish.tasks import (
     read_stage_table,
     record_hashes,
     with_schedule,
-)
-from planner.publish.workbook import (
-    Styles,
-    clean_text,
-    deterministic_workbook,
-    make_styles,
-    row_heights,
-    setup_print,
-    text_widths,
-    write_cells,
-    write_header,
-    write_pairs,
-    write_table,
 )
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
@@ -663,7 +663,7 @@ def _write_plan_sheet(
     ``extra`` holds the values of the bureau's internal columns (:data:`columns.BUREAU`
     keys), for ``plan.xlsx`` only.
 
-    What prints (on A4 at >= 9 pt, :func:`planner.publish.workbook.write_table`): in
+    What prints (on A4 at >= 9 pt, :func:`planner.common.xlsx.write_table`): in
     ``plan.xlsx`` the plan columns but the planned period (the same on every row, printed in
     the page header), not the empty result columns nor the internal ones; in a field
     workbook the plan and result columns, less those of :data:`PRINT_IN_HEADER` that are the
