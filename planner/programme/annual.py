@@ -24,14 +24,14 @@ import pandas as pd
 from planner import __version__
 from planner.common.io import write_text_atomic
 from planner.draw.record import relative
-from planner.plan.inputs import Inputs
-from planner.plan.pipeline import load
+from planner.plan.inputs import Inputs, load_plan
 from planner.plan.scenario import Scenario
 from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
 from planner.programme.needs import assess
+from planner.programme.notice import write_notice
 from planner.programme.periods import SEED_RULE, Batch, extra_seed
 from planner.programme.select import pick
 
@@ -182,10 +182,8 @@ def plan_programme(scenario_path: str | Path, out: str | Path, *,
     InputError
         When an input is wrong.
     """
-    from planner.programme.notice import write_notice
-
     out = Path(out)
-    scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
+    scenario, inputs = load_plan(scenario_path, encoding=encoding, progress=progress)
     bs = programme_batches(scenario)
     ledger = build_ledger(inputs.history, None, bs, 1)
     projection = project(scenario, inputs, ledger, bs, 1)

@@ -21,22 +21,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common import columns
+from planner.common import charts, columns
 from planner.common.errors import InputError
-from planner.common.io import atomic_path, write_text_atomic
-from planner.plan.pipeline import load
+from planner.common.io import write_text_atomic
+from planner.common.xlsx import (
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_table,
+)
+from planner.plan.inputs import load_plan
 from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.annual import project
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
 from planner.programme.needs import CYCLE, MINIMUM, assess, class_rules, cycle_start_year
-from planner.publish.workbook import (
-    deterministic_workbook,
-    figure_styles,
-    make_styles,
-    write_table,
-)
 
 SHEETS = {"zh": ("分类进度", "未达标风险企业", "尚欠检查企业"), "en": ("By class", "At risk", "Owed")}
 KINDS = {"zh": {"minimum": "最低频次", "cycle": "周期全覆盖", "ratio": "抽查比例"},
@@ -101,7 +101,7 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     out = Path(out)
     plan = read_programme(out)
     path = Path(scenario) if scenario else out / plan["scenario"]["path"]
-    sc, inputs = load(path, encoding=encoding, progress=progress)
+    sc, inputs = load_plan(path, encoding=encoding, progress=progress)
     bs = programme_batches(sc)
     ledger = build_ledger(inputs.history, out, bs, len(bs) + 1)
     following = next((b.number for b in bs if b.number not in ledger.returned + ledger.planned),
@@ -199,7 +199,7 @@ def write_status_workbook(target: Path, status: dict, language: str,
     """Write ``status.xlsx``: per class, the enterprises at risk, and what each still owes.
 
     The sheets' columns are :data:`planner.common.columns.STATUS_CLASSES`, ``STATUS_AT_RISK``
-    and ``STATUS_OWED``, written by :func:`planner.publish.workbook.write_table`.
+    and ``STATUS_OWED``, written by :func:`planner.common.xlsx.write_table`.
 
     Parameters
     ----------
@@ -225,7 +225,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
     """Draw ``status.png``: per class, inspections done, planned and still owed.
 
     In Chinese (``[export] language = "zh"``) the labels are set in the bundled CJK font
-    (:func:`planner.simulate.chart.font_context`); in English they are kept to ASCII (a
+    (:func:`planner.common.charts.font_context`); in English they are kept to ASCII (a
     non-ASCII class or programme name is left out or numbered).
 
     Parameters
@@ -237,12 +237,6 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
     language : str
         ``"zh"`` or ``"en"``.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from planner.simulate.chart import font_context
-
     text = CHART_TEXT["zh" if language == "zh" else "en"]
     ascii_only = language != "zh"
     frame = pd.DataFrame(status["classes"])
@@ -254,9 +248,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
         title = text["title"].format(programme=programme)
     else:
         title = "Programme: inspections by class"
-    with matplotlib.rc_context({**font_context(language), "font.size": 10}):
-        fig = Figure(figsize=(8, 4.5), dpi=100)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (8, 4.5), settings={"font.size": 10}) as fig:
         ax = fig.add_subplot()
         ax.bar(x, frame["done"], color="#1f5fa8", label=text["done"])
         ax.bar(x, frame["planned"], bottom=frame["done"], color="#8fb3de",
@@ -273,8 +265,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
         ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=9)
         fig.tight_layout()
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+        charts.write_png(fig, target)
 
 
 def status_lines(status: dict, out: Path) -> list[str]:

@@ -35,6 +35,7 @@ import pandas as pd
 from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import Problem
+from planner.common.xlsx import clean_text, text_widths, write_table
 from planner.plan import folder
 
 # The files this module writes into the plan folder.
@@ -87,11 +88,9 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
         The workbook's (task, item) rows from :func:`item_rows`.
     language : str
         ``"zh"`` or ``"en"``.
-    styles : planner.publish.workbook.Styles
+    styles : planner.common.xlsx.Styles
         The workbook's formats.
     """
-    from planner.publish.workbook import clean_text, text_widths, write_table
-
     zh = language == "zh"
     title = ITEM_SHEET[0 if zh else 1]
     ws = wb.add_worksheet(title)

@@ -1,6 +1,6 @@
 """The workbooks of a merged joint plan (联合抽查): one visit per enterprise, one team per visit.
 
-``planner merge`` (:mod:`planner.plan.merge`) unites several departments' plans; this module
+``planner merge`` (:mod:`planner.app.merge`) unites several departments' plans; this module
 turns its visits into what the field teams take out:
 
 - ``tasks.csv``: one row per visit (its ``task_id`` is the visit id), the enterprise's
@@ -28,9 +28,18 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import categories as cat
+from planner.common import schema
 from planner.common.errors import InputError, PlannerError
 from planner.common.io import read_table, sha256_file
+from planner.common.xlsx import (
+    clean_text,
+    deterministic_workbook,
+    make_styles,
+    setup_print,
+    write_pairs,
+)
 from planner.plan import folder
+from planner.plan.scenario import load_scenario
 from planner.publish.export import (
     _write_lists_sheet,
     _write_plan_sheet,
@@ -43,13 +52,6 @@ from planner.publish.tasks import (
     natural_order,
     plan_cells,
     workbook_names,
-)
-from planner.publish.workbook import (
-    clean_text,
-    deterministic_workbook,
-    make_styles,
-    setup_print,
-    write_pairs,
 )
 
 # Columns of a merged plan's tasks.csv beyond the plan's own.
@@ -78,9 +80,6 @@ def plan_department(path: Path, plan_id: str) -> tuple[str, dict[str, str]]:
         ``plan_id``), and inspector id -> department (所属部门) from its roster (empty when
         the scenario or roster cannot be read).
     """
-    from planner.common import schema
-    from planner.plan.scenario import load_scenario
-
     try:
         record = folder.read_export_manifest(path)
         scenario = load_scenario((path / str(record["scenario"])).resolve())
@@ -141,7 +140,7 @@ def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
 
     Parameters
     ----------
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans, lead department's first (with their ``tasks`` and ``facts``).
     seats : pandas.DataFrame
         ``joint-assignments.csv``.
@@ -217,7 +216,7 @@ def joint_facts(plans: list) -> tuple[PlanFacts, str]:
 
     Parameters
     ----------
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans, lead department's first.
 
     Returns
@@ -246,7 +245,7 @@ def write_joint_workbooks(out: Path, plans: list, tasks: pd.DataFrame, facts: Pl
     ----------
     out : pathlib.Path
         The merged folder (as staged by the folder transaction).
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans merged.
     tasks : pandas.DataFrame
         From :func:`joint_tasks`.

@@ -36,8 +36,18 @@ import pandas as pd
 from planner.common.errors import InfeasiblePlanError, Problem, ScenarioError
 from planner.common.io import write_csv_atomic
 from planner.draw import allocate
+from planner.plan.inputs import load_inputs
+from planner.plan.ratiosets import (
+    RatioSet,
+    exact_ratio,
+    parse_floor_texts,
+    parse_ratio_text,
+    plan_ratio_set,
+    ratio_sets_from_tables,
+)
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
+from planner.simulate.items import expected_item_problems, read_item_discovery
 from planner.simulate.montecarlo import (
     PrevalenceModel,
     expected_found,
@@ -47,14 +57,7 @@ from planner.simulate.montecarlo import (
     tail_quantiles,
 )
 from planner.simulate.prevalence import History, estimate_rates, population_from_history, read_history
-from planner.simulate.ratiosets import (
-    RatioSet,
-    exact_ratio,
-    parse_floor_texts,
-    parse_ratio_text,
-    plan_ratio_set,
-    ratio_sets_from_tables,
-)
+from planner.simulate.report import summary_lines, write_outputs
 
 STRATEGIES = ("risk-weighted", "uniform", "optimised")
 # What --item-discovery adds to the simulation's folder (planner.simulate.items).
@@ -169,8 +172,6 @@ class SimulationResult:
 
     def summary_lines(self) -> list[str]:
         """Return the text ``planner simulate`` prints."""
-        from planner.simulate.report import summary_lines
-
         return summary_lines(self)
 
 
@@ -197,7 +198,7 @@ def simulate_scenario(
     out : str or pathlib.Path
         Output folder (created if needed).
     ratios : sequence of str
-        Ratio sets as ``--ratios`` text (see :mod:`planner.simulate.ratiosets`); default: the
+        Ratio sets as ``--ratios`` text (see :mod:`planner.plan.ratiosets`); default: the
         scenario's ``[simulation] ratio_sets``, else its ``[sampling] ratios``.
     reps : int, optional
         Replications (default ``[simulation] reps``).
@@ -231,8 +232,6 @@ def simulate_scenario(
     InfeasiblePlanError
         When the floors alone need more than the budget.
     """
-    from planner.simulate.report import write_outputs
-
     scn = load_scenario(scenario)
     if scn.plan.seed is None:
         raise ScenarioError(
@@ -264,8 +263,6 @@ def simulate_scenario(
     directory = None
     warnings = []
     if scn.inputs.enterprises is not None:
-        from planner.plan.inputs import load_inputs
-
         inputs = load_inputs(scn, encoding=encoding, progress=progress)
         directory = inputs.enterprises
         directory_file = inputs.files["enterprises"].resolve()
@@ -317,7 +314,6 @@ def _item_rates(paths: Sequence[str | Path]) -> tuple[pd.DataFrame | None, list[
     """Read the per-item problem rates of ``--item-discovery`` (None when none given)."""
     if not paths:
         return None, []
-    from planner.simulate.items import read_item_discovery
 
     return read_item_discovery(paths)
 
@@ -329,7 +325,6 @@ def _with_items(result: SimulationResult, rates: pd.DataFrame | None, out: Path
         return result
     from dataclasses import replace
 
-    from planner.simulate.items import expected_item_problems
 
     items = expected_item_problems(rates, result.comparison.summary)
     result.files["items"] = out / ITEM_SIMULATION

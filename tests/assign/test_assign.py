@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage, spread_lower_bound
+from planner.assign.solve import spread_lower_bound
 from planner.cli import cli
 from planner.common.errors import InputError
 from tests.support.assign import assign_and_check, setup, teams_of, with_seed

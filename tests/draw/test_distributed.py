@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.draw import draw_stage
 from planner.cli import cli
 from planner.common.errors import InputError, ScenarioError
 from planner.demo.national import write_national
 from planner.draw.distributed import dask_draw_stage
-from planner.draw.stage import draw_stage
 from planner.draw.verify import verify_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
@@ -157,7 +157,7 @@ def test_cli_rejects_replace_and_scheduler_misuse(national, tmp_path):
 
 
 def test_run_on_dask_writes_the_single_process_files(national, tmp_path, client):
-    from planner.plan.pipeline import run_plan
+    from planner.app.pipeline import run_plan
 
     scenario = copy_data(national, tmp_path / "data")
     text = scenario.read_text(encoding="utf-8").replace(
