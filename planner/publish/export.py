@@ -177,9 +177,9 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     targets = sorted(tasks["workbook"].unique())
     returned = find_returned(out, targets, force=force)
     earlier = unchanged_stamps(out, targets)
-    earlier = (folder.read_csv(out, folder.TASKS) if folder.path(out, folder.TASKS).is_file()
-               else None)
-    changes = amendment_list(earlier, tasks, folder.read_record_if_any(out))  # the export before
+    exported = (folder.read_csv(out, folder.TASKS) if folder.path(out, folder.TASKS).is_file()
+                else None)
+    changes = amendment_list(exported, tasks, folder.read_record_if_any(out))  # the export before
     written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                measured=measured, workers=workers, meanwhile=write_plan)
     workbooks = list(written.digests)
