@@ -690,6 +690,45 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
 
 @cli.command()
 @scenario_argument
+@out_option
+@click.option("--holdout-from", "holdout_from", type=click.DateTime(formats=["%Y-%m-%d"]),
+              default=None, metavar="DATE",
+              help="Fit on the inspections before DATE and compare the class, the model and a "
+              "random order on DATE and after (default: [learn] holdout_from; without either, "
+              "no evaluation).")
+@encoding_option
+@handle_errors
+def learn(scenario: Path, out: Path, holdout_from, encoding: str | None):
+    """Learn problem risk from the history with results, and test it against the classes.
+
+    Reads the history the simulation reads ([simulation] history, class_column,
+    problem_column, id_column), derives for each inspection what was known before it
+    (inspections so far, past problems and their kinds, days since the last visit, first
+    visit, class, category, district, [learn] features), weights each inspection by the
+    inverse of its inclusion probability when [learn] draw_records name the plans it came
+    from, and fits a regularised logistic model. Writes OUT/risk-scores.csv (every
+    enterprise's score, probability and rank), OUT/risk-model.json (coefficients to apply
+    by hand) and OUT/risk-rates.csv (per-class rates with intervals); with a holdout also
+    OUT/risk-evaluation.json, .xlsx and .png: AUC with a bootstrap interval, the share of
+    problems found in the first half of the schedule, the top-decile hit rate and the
+    problems found at the plan's budget, for the class, the model and a random order.
+
+    The scores are internal, like the classes: never publish them.
+
+    Example: planner learn scenarios/chicago-replay.toml -o out/chicago-learn
+    --holdout-from 2013-01-01
+    """
+    from planner.learn.stage import learn_scenario
+
+    result = learn_scenario(scenario, out, encoding=encoding, progress=make_progress(),
+                            holdout_from=holdout_from.date() if holdout_from else None)
+    echo_warnings(result.warnings)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@scenario_argument
 @click.option("--results", "results_files", multiple=True,
               type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS_CSV",
               help="A results.csv written by planner results (or a history.csv with "

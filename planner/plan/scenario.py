@@ -142,6 +142,30 @@ class SimulationSection:
 
 
 @dataclass(frozen=True)
+class LearnSection:
+    """``[learn]``: learning problem risk from the history with results (see :mod:`planner.learn`).
+
+    The history and its columns are those of ``[simulation]``. ``features`` names directory
+    columns (numbers or categories) known before each inspection; ``history_features`` names
+    history columns that describe the enterprise at the time (e.g. a facility type);
+    ``kind_columns`` names history columns whose count (or yes) says a finding of that kind was
+    made (e.g. serious violations), counted for later inspections only; ``draw_records``
+    lists the ``draw-record.json`` of the plans the history came from, for the weights.
+    """
+
+    features: list[str] = field(default_factory=list)
+    history_features: list[str] = field(default_factory=list)
+    kind_columns: list[str] = field(default_factory=list)
+    draw_records: list[Path] = field(default_factory=list)
+    holdout_from: dt.date | None = None
+    regularisation: float = 1.0
+    min_level_count: int = 20
+    bootstrap: int = 1000
+    interval: float = 0.9
+    budget: int | None = None
+
+
+@dataclass(frozen=True)
 class RegradeSection:
     """``[regrade]``: how results and events move enterprises between classes (进退级).
 
@@ -200,6 +224,7 @@ class Scenario:
     simulation: SimulationSection = field(default_factory=SimulationSection)
     regrade: RegradeSection = field(default_factory=RegradeSection)
     programme: ProgrammeSection | None = None
+    learn: LearnSection = field(default_factory=LearnSection)
     publish: PublishSection = field(default_factory=PublishSection)
 
     @property
@@ -232,6 +257,7 @@ SECTIONS: dict[str, type] = {
     "regrade": RegradeSection,
     "programme": ProgrammeSection,
     "publish": PublishSection,
+    "learn": LearnSection,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "sampling.mode": ("ratios", "frequency", "budget"),
@@ -435,6 +461,7 @@ def _check_rules(s: Scenario, label: str) -> None:
     _check_regrade(s, scheme, label)
     _check_programme(s, label)
     _check_choices(s, "publish", label)
+    _check_learn(s, label)
 
 
 def _check_choices(s: Scenario, section: str, label: str) -> None:
@@ -578,6 +605,33 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
     from planner.simulate.ratiosets import check_scenario_ratio_sets
 
     check_scenario_ratio_sets(sim.ratio_sets, scheme, label)
+
+
+def _check_learn(s: Scenario, label: str) -> None:
+    """Check [learn]: a positive penalty, sane counts, an interval, one name per feature."""
+    learn = s.learn
+    if not learn.regularisation > 0:
+        raise ScenarioError("must be > 0 (the inverse strength of the L2 penalty, e.g. 1.0)",
+                            key="learn.regularisation", file=label)
+    for key, least in (("min_level_count", 1), ("bootstrap", 1), ("budget", 0)):
+        value = getattr(learn, key)
+        if value is not None and value < least:
+            raise ScenarioError(f"must be >= {least}, got {value}", key=f"learn.{key}", file=label)
+    if not 0 < learn.interval < 1:
+        raise ScenarioError("must be in (0, 1), e.g. 0.9", key="learn.interval", file=label)
+    for key in ("features", "history_features", "kind_columns"):
+        names = getattr(learn, key)
+        for i, name in enumerate(names):
+            if not name.strip() or name in names[:i]:
+                raise ScenarioError(f"names {name!r} {'twice' if name.strip() else 'empty'}",
+                                    key=f"learn.{key}[{i}]", file=label)
+    for key in ("features", "history_features", "kind_columns"):
+        for i, name in enumerate(getattr(learn, key)):
+            if s.simulation.problem_column and name.strip().lower() == \
+                    s.simulation.problem_column.strip().lower():
+                raise ScenarioError(
+                    f"{name!r} is the outcome itself ([simulation] problem_column): a feature "
+                    "must be known before the inspection", key=f"learn.{key}[{i}]", file=label)
 
 
 def _check_targets(s: Scenario, label: str) -> None:
