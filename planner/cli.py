@@ -149,10 +149,10 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 
     Example: planner validate scenarios/demo.toml --json
     """
-    from planner.plan.pipeline import load
+    from planner.plan.inputs import load_plan
     from planner.plan.summary import format_summary, summarise
 
-    _, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    _, inputs = load_plan(scenario, encoding=encoding, progress=make_progress())
     summary = summarise(inputs)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -198,12 +198,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
         if engine != "single":
             raise click.UsageError("--batch runs on the single-process engine: leave out "
                                    "--engine dask")
-        from planner.programme.batch import run_batch
+        from planner.app.batch import run_batch
 
         run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
                   echo=click.echo, warn=echo_warnings)
         return
-    from planner.plan.pipeline import run_plan
+    from planner.app.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
              echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler)
@@ -260,8 +260,9 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
     --scheduler tcp://10.0.0.5:8786
     """
+    from planner.app.pipeline import run_stage
     from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
-    from planner.plan.pipeline import load, run_stage
+    from planner.plan.inputs import load_plan
     from planner.plan.transaction import refuse_if_busy
 
     if (replace_ids is None) != (reason is None):
@@ -291,7 +292,7 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
         for line in job.lines(job.notes + lines):
             click.echo(line)
         return
-    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    loaded, inputs = load_plan(scenario, encoding=encoding, progress=make_progress())
     if scale_down:
         loaded = with_scale_down(loaded)
     loaded = with_seed(loaded, seed)
@@ -326,7 +327,7 @@ def verify(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner verify out/yancheng
     """
-    from planner.plan.check_folder import verify_folder
+    from planner.app.check_folder import verify_folder
     from planner.plan.transaction import refuse_if_busy
 
     refuse_if_busy(out)
@@ -368,15 +369,16 @@ def assign(scenario: Path, out: Path, encoding: str | None, inspector_id: str | 
     Withdrawal example: planner assign scenarios/demo.toml -o out/demo
     --replace-inspector LH00012 --reason "病假 (sick leave)"
     """
+    from planner.app.pipeline import run_stage
     from planner.assign.stage import assign_stage
-    from planner.plan.pipeline import load, run_stage
+    from planner.plan.inputs import load_plan
     from planner.plan.transaction import refuse_if_busy
 
     if (inspector_id is None) != (reason is None):
         raise click.UsageError("--replace-inspector and --reason go together: say who "
                                "withdraws and why")
     refuse_if_busy(out)
-    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    loaded, inputs = load_plan(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
     if inspector_id is not None:
         from planner.assign.withdraw import replace_inspector
@@ -411,8 +413,8 @@ def check(out: Path, scenario_path: Path | None, encoding: str | None):
 
     Example: planner check out/demo
     """
+    from planner.app.check_folder import check_folder
     from planner.common.errors import VerificationError
-    from planner.plan.check_folder import check_folder
     from planner.plan.transaction import refuse_if_busy
 
     refuse_if_busy(out)
@@ -440,14 +442,16 @@ def export(scenario: Path, out: Path, encoding: str | None, force: bool):
 
     Example: planner export scenarios/demo.toml -o out/demo
     """
+    from planner.app.pipeline import run_stage
     from planner.plan import folder
-    from planner.plan.pipeline import load, run_stage
+    from planner.plan.inputs import load_plan
     from planner.plan.transaction import refuse_if_busy
     from planner.publish.export import export_stage
 
     refuse_if_busy(out)
-    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
-    for line in run_stage("planner export", export_stage, loaded, inputs, out, force=force,
+    loaded, inputs = load_plan(scenario, encoding=encoding, progress=make_progress())
+    stage = functools.partial(export_stage, force=force)
+    for line in run_stage("planner export", stage, loaded, inputs, out, force=force,
                           needs_current=(folder.ASSIGNMENTS,), progress=make_progress()):
         click.echo(line)
 
@@ -498,7 +502,7 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
     if amend != (reason is not None):
         raise click.UsageError("--amend and --reason go together: say why the published "
                                "rows are corrected")
-    from planner.plan.pipeline import publish_results
+    from planner.app.pipeline import publish_results
 
     lines, warnings = publish_results(
         out, list(filled), scenario=scenario_path,
@@ -531,7 +535,7 @@ def merge(plan_out: tuple[Path, ...], out: Path):
 
     Example: planner merge out/market out/food out/quality -o out/joint
     """
-    from planner.plan.merge import merge_plans
+    from planner.app.merge import merge_plans
 
     result = merge_plans(list(plan_out), out)
     for line in result.summary_lines():
@@ -791,9 +795,9 @@ def commit(scenario: Path, out: Path, encoding: str | None):
     Example: planner commit scenarios/committed-draw.toml -o out/q1
     """
     from planner.draw.commit import commit_stage, commit_summary
-    from planner.plan.pipeline import load
+    from planner.plan.inputs import load_plan
 
-    loaded, inputs = load(scenario, encoding=encoding, progress=make_progress())
+    loaded, inputs = load_plan(scenario, encoding=encoding, progress=make_progress())
     echo_warnings(inputs.warnings)
     commitment = commit_stage(loaded, inputs, out, progress=make_progress())
     for line in commit_summary(commitment, out):

@@ -224,7 +224,7 @@ def plan_quotas(
     mandatory_classes : list of str
         Classes drawn whole, never scaled down.
     targeted : dict, optional
-        The strata of targeted draws (:func:`planner.draw.targets.target_strata`), whose
+        The strata of targeted draws (:func:`planner.plan.targets.target_strata`), whose
         enterprises are not in ``pool``; they count towards the capacity, are never scaled
         down, and are added to the per-class figures.
 

@@ -36,6 +36,7 @@ from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
+from planner.plan.targets import read_targets, stratum_label
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
 WEIGHT_KEY = "weight_key"
@@ -340,7 +341,7 @@ def _targeted(pool: pd.DataFrame, ent: pd.DataFrame, scenario: Scenario):
     Returns the pool unchanged and None when the plan has no ``[[sampling.targets]]``.
     Enterprises on the inclusion list stay in their ``included`` stratum.
     """
-    found = targets.read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label,
+    found = read_targets(scenario.sampling.targets, scenario.scheme(), scenario.label,
                                  scenario.sampling.filter_columns)
     if not found:
         return pool, None
@@ -361,7 +362,7 @@ def _target_labels(pool: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     labels = pool["stratum"].astype(str).to_numpy(dtype=object)
     which = pool["target"].to_numpy()
     for k in np.flatnonzero(which >= 0):
-        labels[k] = targets.stratum_label(names[which[k]], pool["risk_class"].iat[k])
+        labels[k] = stratum_label(names[which[k]], pool["risk_class"].iat[k])
     pool = pool.drop(columns=["target"])
     pool["stratum"] = pd.Categorical(labels, categories=sorted(set(labels)))
     return pool

@@ -26,14 +26,15 @@ import numpy as np
 import pandas as pd
 
 from planner.common import schema
-from planner.common.errors import InputError, Problem
+from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.grading import GradingScheme
 from planner.common.io import read_table, sha256_file
 from planner.common.keys import IdIndex
 from planner.common.parallel import DigestsAhead
 from planner.common.parquet import locate
 from planner.common.uscc import is_legacy_registration_number, uscc_problems
-from planner.plan.scenario import Scenario
+from planner.plan.rosters import add_department_rosters
+from planner.plan.scenario import Scenario, load_scenario
 
 
 @dataclass
@@ -115,6 +116,29 @@ def relative_label(path: Path) -> str:
         return str(path)
 
 
+def load_plan(
+    scenario_path: str | Path, *, encoding: str | None = None, progress=None
+) -> tuple[Scenario, Inputs]:
+    """Load a scenario and validate its inputs.
+
+    Parameters
+    ----------
+    scenario_path : str or pathlib.Path
+        The scenario TOML file.
+    encoding : str, optional
+        CSV encoding for every input (detected when omitted).
+    progress : callable, optional
+        Progress reporter (see :mod:`planner.common.progress`).
+
+    Returns
+    -------
+    tuple
+        The scenario and its validated inputs.
+    """
+    scenario = load_scenario(scenario_path)
+    return scenario, load_inputs(scenario, encoding=encoding, progress=progress)
+
+
 def load_inputs(
     scenario: Scenario,
     *,
@@ -154,8 +178,6 @@ def load_inputs(
     """
     spec = scenario.inputs
     if spec.enterprises is None or spec.inspectors is None:
-        from planner.common.errors import ScenarioError
-
         missing = "enterprises" if spec.enterprises is None else "inspectors"
         raise ScenarioError(
             "this command needs the file; add it to [inputs]", key=f"inputs.{missing}",
@@ -242,8 +264,6 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
     insp, p = _check_inspectors(frames["inspectors"], scenario, labels["inspectors"])
     problems += p
     if scenario.assignment.department_rosters:
-        from planner.plan.rosters import add_department_rosters
-
         insp, p = add_department_rosters(
             insp, labels["inspectors"], scenario.assignment.department_rosters,
             encoding=encoding, sheet=spec.sheet,
@@ -483,8 +503,6 @@ def _check_inspectors(
 
 def _check_groups(frame: pd.DataFrame, scenario: Scenario, label: str) -> list[Problem]:
     """Check standing groups (检查小组): each has a lead-capable member and team_size members."""
-    from planner.common.errors import ScenarioError
-
     if not (frame["group"] != "").any():
         raise ScenarioError(
             f"standing groups need the roster's group (检查小组) column; {label} has no group",

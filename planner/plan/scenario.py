@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from planner.common.errors import ScenarioError
+from planner.common.grading import get_scheme
+from planner.common.parquet import partition_files
+from planner.plan.ratiosets import check_scenario_ratio_sets
+from planner.plan.regrade_rules import check_regrade_section
+from planner.plan.targets import check_scenario_targets
 
 RatioTable = dict[str, float]
 
@@ -169,7 +174,7 @@ class LearnSection:
 class RegradeSection:
     """``[regrade]``: how results and events move enterprises between classes (进退级).
 
-    See :mod:`planner.regrade.rules` for the meaning of each key and its checks.
+    See :mod:`planner.plan.regrade_rules` for the meaning of each key and its checks.
     """
 
     levels: dict[str, int] = field(default_factory=dict)
@@ -234,8 +239,6 @@ class Scenario:
 
     def scheme(self):
         """Return the :class:`~planner.common.grading.GradingScheme` this scenario uses."""
-        from planner.common.grading import get_scheme
-
         g = self.grading
         return get_scheme(
             g.scheme,
@@ -398,8 +401,6 @@ def _path(value: Any, key: str, base: Path, label: str) -> Path:
         raise ScenarioError("must be a file path (a string)", key=key, file=label)
     resolved = (base / value).resolve() if not Path(value).is_absolute() else Path(value)
     if resolved.is_dir():
-        from planner.common.parquet import partition_files
-
         if not partition_files(resolved):  # a folder of Parquet partitions is one input
             raise ScenarioError(f"folder {value} holds no .parquet file (looked in "
                                 f"{resolved})", key=key, file=label)
@@ -602,8 +603,6 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
                 key=f"simulation.class_map.{value}",
                 file=label,
             )
-    from planner.simulate.ratiosets import check_scenario_ratio_sets
-
     check_scenario_ratio_sets(sim.ratio_sets, scheme, label)
 
 
@@ -635,16 +634,12 @@ def _check_learn(s: Scenario, label: str) -> None:
 
 
 def _check_targets(s: Scenario, label: str) -> None:
-    """Check [[sampling.targets]]: see :func:`planner.draw.targets.check_scenario_targets`."""
-    from planner.draw.targets import check_scenario_targets
-
+    """Check [[sampling.targets]]: see :func:`planner.plan.targets.check_scenario_targets`."""
     check_scenario_targets(s, label)
 
 
 def _check_regrade(s: Scenario, scheme, label: str) -> None:
-    """Check [regrade]: see :func:`planner.regrade.rules.check_regrade_section`."""
-    from planner.regrade.rules import check_regrade_section
-
+    """Check [regrade]: see :func:`planner.plan.regrade_rules.check_regrade_section`."""
     check_regrade_section(s.regrade, scheme, label)
 
 

@@ -24,8 +24,7 @@ import pandas as pd
 from planner import __version__
 from planner.common.io import write_text_atomic
 from planner.draw.record import relative
-from planner.plan.inputs import Inputs
-from planner.plan.pipeline import load
+from planner.plan.inputs import Inputs, load_plan
 from planner.plan.scenario import Scenario
 from planner.plan.transaction import locks_output
 from planner.programme import files
@@ -185,7 +184,7 @@ def plan_programme(scenario_path: str | Path, out: str | Path, *,
     from planner.programme.notice import write_notice
 
     out = Path(out)
-    scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
+    scenario, inputs = load_plan(scenario_path, encoding=encoding, progress=progress)
     bs = programme_batches(scenario)
     ledger = build_ledger(inputs.history, None, bs, 1)
     projection = project(scenario, inputs, ledger, bs, 1)

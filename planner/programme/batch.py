@@ -1,10 +1,10 @@
-"""``planner run SCENARIO --batch K -o OUT``: plan batch K into ``OUT/batch-K/``.
+"""What batch K of a programme needs, and the inputs of its plan folder ``OUT/batch-K/``.
 
 The batch folder is a normal plan folder. The programme writes the batch's own scenario
 (``batch-scenario.toml``) beside the inputs it derives - the candidates (directory rows the
-batch may draw from), the must-draws (its inclusion list) and the full prior history - then runs
-every stage of ``planner run`` on it. ``planner verify OUT/batch-K`` therefore recomputes the
-batch's draw from its record, like any plan's.
+batch may draw from), the must-draws (its inclusion list) and the full prior history - then
+:mod:`planner.app.batch` runs every stage of ``planner run`` on it. ``planner verify
+OUT/batch-K`` therefore recomputes the batch's draw from its record, like any plan's.
 
 Earlier batches must be planned first; their returned results (``results.csv`` of
 ``planner results``) and the bureau's history count, as described in
@@ -15,7 +15,6 @@ folder is assembled beside ``OUT/batch-K`` and swapped in whole.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +23,7 @@ from planner.common import schema
 from planner.common.errors import InputError, ScenarioError
 from planner.common.io import read_table, write_csv_atomic, write_text_atomic
 from planner.plan.inputs import Inputs
-from planner.plan.pipeline import load, run_stages
 from planner.plan.scenario import Scenario
-from planner.plan.transaction import writing
 from planner.programme import files
 from planner.programme.ledger import Ledger, build_ledger, missing_batches
 from planner.programme.needs import Needs, assess
@@ -138,8 +135,9 @@ def batch_scenario_text(scenario: Scenario, needs: Needs, folder: Path, *,
     return document(tables, folder, header)
 
 
-def _write_inputs(scenario: Scenario, inputs: Inputs, needs: Needs, ledger: Ledger,
-                  folder: Path) -> None:
+def write_inputs(scenario: Scenario, inputs: Inputs, needs: Needs, ledger: Ledger,
+                 folder: Path) -> None:
+    """Write the batch's inputs into ``folder``: candidates, must-draws, history, scenario."""
     path = inputs.files["enterprises"]
     raw = read_table(path, encoding=scenario.inputs.encoding, sheet=scenario.inputs.sheet,
                      label=str(path))
@@ -165,7 +163,7 @@ def _write_inputs(scenario: Scenario, inputs: Inputs, needs: Needs, ledger: Ledg
                       batch_scenario_text(scenario, needs, folder, has_due=bool(len(due))))
 
 
-def _write_schedule(needs: Needs, folder: Path, *, drawn: bool = True) -> None:
+def write_schedule(needs: Needs, folder: Path, *, drawn: bool = True) -> None:
     """Write ``schedule.csv``: the earliest date each enterprise may be inspected.
 
     Before the stages (``drawn=False``) it lists every candidate, so that the export shows
@@ -183,77 +181,3 @@ def _write_schedule(needs: Needs, folder: Path, *, drawn: bool = True) -> None:
         "not_before": [when[e].date().isoformat() for e in ids],
     })
     write_csv_atomic(folder / files.SCHEDULE_CSV, schedule)
-
-
-def run_batch(
-    scenario_path: str | Path,
-    out: str | Path,
-    number: int,
-    *,
-    encoding: str | None = None,
-    progress=None,
-    echo: Callable[[str], None] = print,
-    warn: Callable[[list], None] | None = None,
-) -> Path:
-    """Plan batch ``number`` of the programme into ``out/batch-{number}``.
-
-    Parameters
-    ----------
-    scenario_path : str or pathlib.Path
-        The programme's scenario (with ``[programme]``).
-    out : str or pathlib.Path
-        The programme folder.
-    number : int
-        The batch, 1-based.
-    encoding : str, optional
-        CSV encoding of the programme's inputs.
-    progress : callable, optional
-        Progress reporter.
-    echo : callable
-        Where summary lines go.
-    warn : callable, optional
-        Called with the input warnings.
-
-    Returns
-    -------
-    pathlib.Path
-        The batch folder.
-
-    Raises
-    ------
-    ScenarioError
-        When the scenario has no ``[programme]``.
-    InputError
-        See :func:`batch_needs`, or when no enterprise is left to plan.
-    InfeasiblePlanError
-        When the roster cannot staff the batch.
-    """
-    out = Path(out)
-    scenario, inputs = load(scenario_path, encoding=encoding, progress=progress)
-    needs, ledger = batch_needs(scenario, inputs, out, number)
-    if not needs.frame["candidate"].any():
-        raise InputError(f"batch {number}: no enterprise needs or may have an inspection now",
-                         file=str(scenario.path))
-    folder = files.batch_dir(out, number)
-    with writing(folder, f"planner run --batch {number}", starts_plan=True,
-                 plan=(needs.batch.plan_id, needs.batch.seed)) as job:
-        _write_inputs(scenario, inputs, needs, ledger, job.path)
-        echo(f"Batch {number} of {scenario.plan.id}: {needs.batch.start} to "
-             f"{needs.batch.end}, seed {needs.batch.seed!r}")
-        for c, info in needs.classes.items():
-            echo(f"  class {c}: {info['kind']} {info['value']}; year needs "
-                 f"{info['still_needed']} more, this batch {info['count']} "
-                 f"({info['must']} due, {info['candidates']} candidates)")
-        batch_scenario, batch_inputs = load(job.path / files.BATCH_SCENARIO, progress=progress)
-        if warn is not None:
-            warn(batch_inputs.warnings)
-        _write_schedule(needs, job.path, drawn=False)
-        lines = run_stages(batch_scenario, batch_inputs, job.path, progress=progress)
-        _write_schedule(needs, job.path)
-    for line in job.lines(job.notes + lines):
-        echo(line)
-    for row in needs.conflicts:
-        echo(f"warning: {row['enterprise_id']} (class {row['risk_class']}) owes "
-             f"{row['owed']} inspection(s) but the {row['rule']} allows {row['possible']}: "
-             f"{row['short']} short")
-    return folder

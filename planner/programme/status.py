@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common import columns
+from planner.common import charts, columns
 from planner.common.errors import InputError
-from planner.common.io import atomic_path, write_text_atomic
-from planner.plan.pipeline import load
+from planner.common.io import write_text_atomic
+from planner.plan.inputs import load_plan
 from planner.plan.transaction import locks_output
 from planner.programme import files
 from planner.programme.annual import project
@@ -101,7 +101,7 @@ def programme_status(out: str | Path, *, scenario: str | Path | None = None,
     out = Path(out)
     plan = read_programme(out)
     path = Path(scenario) if scenario else out / plan["scenario"]["path"]
-    sc, inputs = load(path, encoding=encoding, progress=progress)
+    sc, inputs = load_plan(path, encoding=encoding, progress=progress)
     bs = programme_batches(sc)
     ledger = build_ledger(inputs.history, out, bs, len(bs) + 1)
     following = next((b.number for b in bs if b.number not in ledger.returned + ledger.planned),
@@ -225,7 +225,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
     """Draw ``status.png``: per class, inspections done, planned and still owed.
 
     In Chinese (``[export] language = "zh"``) the labels are set in the bundled CJK font
-    (:func:`planner.simulate.chart.font_context`); in English they are kept to ASCII (a
+    (:func:`planner.common.charts.font_context`); in English they are kept to ASCII (a
     non-ASCII class or programme name is left out or numbered).
 
     Parameters
@@ -237,12 +237,6 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
     language : str
         ``"zh"`` or ``"en"``.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from planner.simulate.chart import font_context
-
     text = CHART_TEXT["zh" if language == "zh" else "en"]
     ascii_only = language != "zh"
     frame = pd.DataFrame(status["classes"])
@@ -254,9 +248,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
         title = text["title"].format(programme=programme)
     else:
         title = "Programme: inspections by class"
-    with matplotlib.rc_context({**font_context(language), "font.size": 10}):
-        fig = Figure(figsize=(8, 4.5), dpi=100)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (8, 4.5), settings={"font.size": 10}) as fig:
         ax = fig.add_subplot()
         ax.bar(x, frame["done"], color="#1f5fa8", label=text["done"])
         ax.bar(x, frame["planned"], bottom=frame["done"], color="#8fb3de",
@@ -273,8 +265,7 @@ def write_status_chart(target: Path, status: dict, language: str = "zh") -> None
         ax.set_title(title, loc="left")
         ax.legend(frameon=False, fontsize=9)
         fig.tight_layout()
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+        charts.write_png(fig, target)
 
 
 def status_lines(status: dict, out: Path) -> list[str]:

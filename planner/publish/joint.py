@@ -1,6 +1,6 @@
 """The workbooks of a merged joint plan (联合抽查): one visit per enterprise, one team per visit.
 
-``planner merge`` (:mod:`planner.plan.merge`) unites several departments' plans; this module
+``planner merge`` (:mod:`planner.app.merge`) unites several departments' plans; this module
 turns its visits into what the field teams take out:
 
 - ``tasks.csv``: one row per visit (its ``task_id`` is the visit id), the enterprise's
@@ -141,7 +141,7 @@ def joint_tasks(plans: list, seats: pd.DataFrame, visits: pd.DataFrame,
 
     Parameters
     ----------
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans, lead department's first (with their ``tasks`` and ``facts``).
     seats : pandas.DataFrame
         ``joint-assignments.csv``.
@@ -217,7 +217,7 @@ def joint_facts(plans: list) -> tuple[PlanFacts, str]:
 
     Parameters
     ----------
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans, lead department's first.
 
     Returns
@@ -246,7 +246,7 @@ def write_joint_workbooks(out: Path, plans: list, tasks: pd.DataFrame, facts: Pl
     ----------
     out : pathlib.Path
         The merged folder (as staged by the folder transaction).
-    plans : list of planner.plan.merge.PlanFolder
+    plans : list of planner.app.merge.PlanFolder
         The plans merged.
     tasks : pandas.DataFrame
         From :func:`joint_tasks`.

@@ -404,7 +404,7 @@ def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
         定向 for a task drawn under a target, ``[plan] check_type`` for the others; None
         when the plan has no targets (every task has the plan's type).
     """
-    from planner.draw.targets import target_of_stratum
+    from planner.plan.targets import target_of_stratum
 
     if not scenario.sampling.targets:
         return None

@@ -1,7 +1,7 @@
 """Apply results and events to a directory's classes: the regrading engine (进退级).
 
 :func:`apply_records` takes the directory's current classes (and points), the
-:class:`~planner.regrade.rules.RuleBook`, the new records and the ledger of what was applied
+:class:`~planner.plan.regrade_rules.RuleBook`, the new records and the ledger of what was applied
 before, and returns every enterprise's new class and points with each rule that fired.
 
 Per enterprise, in this order:
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.regrade.rules import RuleBook
+from planner.plan.regrade_rules import RuleBook
 from planner.regrade.sources import Record
 
 LEDGER_COLUMNS = ("key", "kind", "enterprise_id", "date", "locked_class", "locked_until",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.common import columns
-from planner.common.io import atomic_path, write_text_atomic
+from planner.common import charts, columns
+from planner.common.io import write_text_atomic
 from planner.common.workdays import WorkCalendar
 from planner.publish.workbook import (
     BODY_POINTS,
@@ -163,7 +163,7 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> Non
     """Draw the transition matrix as a heat map PNG (fixed size, no software stamp).
 
     Chinese labels are set in the CJK font bundled with planner
-    (:func:`planner.simulate.chart.font_context`), English ones in DejaVu Sans.
+    (:func:`planner.common.charts.font_context`), English ones in DejaVu Sans.
 
     Parameters
     ----------
@@ -174,19 +174,11 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> Non
     language : str
         ``"zh"`` or ``"en"``.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from planner.simulate.chart import font_context
-
     col = 0 if language == "zh" else 1
     n = len(matrix)
     size = max(4.5, 1.2 + 0.55 * n)
     values = matrix.to_numpy()
-    with matplotlib.rc_context(font_context(language)):
-        fig = Figure(figsize=(size + 1.2, size), dpi=100)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (size + 1.2, size)) as fig:
         ax = fig.add_subplot(1, 1, 1)
         image = ax.imshow(values, cmap="Blues", vmin=0, vmax=max(1, values.max()))
         for i in range(n):
@@ -205,5 +197,4 @@ def write_matrix_chart(matrix: pd.DataFrame, target: Path, language: str) -> Non
         ax.set_title(TEXT["title"][col], fontsize=11)
         fig.colorbar(image, ax=ax, shrink=0.8)
         fig.tight_layout()
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+        charts.write_png(fig, target)

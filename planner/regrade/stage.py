@@ -32,6 +32,7 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import read_table, write_csv_atomic
 from planner.common.workdays import WorkCalendar, read_holidays
+from planner.plan.regrade_rules import check_regrade_section
 from planner.plan.scenario import load_scenario
 from planner.plan.transaction import locks_output
 from planner.regrade.apply import LEDGER_COLUMNS, Ledger, apply_records
@@ -47,7 +48,6 @@ from planner.regrade.report import (
     write_matrix_chart,
     write_matrix_workbook,
 )
-from planner.regrade.rules import check_regrade_section
 from planner.regrade.sources import read_events, read_results
 
 LEDGER_SUFFIX = ".applied.csv"

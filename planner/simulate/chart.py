@@ -14,22 +14,18 @@ set in matplotlib's own DejaVu Sans and kept to ASCII: a non-ASCII ratio-set nam
 
 from __future__ import annotations
 
-import importlib.util
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from planner.common.io import atomic_path
+from planner.common import charts
 
 COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c", "optimised": "#d9822b"}
 MARKERS = {"risk-weighted": "o", "uniform": "s", "optimised": "D"}
 MAX_SETS = 20
 LABEL_CHARS = 40
-DPI = 100
-# The CJK font shipped by the mplfonts package (SIL Open Font License), by file name.
-CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
-CJK_FAMILY = "planner Noto Sans CJK SC"
 # Every label of the chart, in English and Chinese.
 TEXT = {
     "en": {
@@ -59,61 +55,6 @@ def _ascii(text: str, fallback: str) -> str:
 
 def _ascii_only(text: str) -> str:
     return "".join(ch if ch.isascii() else "?" for ch in text)
-
-
-def cjk_font_path() -> Path:
-    """Return the CJK font file the ``mplfonts`` dependency installs.
-
-    Returns
-    -------
-    pathlib.Path
-        The Noto Sans CJK SC font file.
-
-    Raises
-    ------
-    FileNotFoundError
-        When the package or its font is missing (reinstall planner).
-    """
-    spec = importlib.util.find_spec("mplfonts")  # located, not imported
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    for folder in folders:
-        path = Path(folder) / "fonts" / CJK_FONT_FILE
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"the Chinese chart font {CJK_FONT_FILE} of the mplfonts package is "
-                            "missing: reinstall planner (pip install planner), which installs it")
-
-
-def font_context(language: str) -> dict:
-    """Return matplotlib settings for a chart's text in ``language``.
-
-    Every chart of planner (the simulation, the loop, the transition matrix, the programme's
-    status) draws inside ``matplotlib.rc_context(font_context(language))``.
-
-    Parameters
-    ----------
-    language : str
-        ``"zh"``: the bundled Noto Sans CJK SC (:func:`cjk_font_path`), registered under a
-        family name of its own; anything else: matplotlib's DejaVu Sans.
-
-    Returns
-    -------
-    dict
-        rc settings: ``font.family``, ``font.size`` 9 and, in Chinese, an ASCII minus sign.
-    """
-    if language != "zh":
-        return {"font.family": "DejaVu Sans", "font.size": 9}
-    from matplotlib import font_manager
-
-    # Registered under a name of its own: a system font of the same family name (Noto Sans
-    # CJK SC is common on Linux) must never be picked instead, or the PNG would depend on
-    # the machine.
-    manager = font_manager.fontManager
-    if not any(entry.name == CJK_FAMILY for entry in manager.ttflist):
-        manager.ttflist.append(font_manager.FontEntry(
-            fname=str(cjk_font_path()), name=CJK_FAMILY, style="normal", variant="normal",
-            weight=400, stretch="normal", size="scalable"))
-    return {"font.family": CJK_FAMILY, "font.size": 9, "axes.unicode_minus": False}
 
 
 def _label(name: str, index: int, language: str = "en") -> str:
@@ -158,10 +99,6 @@ def write_chart(
     language : str
         ``"zh"``: Chinese labels in the bundled CJK font; ``"en"``: English, ASCII.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     text = TEXT["zh" if language == "zh" else "en"]
     if language != "zh":
         title, footnote = _ascii_only(title), _ascii_only(footnote)
@@ -170,9 +107,7 @@ def write_chart(
     height = 2.0 + 0.62 * len(names) if by_rows else 6.5
     note = _wrap(footnote, 95 if language == "zh" else 170)  # a Chinese character is wide
     note_lines = note.count("\n") + 1 if note else 0
-    with matplotlib.rc_context(font_context(language)):
-        fig = Figure(figsize=(11, height), dpi=DPI)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (11, height)) as fig:
         if by_rows:
             labels = [_label(n, i, language) for i, n in enumerate(names)]
             chars = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in t) for t in labels)
@@ -189,8 +124,7 @@ def write_chart(
         fig.subplots_adjust(left=left_margin, right=0.93, top=1 - 0.75 / height,
                             bottom=(0.62 + 0.15 * note_lines) / height,
                             wspace=0.08 if by_rows else 0.22)
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        charts.write_png(fig, target)
 
 
 def _errors(centre: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -263,6 +197,4 @@ def _scatter(fig, summary: pd.DataFrame, level: str, text: dict[str, str]) -> No
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(text, width))

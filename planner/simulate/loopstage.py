@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.common import charts
 from planner.common.errors import ScenarioError
-from planner.common.io import atomic_path, write_csv_atomic
+from planner.common.io import write_csv_atomic
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
 from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
@@ -137,7 +138,7 @@ def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, dri
     ratios = class_table(scn.sampling.ratios, scheme)
     up, down = 1, -1
     if scn.regrade.levels:
-        from planner.regrade.rules import check_regrade_section
+        from planner.plan.regrade_rules import check_regrade_section
 
         effects = check_regrade_section(scn.regrade, scheme, scn.label).category_effects
         up = int(effects.get(REGRADE_RESULTS[0], up))
@@ -306,21 +307,13 @@ def write_loop_chart(run: LoopRun, target: Path) -> None:
     """Draw ``loop.png``: four panels against the quarter, both strategies, with intervals.
 
     Labels are in Chinese with ``[export] language = "zh"``, set in the bundled CJK font
-    (:func:`planner.simulate.chart.font_context`), and in English with ``"en"``. Fixed size
+    (:func:`planner.common.charts.font_context`), and in English with ``"en"``. Fixed size
     and no software stamp, so the same table gives the same bytes.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from planner.simulate.chart import font_context
-
     language = run.scenario.export.language
     col = 0 if language == "zh" else 1
     summary = run.summary
-    with matplotlib.rc_context(font_context(language)):
-        fig = Figure(figsize=(11, 7.5), dpi=100)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (11, 7.5)) as fig:
         for i, metric in enumerate(PANELS):
             ax = fig.add_subplot(2, 2, i + 1)
             for strategy in STRATEGIES:
@@ -348,5 +341,4 @@ def write_loop_chart(run: LoopRun, target: Path) -> None:
                        f"{s.drift:g} (bands: {interval} Monte-Carlo intervals)")
         fig.suptitle(heading, fontsize=11, x=0.01, ha="left")
         fig.tight_layout(rect=(0, 0, 1, 0.95))
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
+        charts.write_png(fig, target)

@@ -36,6 +36,14 @@ import pandas as pd
 from planner.common.errors import InfeasiblePlanError, Problem, ScenarioError
 from planner.common.io import write_csv_atomic
 from planner.draw import allocate
+from planner.plan.ratiosets import (
+    RatioSet,
+    exact_ratio,
+    parse_floor_texts,
+    parse_ratio_text,
+    plan_ratio_set,
+    ratio_sets_from_tables,
+)
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
 from planner.simulate.montecarlo import (
@@ -47,14 +55,6 @@ from planner.simulate.montecarlo import (
     tail_quantiles,
 )
 from planner.simulate.prevalence import History, estimate_rates, population_from_history, read_history
-from planner.simulate.ratiosets import (
-    RatioSet,
-    exact_ratio,
-    parse_floor_texts,
-    parse_ratio_text,
-    plan_ratio_set,
-    ratio_sets_from_tables,
-)
 
 STRATEGIES = ("risk-weighted", "uniform", "optimised")
 # What --item-discovery adds to the simulation's folder (planner.simulate.items).
@@ -197,7 +197,7 @@ def simulate_scenario(
     out : str or pathlib.Path
         Output folder (created if needed).
     ratios : sequence of str
-        Ratio sets as ``--ratios`` text (see :mod:`planner.simulate.ratiosets`); default: the
+        Ratio sets as ``--ratios`` text (see :mod:`planner.plan.ratiosets`); default: the
         scenario's ``[simulation] ratio_sets``, else its ``[sampling] ratios``.
     reps : int, optional
         Replications (default ``[simulation] reps``).

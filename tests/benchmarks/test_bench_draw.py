@@ -30,9 +30,9 @@ STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
 from planner.draw.stage import draw_stage
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 start = time.perf_counter()
-scenario, inputs = load(sys.argv[1])
+scenario, inputs = load_plan(sys.argv[1])
 loaded, cpu = time.perf_counter(), time.process_time()
 result = draw_stage(scenario, inputs, Path(sys.argv[2]))
 done = time.perf_counter()

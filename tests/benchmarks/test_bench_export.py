@@ -27,11 +27,11 @@ import pytest
 SCRIPT = r"""
 import dataclasses, json, resource, sys, time
 from pathlib import Path
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 
 folder, split = Path(sys.argv[1]), sys.argv[2]
-scenario, inputs = load(folder / "scenario.toml")
+scenario, inputs = load_plan(folder / "scenario.toml")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if split != "preset":
     scenario = dataclasses.replace(

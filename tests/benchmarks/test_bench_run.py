@@ -37,7 +37,7 @@ import pytest
 TARGETS = {"city": "< 2 s", "megacity": "<= 20 s and <= 2 GB"}
 
 STAGES_SCRIPT = """
-import importlib, json, resource, sys, time
+import json, resource, sys, time
 from pathlib import Path
 def cpu():  # this process and its reaped worker processes
     own, workers = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -48,7 +48,7 @@ def done(name):
     figures.append((name, now - mark[0], used - mark[1]))
     mark[:] = [now, used]
 from planner.plan.inputs import load_inputs
-from planner.plan.pipeline import STAGES, _plan_of
+from planner.app.pipeline import STAGES, _plan_of
 from planner.plan.scenario import load_scenario
 from planner.plan.summary import format_summary, summarise
 from planner.plan.transaction import writing
@@ -58,9 +58,9 @@ inputs = load_inputs(scenario, seed=scenario.plan.seed or None)  # as planner ru
 format_summary(summarise(inputs))
 done("load and validate")
 with writing(Path(sys.argv[2]), "planner run", plan=_plan_of(scenario), starts_plan=True) as job:
-    for module, function in STAGES:
-        getattr(importlib.import_module(module), function)(scenario, inputs, job.path)
-        done(function.removesuffix("_stage"))
+    for stage in STAGES:
+        stage.run(scenario, inputs, job.path)
+        done(stage.name)
     mark[:] = [time.perf_counter(), cpu()]
 done("manifest and swap")
 print(json.dumps(figures))
@@ -70,9 +70,9 @@ STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
 from planner.assign.stage import assign_stage
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 start = time.perf_counter()
-scenario, inputs = load(sys.argv[1])
+scenario, inputs = load_plan(sys.argv[1])
 def cpu_seconds():  # this process and its reaped worker processes
     own, workers = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.plan.ratiosets import RatioSet
 from planner.simulate.montecarlo import PrevalenceModel
-from planner.simulate.ratiosets import RatioSet
 from planner.simulate.stage import compare_ratio_sets
 
 CLASSES = ("A", "B", "C", "D")

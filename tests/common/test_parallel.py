@@ -36,7 +36,7 @@ def test_pieces_go_to_the_given_executor_whatever_the_size():
 
 
 def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_path):
-    from planner.plan.pipeline import _run
+    from planner.app.pipeline import _run
     from planner.plan.scenario import load_scenario
     from tests.support.data import enterprises_frame, inspectors_frame
 
@@ -84,8 +84,8 @@ def test_digests_ahead_are_those_computed_here():
 
 def test_a_run_with_tickets_hashed_ahead_writes_the_same_plan(make_scenario, tmp_path,
                                                                 monkeypatch):
+    from planner.app.pipeline import _run
     from planner.plan import inputs as plan_inputs
-    from planner.plan.pipeline import _run
     from planner.plan.scenario import load_scenario
     from tests.support.data import enterprises_frame
 

@@ -10,7 +10,7 @@ from planner.cli import cli
 from planner.common.errors import ScenarioError, VerificationError
 from planner.draw import merkle
 from planner.draw.commit import commit_stage
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from tests.support.public import CLASSES, SEED, SEED_SOURCE, invoke, write_plan
 
 
@@ -130,18 +130,18 @@ def test_commit_comes_before_the_draw(tmp_path):
 
 def test_library_commit_refuses_a_different_commitment_in_the_folder(tmp_path):
     plan = write_plan(tmp_path)
-    scenario, inputs = load(plan.scenario)
+    scenario, inputs = load_plan(plan.scenario)
     commit_stage(scenario, inputs, plan.out)
     ent = plan.enterprises.iloc[1:]
     ent.to_csv(tmp_path / "enterprises.csv", index=False)
-    scenario, inputs = load(plan.scenario)
+    scenario, inputs = load_plan(plan.scenario)
     with pytest.raises(VerificationError, match="already commits to other inputs"):
         commit_stage(scenario, inputs, plan.out)
 
 
 def test_weighted_draws_cannot_be_committed(tmp_path):
     plan = write_plan(tmp_path, sampling='weight_by = "capacity"')
-    scenario, inputs = load(plan.scenario)
+    scenario, inputs = load_plan(plan.scenario)
     with pytest.raises(ScenarioError, match="remove weight_by to commit"):
         commit_stage(scenario, inputs, plan.out)
 

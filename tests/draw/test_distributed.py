@@ -157,7 +157,7 @@ def test_cli_rejects_replace_and_scheduler_misuse(national, tmp_path):
 
 
 def test_run_on_dask_writes_the_single_process_files(national, tmp_path, client):
-    from planner.plan.pipeline import run_plan
+    from planner.app.pipeline import run_plan
 
     scenario = copy_data(national, tmp_path / "data")
     text = scenario.read_text(encoding="utf-8").replace(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from planner.app import pipeline
 from planner.cli import cli
 from planner.plan import folder
 from planner.plan import manifest as mf
@@ -178,7 +179,8 @@ def test_ctrl_c_says_what_the_folder_still_holds(plans, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("planner.publish.export.export_stage", interrupted)
+    draw, assign, _ = pipeline.STAGES
+    monkeypatch.setattr(pipeline, "STAGES", (draw, assign, pipeline.Stage("export", interrupted)))
     result = run("run", first, "-o", out)
     assert result.exit_code == 130
     assert result.output.endswith(f"\ninterrupted: {out} still holds plan T-2026-Q1 (seed "

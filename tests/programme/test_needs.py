@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from planner.common.errors import ScenarioError
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.plan.scenario import load_scenario
 from planner.programme.annual import plan_programme
 from planner.programme.ledger import build_ledger
@@ -74,7 +74,7 @@ FREQ = 'mode = "frequency"\nfrequency = {{ {table} }}\n'
 
 
 def _needs(path, number=1, history_out=None):
-    scenario, inputs = load(path)
+    scenario, inputs = load_plan(path)
     bs = batches(scenario)
     ledger = build_ledger(inputs.history, history_out, bs, number)
     return scenario, inputs, assess(scenario, inputs.enterprises, ledger, bs, number)
@@ -150,7 +150,7 @@ def test_the_second_year_of_a_cycle_covers_everyone_left_including_new_registrat
 
 def test_ratio_plans_spread_the_years_ratio_over_the_batches_without_repeats(make_scenario,
                                                                             tmp_path):
-    from planner.programme.batch import run_batch
+    from planner.app.batch import run_batch
 
     path = _year(make_scenario, "batches = 3", n=60)
     out = tmp_path / "out"
@@ -165,14 +165,15 @@ def test_ratio_plans_spread_the_years_ratio_over_the_batches_without_repeats(mak
 
 
 def test_the_projection_of_a_batch_is_the_batch_drawn(make_scenario, tmp_path):
-    from planner.programme.batch import batch_needs, run_batch
+    from planner.app.batch import run_batch
+    from planner.programme.batch import batch_needs
 
     path = _year(make_scenario, "batches = 4\nmin_gap_days = 20",
                  mode='spread_over = "district"\n' + FREQ.format(table="A = 1, B = 1.5, D = 3"),
                  n=60)
     out = tmp_path / "out"
     for k in (1, 2):
-        scenario, inputs = load(path)
+        scenario, inputs = load_plan(path)
         needs, _ = batch_needs(scenario, inputs, out, k)
         projected = pick(needs, "district")
         folder = run_batch(path, out, k, echo=lambda _l: None)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from planner.app.batch import run_batch
 from planner.draw.verify import verify_draw
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.programme import files
-from planner.programme.batch import run_batch
 from planner.publish.results import import_results
 from tests.support.export import fill_workbooks
 
@@ -80,7 +80,7 @@ def _inspections(out: Path) -> pd.DataFrame:
 
 def test_every_class_d_enterprise_gets_three_inspections_spaced_by_the_gap(year):
     scenario, out, _ = year
-    _, inputs = load(scenario)
+    _, inputs = load_plan(scenario)
     ent = inputs.enterprises
     class_d = set(ent.loc[ent["active"] & (ent["risk_class"] == "D"), "enterprise_id"])
     assert len(class_d) >= 10
@@ -99,7 +99,7 @@ def test_every_class_d_enterprise_gets_three_inspections_spaced_by_the_gap(year)
 
 def test_no_enterprise_exceeds_its_cap_and_the_gap_holds_across_the_history(year):
     scenario, out, _ = year
-    _, inputs = load(scenario)
+    _, inputs = load_plan(scenario)
     done = _inspections(out)
     assert done.groupby("enterprise_id").size().max() <= CAP
     history = inputs.history.drop_duplicates(["enterprise_id", "date"])

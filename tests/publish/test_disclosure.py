@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 from planner.publish.results import import_results
 from tests.support.export import HOSTILE, ITEMS, fill_workbooks, hostile_enterprises, write_stage_files
@@ -31,7 +31,7 @@ def published(make_scenario, tmp_path, *, extra="", plan_lines="", remark="Â§çÊü
         scenario_path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=40)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     export_stage(scenario, inputs, out)
     filled = tmp_path / "filled"
     shutil.copytree(out / "teams", filled)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.common import categories as cat
 from planner.common.errors import InputError, ScenarioError, VerificationError
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 from planner.publish.workbook import safe_filename, unique_filenames
 from tests.support.data import inspectors_frame
@@ -34,7 +34,7 @@ def export_plan(make_scenario, tmp_path: Path, *, extra: str = "", n: int = 40,
                                   items=ITEMS if items else None, extra=extra)
     out = tmp_path / out_name
     write_stage_files(scenario_path, out, n=n)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     return scenario_path, out, export_stage(scenario, inputs, out)
 
 
@@ -85,7 +85,7 @@ def test_each_team_workbook_holds_exactly_one_leads_tasks(exported):
 
 def test_plan_cells_hold_the_plan(exported):
     scenario_path, out, result = exported
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     tasks = pd.read_csv(out / "tasks.csv", dtype=str, keep_default_na=False)
     by_task = tasks.set_index("task_id")
     ent = inputs.enterprises.set_index("enterprise_id")
@@ -160,7 +160,7 @@ def test_names_and_addresses_that_look_like_formulas_stay_text(exported):
 
 def test_bureau_plan_has_summary_and_whole_plan(exported):
     scenario_path, out, _ = exported
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     tasks = pd.read_csv(out / "tasks.csv", dtype=str)
     wb = openpyxl.load_workbook(out / "plan.xlsx")
     assert wb.sheetnames == ["汇总", "检查计划", "选项"]
@@ -191,7 +191,7 @@ def test_bureau_plan_has_summary_and_whole_plan(exported):
 
 def test_same_inputs_and_seed_give_byte_identical_files(make_scenario, tmp_path):
     scenario_path = make_scenario(enterprises=hostile_enterprises(), items=ITEMS)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     outs = [tmp_path / "a", tmp_path / "b"]
     write_stage_files(scenario_path, outs[0], n=30)
     shutil.copytree(outs[0], outs[1])
@@ -214,7 +214,7 @@ def test_a_crash_while_writing_leaves_no_half_file(make_scenario, tmp_path, monk
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(export_module, "write_cells", boom)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(RuntimeError, match="disk full"):
         export_stage(scenario, inputs, out)
     after = {p: p.read_bytes() for p in out.rglob("*.xlsx")}
@@ -243,7 +243,7 @@ def test_a_new_split_removes_the_old_field_workbooks(make_scenario, tmp_path):
     assert len(first.workbooks) == 3
     text = scenario_path.read_text(encoding="utf-8") + '\n[export]\nsplit_by = "none"\n'
     scenario_path.write_text(text, encoding="utf-8")
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     keep = out / "teams" / "notes.xlsx"
     keep.write_bytes(b"not ours")
     export_stage(scenario, inputs, out)
@@ -279,7 +279,7 @@ def test_plan_items_select_and_order_item_names(make_scenario, tmp_path):
     scenario_path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=5)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     result = export_stage(scenario, inputs, out)
     assert rows_of(result.workbooks[0])[1][6] == "企业公示信息检查；食品生产者落实主体责任情况检查"
 
@@ -291,7 +291,7 @@ def test_unknown_item_code_names_the_key(make_scenario, tmp_path):
     scenario_path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=5)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(ScenarioError, match=r"plan.items: item code 'XX-99' is not in the items"):
         export_stage(scenario, inputs, out)
 
@@ -300,7 +300,7 @@ def test_inputs_changed_since_the_draw_are_refused(make_scenario, tmp_path):
     scenario_path, out, _ = export_plan(make_scenario, tmp_path)
     inspectors = tmp_path / "inspectors.csv"
     inspectors.write_bytes(inspectors.read_bytes() + b"\n")
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(VerificationError) as info:
         export_stage(scenario, inputs, out)
     assert "the inputs differ from those" in str(info.value)
@@ -309,7 +309,7 @@ def test_inputs_changed_since_the_draw_are_refused(make_scenario, tmp_path):
 
 def test_missing_stage_files_say_what_to_run(make_scenario, tmp_path):
     scenario_path = make_scenario()
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(InputError) as info:
         export_stage(scenario, inputs, tmp_path / "empty")
     assert str(info.value) == (f"{tmp_path / 'empty' / 'sample.csv'}: not found; run the draw "
@@ -324,7 +324,7 @@ def test_assignments_that_do_not_fit_are_reported_with_rows(make_scenario, tmp_p
     seats.loc[3, "inspector_id"] = "P999"  # unknown inspector
     seats.loc[4, "role"] = "boss"
     seats.to_csv(out / "assignments.csv", index=False)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(InputError) as info:
         export_stage(scenario, inputs, out)
     text = str(info.value)
@@ -343,7 +343,7 @@ def test_a_task_naming_two_enterprises_is_reported(make_scenario, tmp_path):
     other = seats.loc[2, "enterprise_id"]
     seats.loc[1, "enterprise_id"] = other  # task 1's member seat names task 2's enterprise
     seats.to_csv(out / "assignments.csv", index=False)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(InputError) as info:
         export_stage(scenario, inputs, out)
     text = str(info.value)
@@ -389,7 +389,7 @@ def test_inspector_names_used_in_file_names_are_made_safe(make_scenario, tmp_pat
     scenario_path = make_scenario(inspectors=insp)
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=6)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     result = export_stage(scenario, inputs, out)
     assert result.workbooks[0].name == "team-P000-王_五__.xlsx"
 
@@ -398,7 +398,7 @@ def test_worker_processes_write_the_same_files(make_scenario, tmp_path, monkeypa
     import planner.publish.export as export_module
 
     scenario_path = make_scenario(enterprises=hostile_enterprises(), items=ITEMS)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     outs = [tmp_path / "one", tmp_path / "many"]
     write_stage_files(scenario_path, outs[0], n=30)
     shutil.copytree(outs[0], outs[1])
@@ -421,7 +421,7 @@ def test_a_sample_that_does_not_fit_the_directory_is_reported(make_scenario, tmp
     sample, _ = write_stage_files(scenario_path, out, n=4)
     sample.loc[1, "enterprise_id"] = sample.loc[0, "enterprise_id"]
     sample.to_csv(out / "sample.csv", index=False)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     with pytest.raises(InputError) as info:
         export_stage(scenario, inputs, out)
     assert (f"{out / 'sample.csv'}, column 'enterprise_id': enterprise drawn twice; re-run the "

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 from planner.publish.results import import_results
 from tests.support.export import ITEMS, fill_workbooks, hostile_enterprises, write_stage_files
@@ -43,7 +43,7 @@ def workbooks(tmp_path_factory):
         inputs="\n".join(lines), scheme="abcd", extra=""), encoding="utf-8")
     out = tmp / "out"
     write_stage_files(scenario_path, out, n=40)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     export_stage(scenario, inputs, out)
     filled = tmp / "filled"
     shutil.copytree(out / "teams", filled)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from planner.common.errors import InputError
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 from planner.publish.privacy import PrivacyCheck, Roster, redact, valid_resident_id
 from planner.publish.results import import_results
@@ -105,7 +105,7 @@ def planned(make_scenario, tmp_path):
         scenario_path = make_scenario(extra=extra)
         out = tmp_path / "out"
         write_stage_files(scenario_path, out, n=12)
-        scenario, inputs = load(scenario_path)
+        scenario, inputs = load_plan(scenario_path)
         export_stage(scenario, inputs, out)
         filled = tmp_path / "filled"
         shutil.copytree(out / "teams", filled)

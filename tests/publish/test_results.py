@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.common.errors import InputError, ScenarioError
-from planner.plan.inputs import load_inputs
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_inputs, load_plan
 from planner.plan.scenario import load_scenario
 from planner.publish.export import export_stage
 from planner.publish.results import import_results, parse_date
@@ -32,7 +31,7 @@ def planned(make_scenario, tmp_path):
     scenario_path = make_scenario(history=history)
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=20)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     export_stage(scenario, inputs, out)
     filled = tmp_path / "filled"
     shutil.copytree(out / "teams", filled)

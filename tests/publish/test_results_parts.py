@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.common.errors import InputError
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
 from planner.publish.results import import_results
 from tests.support.export import fill_workbooks, write_stage_files
@@ -28,7 +28,7 @@ def planned(make_scenario, tmp_path):
     scenario_path = make_scenario()
     out = tmp_path / "out"
     write_stage_files(scenario_path, out, n=20)
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     export_stage(scenario, inputs, out)
     filled = tmp_path / "filled"
     shutil.copytree(out / "teams", filled)

@@ -9,9 +9,9 @@ import pytest
 
 from planner.common.errors import ScenarioError
 from planner.common.grading import get_scheme
+from planner.plan.regrade_rules import check_regrade_section
 from planner.plan.scenario import RegradeSection
 from planner.regrade.apply import Ledger, add_months, apply_records
-from planner.regrade.rules import check_regrade_section
 from planner.regrade.sources import Record
 
 DAY = dt.date(2026, 11, 2)

@@ -7,9 +7,9 @@ import struct
 import pandas as pd
 
 from planner.common.grading import get_scheme
+from planner.plan.ratiosets import parse_ratio_text
 from planner.simulate.chart import write_chart
 from planner.simulate.montecarlo import PrevalenceModel
-from planner.simulate.ratiosets import parse_ratio_text
 from planner.simulate.stage import compare_ratio_sets
 
 POPULATION = {"A": 2000, "B": 1500, "C": 600, "D": 200}
@@ -53,7 +53,8 @@ def test_chinese_chart_uses_the_bundled_cjk_font_and_is_reproducible(tmp_path):
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    from planner.simulate.chart import TEXT, cjk_font_path, font_context
+    from planner.common.charts import cjk_font_path, font_context
+    from planner.simulate.chart import TEXT
 
     font = cjk_font_path()
     assert "mplfonts" in font.parts  # the dependency's file, not one found on the system

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from matplotlib.text import Text
 
 from planner.cli import cli
+from planner.common.charts import CJK_FAMILY
 from planner.programme.status import write_status_chart
 from planner.regrade.report import write_matrix_chart
-from planner.simulate.chart import CJK_FAMILY
 
 STATUS = {"programme": "FOOD-2027", "classes": [
     {"class": c, "done": d, "planned": 2, "owed": 6, "projected_owed": s}

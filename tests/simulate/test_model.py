@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from planner.plan.ratiosets import RatioSet
 from planner.simulate.montecarlo import (
     PrevalenceModel,
     expected_found,
@@ -14,7 +15,6 @@ from planner.simulate.montecarlo import (
     tail_quantiles,
     variance_found,
 )
-from planner.simulate.ratiosets import RatioSet
 from planner.simulate.stage import compare_ratio_sets, recommend
 
 POPULATION = np.array([500, 300, 120, 40])

@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from planner.common.errors import ScenarioError
 from planner.common.grading import get_scheme
 from planner.draw import allocate
-from planner.plan.scenario import load_scenario
-from planner.simulate.ratiosets import (
+from planner.plan.ratiosets import (
     exact_ratio,
     parse_floor_texts,
     parse_ratio_text,
     plan_ratio_set,
     ratio_sets_from_tables,
 )
+from planner.plan.scenario import load_scenario
 
 ABCD = get_scheme("abcd")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from planner.plan.pipeline import load
+from planner.plan.inputs import load_plan
 from tests.support.data import enterprises_frame
 
 RESULT_HEADERS = {"检查结果", "Result"}
@@ -26,7 +26,7 @@ TASK_HEADERS = {"抽查任务编号", "Task ID"}
 
 def write_stage_files(scenario_path: Path, out: Path, n: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write a draw of ``n`` enterprises and teams of two (lead + member) into ``out``."""
-    scenario, inputs = load(scenario_path)
+    scenario, inputs = load_plan(scenario_path)
     ent = inputs.enterprises.sort_values("enterprise_id").head(n).reset_index(drop=True)
     sample = pd.DataFrame({
         "enterprise_id": ent["enterprise_id"],

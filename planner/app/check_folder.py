@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.common.errors import PlannerError
+from planner.assign.check import check_plan, scenario_path_from_record
+from planner.common.errors import PlannerError, VerificationError
+from planner.draw.verify import verify_draw
 from planner.plan import folder
 from planner.plan import manifest as mf
+from planner.plan.inputs import load_plan
 
 
 @dataclass
@@ -59,9 +62,6 @@ def check_folder(out: str | Path, *, scenario: str | Path | None = None,
     FolderReport
         With one line per part and every problem.
     """
-    from planner.assign.check import check_plan, scenario_path_from_record
-    from planner.plan.pipeline import load
-
     out = Path(out)
     if scenario is None:
         scenario = scenario_path_from_record(out)
@@ -85,7 +85,7 @@ def check_folder(out: str | Path, *, scenario: str | Path | None = None,
 
     if folder.path(out, folder.ASSIGNMENTS).is_file():
         try:
-            loaded, inputs = load(scenario, encoding=encoding, progress=progress)
+            loaded, inputs = load_plan(scenario, encoding=encoding, progress=progress)
             plan = check_plan(loaded, inputs, out)
             if plan.ok:
                 report.parts += [f"assignments: {line}" for line in plan.summary_lines()]
@@ -163,8 +163,6 @@ def _results_problems(out: Path) -> list[str]:
 
 
 def _check_draw(report: FolderReport, out: Path, scenario, encoding, progress) -> None:
-    from planner.draw.verify import verify_draw
-
     try:
         verified = verify_draw(out, scenario=scenario, encoding=encoding, progress=progress)
         report.parts += [f"draw: {line}" for line in verified.lines()[:1]]
@@ -197,9 +195,6 @@ def verify_folder(out: str | Path, *, scenario: str | Path | None = None,
     VerificationError
         Naming every difference, those of the folder's files included.
     """
-    from planner.common.errors import VerificationError
-    from planner.draw.verify import verify_draw
-
     out = Path(out)
     state = mf.folder_state(out)
     try:

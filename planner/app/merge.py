@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -42,9 +41,8 @@ from planner.common.errors import InputError, Problem
 from planner.common.io import read_table, sha256_file, write_csv_atomic, write_text_atomic
 from planner.plan import folder
 from planner.plan.transaction import refuse_if_busy, writing
-
-if TYPE_CHECKING:
-    from planner.publish.tasks import PlanFacts
+from planner.publish import joint
+from planner.publish.tasks import PlanFacts
 
 # The files a merge reads from each plan folder and writes into its own folder.
 PLAN_RECORD = folder.RECORD
@@ -152,8 +150,6 @@ def read_plan_folder(path: Path) -> PlanFolder:
     except (ValueError, KeyError, TypeError):
         raise InputError("is not a draw record planner wrote (no parameters.plan id, seed, "
                          "start and end)", file=str(record_path)) from None
-    from planner.publish import joint
-
     sample = _table(path / PLAN_SAMPLE, ("enterprise_id", "name"))
     seats = _table(path / PLAN_SEATS, ("task_id", "enterprise_id", "inspector_id", "role"))
     tasks = joint.read_plan_tasks(path)
@@ -219,8 +215,6 @@ def merge_plans(folders: list[Path], out: Path) -> MergeResult:
                 "period"))
     if problems:
         raise InputError(problems)
-
-    from planner.publish import joint
 
     visits, seats = _joint_visits(plans)
     facts, language = joint.joint_facts(plans)

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.merge import merge_plans
 from planner.cli import cli
 from planner.common.errors import InputError
-from planner.plan.merge import merge_plans
 
 REPO = Path(__file__).resolve().parents[2]
 DEPARTMENTS = ("market", "food", "quality")

@@ -6,48 +6,41 @@ its files into ``out`` and returns an object with ``summary_lines() -> list[str]
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from planner.assign.stage import assign_stage
 from planner.common.errors import ScenarioError
+from planner.common.parallel import running_on
+from planner.common.parquet import is_parquet
+from planner.draw.distributed import dask_client, dask_draw_stage
+from planner.draw.stage import draw_stage, seed_from_record
 from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
 from planner.plan.summary import format_summary, summarise
 from planner.plan.transaction import refuse_if_busy, writing
+from planner.publish.export import export_stage
+from planner.publish.results import import_results
 
-# (module, function), in the order `planner run` performs them.
-STAGES: tuple[tuple[str, str], ...] = (
-    ("planner.draw.stage", "draw_stage"),
-    ("planner.assign.stage", "assign_stage"),
-    ("planner.publish.export", "export_stage"),
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of ``planner run``: its name, its function, whether it takes ``force``."""
+
+    name: str
+    run: Callable
+    takes_force: bool = False
+
+
+# In the order `planner run` performs them.
+STAGES: tuple[Stage, ...] = (
+    Stage("draw", draw_stage),
+    Stage("assign", assign_stage),
+    Stage("export", export_stage, takes_force=True),
 )
-
-
-def load(
-    scenario_path: str | Path, *, encoding: str | None = None, progress=None
-) -> tuple[Scenario, Inputs]:
-    """Load a scenario and validate its inputs.
-
-    Parameters
-    ----------
-    scenario_path : str or pathlib.Path
-        The scenario TOML file.
-    encoding : str, optional
-        CSV encoding for every input (detected when omitted).
-    progress : callable, optional
-        Progress reporter (see :mod:`planner.common.progress`).
-
-    Returns
-    -------
-    tuple
-        The scenario and its validated inputs.
-    """
-    scenario = load_scenario(scenario_path)
-    return scenario, load_inputs(scenario, encoding=encoding, progress=progress)
 
 
 def run_plan(
@@ -93,9 +86,6 @@ def run_plan(
     scenario = load_scenario(scenario_path)
     refuse_whole_year(scenario, scenario_path)
     if engine == "dask":
-        from planner.common.parallel import running_on
-        from planner.draw.distributed import dask_client
-
         with dask_client(scheduler) as client:
             client.wait_for_workers(1, timeout=60)
             workers = sum(client.nthreads().values())
@@ -106,8 +96,6 @@ def run_plan(
 
 
 def _run(scenario, out, encoding, force, progress, echo, warn, client) -> None:
-    from planner.draw.stage import seed_from_record
-
     # With the seed known, the directory's tickets are hashed ahead while the inputs are checked.
     inputs = load_inputs(scenario, encoding=encoding, progress=progress,
                          seed=scenario.plan.seed or None)
@@ -170,23 +158,17 @@ def run_stages(scenario: Scenario, inputs: Inputs, path: Path, *, force: bool = 
         The stages' summary lines.
     """
     lines: list[str] = []
-    for module_name, function_name in STAGES:
-        stage = getattr(importlib.import_module(module_name), function_name)
-        if draw is not None and function_name == "draw_stage":
-            stage = draw
+    for stage in STAGES:
+        run = draw if draw is not None and stage.name == "draw" else stage.run
+        options = {"force": force} if stage.takes_force else {}
         # Only the lines are kept: a stage's result (the draw's pool of millions of rows) is
         # let go before the next stage runs.
-        lines += stage(scenario, inputs, path, progress=progress,
-                       **_force_option(stage, force)).summary_lines()
+        lines += run(scenario, inputs, path, progress=progress, **options).summary_lines()
     return lines
 
 
 def _dask_draw(client, encoding: str | None) -> Callable:
     """Return a draw stage running on ``client`` when the directory is Parquet."""
-    from planner.common.parquet import is_parquet
-    from planner.draw.distributed import dask_draw_stage
-    from planner.draw.stage import draw_stage
-
     def stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None):
         if scenario.inputs.enterprises is None or not is_parquet(scenario.inputs.enterprises):
             return draw_stage(scenario, inputs, out, progress=progress)
@@ -194,11 +176,6 @@ def _dask_draw(client, encoding: str | None) -> Callable:
                                client=client)
 
     return stage
-
-
-def _force_option(stage: Callable, force: bool) -> dict:
-    """``{"force": force}`` for a stage that takes it (the export), else nothing."""
-    return {"force": force} if "force" in inspect.signature(stage).parameters else {}
 
 
 def _plan_of(scenario: Scenario) -> tuple[str, str]:
@@ -234,8 +211,8 @@ def run_stage(
     out : str or pathlib.Path
         The plan folder.
     force : bool
-        Archive an old plan with returned work instead of refusing (passed on to a stage
-        that takes ``force``, such as the export).
+        Archive an old plan with returned work instead of refusing (a stage that takes
+        ``force`` itself, such as the export, is given it among ``options``).
     starts_plan : bool
         The stage starts a plan (the draw): it may replace another plan without returned
         work.
@@ -262,8 +239,7 @@ def run_stage(
         if stale:
             raise FolderError(f"{job.out} holds files of an earlier draw:\n"
                               + "\n".join(f"  - {s}" for s in stale))
-        result = stage(scenario, inputs, job.path, progress=progress, **options,
-                       **_force_option(stage, force))
+        result = stage(scenario, inputs, job.path, progress=progress, **options)
         lines = job.notes + result.summary_lines()
     return job.lines(lines)
 
@@ -290,8 +266,6 @@ def publish_results(out: str | Path, filled: list, **options) -> tuple[list[str]
     FolderError
         When the task table was made from an earlier draw.
     """
-    from planner.publish.results import import_results
-
     with writing(out, "planner results") as job:
         stale = job.before.stale((folder.TASKS, folder.EXPORT_MANIFEST))
         if stale:

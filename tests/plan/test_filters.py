@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from planner.draw.filters import FilterError, evaluate, parse_filter, tokenize
+from planner.plan.filters import FilterError, evaluate, parse_filter, tokenize
 
 COLUMNS = {"category", "district", "risk_class", "points", "status"}
 FRAME = pd.DataFrame({
