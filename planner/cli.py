@@ -111,8 +111,8 @@ def engine_options(func):
         "a local cluster of 2 workers when omitted.")(func)
     return click.option(
         "--engine", type=click.Choice(["single", "dask"]), default="single", show_default=True,
-        help='Where to compute: this process, or Dask (pip install "planner[dask]"; the '
-        "directory as Parquet).")(func)
+        help='Where to compute: this process, or Dask (the dask extra: pip install -e ".[dask]" '
+        "in a checkout; the directory as Parquet).")(func)
 
 
 def echo_warnings(warnings) -> None:

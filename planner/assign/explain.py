@@ -200,7 +200,7 @@ def cut_reason(cands: UnitCandidates, rules: Rules, solution: FlowSolution) -> s
     from scipy.sparse.csgraph import breadth_first_order
 
     tails, heads, caps, flows = net["tails"], net["heads"], net["caps"], net["flows"]
-    n = int(max(tails.max(), heads.max())) + 1
+    n = int(net["node_count"])
     fwd = flows < caps
     back = flows > 0
     rows = np.concatenate([tails[fwd], heads[back]])

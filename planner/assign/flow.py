@@ -246,7 +246,8 @@ def solve_flow(
         offset += n_enterprises
     network = {"tails": tails_a, "heads": heads_a, "caps": caps_a, "costs": costs_a,
                "flows": flows, "first_insp": first_insp, "first_tree": first_tree,
-               "n_nodes": n_nodes, "cand_start": cand_start, "leaf_local": leaf_local}
+               "n_nodes": n_nodes, "cand_start": cand_start, "leaf_local": leaf_local,
+               "node_count": first_insp + n_i}
     name = getattr(status, "name", str(status))
     return FlowSolution(chosen, served, short, time.perf_counter() - t0, name, network)
 
@@ -257,6 +258,13 @@ def potentials(solution: FlowSolution, max_rounds: int = 100_000) -> np.ndarray:
     Distances from a virtual root joined to every node at cost 0, by Bellman-Ford rounds
     (vectorised, until nothing changes). An optimal flow's residual graph has no negative
     cycle, so the rounds end; afterwards ``d[v] <= d[u] + cost`` for every residual arc.
+
+    There is one distance for every node of the network, including nodes that no arc
+    touches: an inspector left out of the working set (after a replacement, the one new
+    enterprise offers only a few of a large roster) keeps distance 0, the virtual root's.
+    That is a valid potential, and a safe one for pricing: with every distance ``<= 0``, a
+    pair priced against 0 is called improving whenever an arc to that inspector (and its
+    first seat to the sink) could close a negative cycle.
 
     Parameters
     ----------
@@ -281,8 +289,7 @@ def potentials(solution: FlowSolution, max_rounds: int = 100_000) -> np.ndarray:
     order = np.argsort(v, kind="stable")
     u, v, w = u[order], v[order], w[order]
     targets, starts = np.unique(v, return_index=True)
-    n = int(max(tails.max(initial=0), heads.max(initial=0))) + 1
-    d = np.zeros(n, dtype=np.int64)
+    d = np.zeros(int(net["node_count"]), dtype=np.int64)
     for _ in range(max_rounds):
         best = np.minimum.reduceat(d[u] + w, starts) if len(u) else np.zeros(0, np.int64)
         better = best < d[targets]

@@ -50,7 +50,8 @@ def cjk_font_path() -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(f"the Chinese chart font {CJK_FONT_FILE} of the mplfonts package is "
-                            "missing: reinstall planner (pip install planner), which installs it")
+                            "missing: reinstall planner (pip install -e . in its checkout), which "
+                            "installs it")
 
 
 def font_context(language: str) -> dict:

@@ -10,7 +10,7 @@ in its partition file, counting from 1 (``part-00003.parquet, row 17`` is the 17
 of that file). :func:`locate` turns the row numbers of the stitched-together table into
 those.
 
-Needs ``pyarrow`` (``pip install "planner[parquet]"``).
+Needs ``pyarrow``, a core dependency of planner.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import pandas as pd
 from planner.common.errors import InputError, Problem
 
 SUFFIX = ".parquet"
-INSTALL_HINT = 'reading Parquet needs pyarrow: pip install "planner[parquet]"'
+INSTALL_HINT = ('reading Parquet needs pyarrow, which planner installs: pip install -e . in a '
+                'planner checkout, or pip install pyarrow')
 
 
 @dataclass(frozen=True)

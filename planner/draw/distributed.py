@@ -64,7 +64,8 @@ from planner.plan.scenario import Scenario
 LOCAL_WORKERS = 2
 LOCAL_MEMORY = "3GiB"
 BATCH_ROWS = 2_000_000  # eligible.csv is assembled this many rows at a time
-INSTALL_HINT = "--engine dask needs the dask extra: pip install \"planner[dask]\""
+INSTALL_HINT = ('--engine dask needs the dask extra: pip install -e ".[dask]" in a planner '
+                'checkout, or pip install "spotcheck-planner[dask]"')
 
 
 @dataclass

@@ -634,10 +634,14 @@ def check_rows(
             "source_sheet": r.sheet,
             "source_row": r.row,
         })
+    amended = _amended_tasks(plan.out)
     for task in tasks.index[~tasks.index.isin(list(seen))]:
         t = tasks.loc[task]
-        if Path(str(t["workbook"])).name not in returned:
-            pending.append(task)  # its workbook has not come back (or could not be read)
+        if Path(str(t["workbook"])).name not in returned or task in amended:
+            # Its workbook has not come back (or could not be read), or the task came into
+            # this workbook by an amendment (变更) after the returned copy was handed out:
+            # it stays pending until the amended workbook comes back.
+            pending.append(task)
             continue
         problems.append(Problem(
             str(plan.out / t["workbook"]),
@@ -649,6 +653,14 @@ def check_rows(
     frame.attrs["pending"] = [t for t in tasks.index if t in set(pending)]
     frame.attrs["redactions"] = redactions
     return frame, problems
+
+
+def _amended_tasks(out: Path) -> set[str]:
+    """Tasks that an amendment added or gave another team (``amendments.csv``), if any."""
+    if not folder.path(out, folder.AMENDMENTS).is_file():
+        return set()
+    changes = folder.read_csv(out, folder.AMENDMENTS)
+    return set(changes.loc[changes["change"].isin(["added", "team"]), "task_id"].astype(str))
 
 
 def _apply_derived(result_cats: list, implied: str, problem) -> list:
