@@ -1,7 +1,7 @@
 """``risk-evaluation.png``: the share of the holdout's problems found against the share inspected.
 
 One line per ordering (class, model, random), the diagonal for reference, and a mark at half
-the schedule. Chinese by default (the bundled CJK font of :func:`planner.simulate.chart.font_context`),
+the schedule. Chinese by default (the bundled CJK font of :func:`planner.common.charts.font_context`),
 English with ``[export] language = "en"``; same figures, same bytes.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.common.io import atomic_path
+from planner.common import charts
 
 COLOURS = {"class": "#1f5fa8", "model": "#d9822b", "random": "#8c8c8c"}
 TEXT = {
@@ -20,7 +20,6 @@ TEXT = {
            "title": "Risk ordering on the holdout - {plan} (from {start}, {n:,} inspections)",
            "class": "class", "model": "model", "random": "random", "half": "half"},
 }
-DPI = 100
 
 
 def write_chart(result, target: str | Path, *, language: str = "zh") -> None:
@@ -35,20 +34,12 @@ def write_chart(result, target: str | Path, *, language: str = "zh") -> None:
     language : str
         ``"zh"`` or ``"en"``.
     """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from planner.simulate.chart import font_context
-
     text = TEXT["zh" if language == "zh" else "en"]
     e = result.evaluation
     plan = result.scenario.plan.id
     if language != "zh":
         plan = "".join(ch if ch.isascii() else "?" for ch in plan)
-    with matplotlib.rc_context(font_context(language)):
-        fig = Figure(figsize=(7.5, 6), dpi=DPI)
-        FigureCanvasAgg(fig)
+    with charts.figure(language, (7.5, 6)) as fig:
         ax = fig.add_subplot(1, 1, 1)
         ax.plot([0, 1], [0, 1], color="#cccccc", linewidth=0.8)
         ax.axvline(0.5, color="#dddddd", linewidth=0.8, linestyle="--")
@@ -66,5 +57,4 @@ def write_chart(result, target: str | Path, *, language: str = "zh") -> None:
         fig.suptitle(text["title"].format(plan=plan, start=e.holdout_from, n=e.inspections),
                      fontsize=10, x=0.02, ha="left")
         fig.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.1)
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        charts.write_png(fig, target)

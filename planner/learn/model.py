@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
 
 # Derived history columns and how each enters the model.
 TRANSFORMS = {
@@ -197,8 +198,6 @@ def fit(
     Model
         With the coefficients on the inputs' own scale.
     """
-    from sklearn.linear_model import LogisticRegression
-
     x = design_matrix(features, train)
     w = np.asarray(weights, dtype=float)
     w = w / w.mean()

@@ -23,9 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy
+import sklearn
 
 from planner import __version__
 from planner.common.io import csv_text, write_text_atomic
+from planner.learn.chart import write_chart
+from planner.publish.workbook import deterministic_workbook, make_styles
 
 FORMAT_MODEL = "planner-risk-model/1"
 FORMAT_EVALUATION = "planner-risk-evaluation/1"
@@ -64,9 +68,6 @@ def _dumps(data: dict) -> str:
 
 def model_document(result) -> dict:
     """Return ``risk-model.json`` as a dict (fixed key order)."""
-    import scipy
-    import sklearn
-
     model = result.model
     learn = result.scenario.learn
     return {
@@ -144,8 +145,6 @@ def output_writers(result) -> dict[str, Callable[[Path], None]]:
         "risk-rates.csv": lambda p: write_text_atomic(p, csv_text(rates_frame(result))),
     }
     if result.evaluation is not None:
-        from planner.learn.chart import write_chart
-
         language = result.scenario.export.language
         writers |= {
             "risk-evaluation.json": lambda p: write_text_atomic(
@@ -170,8 +169,6 @@ def evaluation_frame(result) -> pd.DataFrame:
 
 def write_workbook(result, target: Path) -> None:
     """Write ``risk-evaluation.xlsx`` reproducibly: the orderings, the rates, the model."""
-    from planner.publish.workbook import deterministic_workbook, make_styles
-
     scn = result.scenario
     zh = scn.export.language == "zh"
     col = 1 if zh else 2

@@ -24,7 +24,9 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.randomness import generator
 from planner.learn import evaluate as ev
+from planner.learn.folder import write_folder
 from planner.learn.model import Model, build_features, fit
+from planner.learn.report import output_writers, summary_lines
 from planner.learn.table import (
     Columns,
     directory_columns,
@@ -36,6 +38,7 @@ from planner.learn.table import (
     split_numeric,
 )
 from planner.learn.weights import class_rates, draw_weights, read_draws
+from planner.plan.inputs import load_inputs
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
 from planner.simulate.prevalence import History, parse_problems, read_history
@@ -102,8 +105,6 @@ class LearnResult:
 
     def summary_lines(self) -> list[str]:
         """Return the text ``planner learn`` prints."""
-        from planner.learn.report import summary_lines
-
         return summary_lines(self)
 
 
@@ -144,9 +145,6 @@ def learn_scenario(
     InputError
         For unreadable history rows or draw records.
     """
-    from planner.learn.folder import write_folder
-    from planner.learn.report import output_writers
-
     scn = load_scenario(scenario)
     if scn.plan.seed is None:
         raise ScenarioError("required key is missing: the evaluation's bootstrap and tie-breaks "
@@ -205,8 +203,6 @@ def learn_scenario(
 def _directory(scn: Scenario, encoding, progress) -> tuple[pd.DataFrame | None, list]:
     if scn.inputs.enterprises is None:
         return None, []
-    from planner.plan.inputs import load_inputs
-
     inputs = load_inputs(scn, encoding=encoding, progress=progress)
     file = inputs.files["enterprises"].resolve()
     return inputs.enterprises, [w for w in inputs.warnings if Path(w.file).resolve() == file]

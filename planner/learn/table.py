@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.common.categories import outcome, parse_categories
+from planner.learn.evaluate import auc
 from planner.learn.features import history_features, kind_name
 
 # Directory columns every enterprise has that describe it (besides its class).
@@ -195,8 +196,6 @@ def leaking_columns(
         (its AUC is 0 or 1), or as categories (every value seen twice or more holds one
         outcome only, and such values cover at least 99 % of the rows).
     """
-    from planner.learn.evaluate import auc
-
     y = np.asarray(problems, dtype=bool)
     if y.all() or not y.any():
         return []

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import betaincinv
 
 from planner.common.errors import InputError, Problem
 from planner.plan import folder
@@ -168,8 +169,6 @@ def class_rates(
         ``risk_class``, ``inspections``, ``problems``, ``observed_rate`` (unweighted),
         ``weighted_rate``, ``effective_inspections`` (Kish), ``low``, ``high``.
     """
-    from scipy.special import betaincinv
-
     y = np.asarray(problems, dtype=bool)
     w = np.asarray(weights, dtype=float)
     tail = (1 - interval) / 2
