@@ -124,7 +124,8 @@ def draw_weights(records: pd.DataFrame, draws: pd.DataFrame) -> DrawWeights:
     -------
     DrawWeights
         An inspection is matched to a record that drew its enterprise and whose plan period
-        holds its date (the first such record, in the order given).
+        holds its date (the first such record, in the order given); each drawn enterprise
+        of a record is matched to one inspection, its first in the period.
     """
     n = len(records)
     probability = np.full(n, np.nan)
@@ -134,7 +135,10 @@ def draw_weights(records: pd.DataFrame, draws: pd.DataFrame) -> DrawWeights:
                              "date": records["date"].to_numpy(), "_row": np.arange(n)})
         joined = rows.merge(draws.reset_index(names="_draw"), on="enterprise_id")
         inside = joined[(joined["date"] >= joined["start"]) & (joined["date"] <= joined["end"])]
-        first = inside.sort_values(["_row", "_draw"]).drop_duplicates("_row")
+        # One draw, one inspection: the first of the enterprise's inspections in the period
+        # (a later one, a complaint or a follow-up, was not drawn); one draw per inspection.
+        first = (inside.sort_values(["_draw", "date", "_row"]).drop_duplicates("_draw")
+                 .sort_values(["_row", "_draw"]).drop_duplicates("_row"))
         probability[first["_row"].to_numpy()] = first["probability"].to_numpy(dtype=float)
         risk_class[first["_row"].to_numpy()] = first["risk_class"].to_numpy(dtype=object)
     return DrawWeights(probability, risk_class, list(dict.fromkeys(draws["plan"])))
