@@ -9,7 +9,8 @@ For each ordering:
   ordering's AUC is exact despite its many ties. With weights (inverse inclusion
   probabilities), each pair counts by the product of its two weights.
 - ``auc_interval``: the equal-tailed bootstrap interval: the holdout's inspections resampled
-  with replacement (multinomial counts from the seed), the AUC recomputed each time.
+  with replacement (counts from the seed), the AUC recomputed each time; the orderings are
+  evaluated on the same resamples.
 - a *schedule*: the inspections in decreasing score, ties broken by a random key from the
   seed (the class ordering's ties are broken at random, not by the data's order). On it:
   ``first_half_share`` (the share of the problems found in the first half of the schedule,
@@ -70,47 +71,58 @@ def _auc_many(order: np.ndarray, starts: np.ndarray, y: np.ndarray, w: np.ndarra
         return (pos * (below + 0.5 * neg)).sum(axis=1) / (total_pos * total_neg)
 
 
-def auc_interval(
-    scores: np.ndarray,
+def bootstrap_counts(n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """Return ``reps`` bootstrap resamples of ``n`` items as counts (reps x n)."""
+    picks = rng.integers(0, n, size=(reps, n)) + (np.arange(reps) * n)[:, None]
+    return np.bincount(picks.ravel(), minlength=reps * n).reshape(reps, n).astype(float)
+
+
+def auc_intervals(
+    scores: dict[str, np.ndarray],
     problems: np.ndarray,
     weights: np.ndarray | None,
     rng: np.random.Generator,
     *,
     reps: int = 1000,
     interval: float = 0.9,
-) -> tuple[float, float]:
-    """Return the bootstrap interval of the AUC.
+) -> dict[str, tuple[float, float]]:
+    """Return the bootstrap interval of each ordering's AUC, on the same resamples.
 
     Parameters
     ----------
-    scores, problems, weights : numpy.ndarray
+    scores : dict
+        Ordering -> its scores (higher = riskier).
+    problems, weights : numpy.ndarray
         As :func:`auc`.
     rng : numpy.random.Generator
         The resampling stream (from the plan's seed).
     reps : int
-        Bootstrap replications.
+        Bootstrap replications: each resamples the inspections with replacement, and every
+        ordering is evaluated on the same resample.
     interval : float
         Probability of the equal-tailed interval.
 
     Returns
     -------
-    tuple of float
-        ``(low, high)``.
+    dict
+        Ordering -> ``(low, high)``.
     """
     y = np.asarray(problems, dtype=bool)
     n = len(y)
     base = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    order, starts = _groups(np.asarray(scores, dtype=float))
-    values = []
-    chunk = max(1, 4_000_000 // max(n, 1))
+    groups = {name: _groups(np.asarray(s, dtype=float)) for name, s in scores.items()}
+    found: dict[str, list[np.ndarray]] = {name: [] for name in scores}
+    chunk = max(1, 2_000_000 // max(n, 1))
     for done in range(0, reps, chunk):
-        k = min(chunk, reps - done)
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=k).astype(float)
-        values.append(_auc_many(order, starts, y, counts * base))
-    found = np.concatenate(values)
+        counts = bootstrap_counts(n, min(chunk, reps - done), rng) * base
+        for name, (order, starts) in groups.items():
+            found[name].append(_auc_many(order, starts, y, counts))
     tail = (1 - interval) / 2
-    low, high = np.nanquantile(found, [tail, 1 - tail])
-    return float(low), float(high)
+    out = {}
+    for name, values in found.items():
+        low, high = np.nanquantile(np.concatenate(values), [tail, 1 - tail])
+        out[name] = (float(low), float(high))
+    return out
 
 
 def schedule(scores: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:

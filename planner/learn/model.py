@@ -60,10 +60,13 @@ class Feature:
 
     def values(self, table: pd.DataFrame) -> np.ndarray:
         """Return this input for every row of ``table``."""
-        raw = table[self.column]
+        return self.values_of(table[self.column])
+
+    def values_of(self, raw: pd.Series | np.ndarray) -> np.ndarray:
+        """Return this input from its column's cells (text for an indicator, else numbers)."""
         if self.transform == "indicator":
-            return (raw.astype(str).to_numpy() == self.level).astype(float)
-        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            return (np.asarray(raw, dtype=object) == self.level).astype(float)
+        numbers = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
         if self.transform == "missing":
             return np.isnan(numbers).astype(float)
         if self.fill is not None:
@@ -117,7 +120,17 @@ def design_matrix(features: Sequence[Feature], table: pd.DataFrame) -> np.ndarra
     """Return the inputs of ``table`` as a float matrix, one column per feature."""
     if not features:
         return np.zeros((len(table), 0))
-    return np.column_stack([f.values(table) for f in features])
+    cells: dict[tuple[str, bool], np.ndarray] = {}  # each column converted once
+    out = np.empty((len(table), len(features)))
+    for j, f in enumerate(features):
+        text = f.transform == "indicator"
+        if (f.column, text) not in cells:
+            column = table[f.column]
+            cells[f.column, text] = (column.astype(str).to_numpy(dtype=object) if text
+                                     else pd.to_numeric(column, errors="coerce")
+                                     .to_numpy(dtype=float))
+        out[:, j] = f.values_of(cells[f.column, text])
+    return out
 
 
 def build_features(
@@ -211,7 +224,7 @@ def fit(
         rate = float(np.average(y, weights=w))
         rate = min(max(rate, 1e-6), 1 - 1e-6)
         return Model(list(features), np.zeros(len(features)), float(np.log(rate / (1 - rate))))
-    model = LogisticRegression(C=regularisation, max_iter=2000, tol=1e-8)
+    model = LogisticRegression(C=regularisation, max_iter=1000, tol=1e-6)
     model.fit(z, y, sample_weight=w)
     beta = np.zeros(len(features))
     beta[varying] = model.coef_[0][varying] / sd[varying]

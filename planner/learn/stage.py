@@ -317,14 +317,14 @@ def _evaluate(scn, records, table, y, weights, columns, holdout_from: dt.date) -
     w = None if np.all(w == 1) else w
     yt = y[test]
     budget, source = _budget(scn, holdout["risk_class"])
-    boot = generator(seed, "learn", BOOTSTRAP)
+    intervals = ev.auc_intervals(scores, yt, w, generator(seed, "learn", BOOTSTRAP),
+                                 reps=learn.bootstrap, interval=learn.interval)
     orderings = {}
     for name in ORDERINGS:
         s = scores[name]
         orderings[name] = Ordering(
             auc=ev.auc(s, yt, w),
-            auc_interval=ev.auc_interval(s, yt, w, boot, reps=learn.bootstrap,
-                                         interval=learn.interval),
+            auc_interval=intervals[name],
             schedule=ev.schedule_figures(ev.schedule(s, tiebreak), yt, w,
                                          budget if budget is not None else 0),
         )

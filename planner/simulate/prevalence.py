@@ -139,7 +139,7 @@ def parse_problems(
         ]
         return (numbers > 0).fillna(False).astype(bool), ~empty & ~negative, problems
 
-    outcome = text.map(_outcome)
+    outcome = text.map({cell: _outcome(cell) for cell in pd.unique(text)})  # few distinct
     bad = outcome.isna() & ~empty
     problems = [
         Problem(
@@ -290,7 +290,7 @@ def _classes_from_column(
 ) -> tuple[pd.Series, list[Problem]]:
     text = values.astype(str).str.strip()
     mapped = text.map(lambda v: class_map.get(v, v))
-    classes = mapped.map(scheme.normalise)
+    classes = mapped.map({v: scheme.normalise(v) for v in pd.unique(mapped)})  # few values
     problems = []
     bad = classes.isna().to_numpy()
     for value, rows in _group_rows(text[bad], np.flatnonzero(bad) + 2):

@@ -76,13 +76,22 @@ def test_weighted_schedule_counts_the_first_half_of_the_weight():
 
 def test_bootstrap_interval_holds_the_auc_and_comes_from_the_stream():
     rng = np.random.default_rng(5)
-    scores = rng.random(300)
-    problems = rng.random(300) < scores * 0.5
-    value = ev.auc(scores, problems)
-    low, high = ev.auc_interval(scores, problems, None, np.random.default_rng(1), reps=400)
-    assert low < value < high
-    assert high - low < 0.25
-    again = ev.auc_interval(scores, problems, None, np.random.default_rng(1), reps=400)
-    assert again == (low, high)
-    other = ev.auc_interval(scores, problems, None, np.random.default_rng(2), reps=400)
-    assert other != (low, high)
+    scores = {"a": rng.random(300), "b": rng.integers(0, 3, 300)}
+    problems = rng.random(300) < scores["a"] * 0.5
+
+    def intervals(seed):
+        return ev.auc_intervals(scores, problems, None, np.random.default_rng(seed), reps=400)
+
+    first = intervals(1)
+    for name, (low, high) in first.items():
+        assert low < ev.auc(scores[name], problems) < high
+    assert first["a"][1] - first["a"][0] < 0.25
+    assert intervals(1) == first
+    assert intervals(2) != first
+
+
+def test_bootstrap_counts_resample_every_item_n_times():
+    counts = ev.bootstrap_counts(50, 7, np.random.default_rng(0))
+    assert counts.shape == (7, 50)
+    assert (counts.sum(axis=1) == 50).all()
+    assert counts.std() > 0.5  # not the identity resample
