@@ -61,6 +61,8 @@ class InputsSection:
     avoidance: Path | None = None
     history: Path | None = None
     items: Path | None = None
+    # Learned risk scores (planner learn's risk-scores.csv), joined as the column "score".
+    scores: Path | None = None
     encoding: str | None = None
     sheet: str | None = None
     accept_legacy_ids: bool = False
