@@ -631,12 +631,20 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, 
               "plans): "
               "per-item problem rates, pooled, give the expected problems per item; "
               "writes OUT/item-simulation.csv.")
+@click.option("--scores", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE",
+              help="A risk-scores.csv of planner learn (default: [inputs] scores): adds the "
+              "strategy 'learned score with floor' at each ratio set's total, within the "
+              "floors and [simulation] exploration.")
+@click.option("--allow-zero", is_flag=True,
+              help="With --optimise: accept a recommendation that gives a class no "
+              "inspection (refused by default: every class keeps a chance).")
 @encoding_option
 @handle_errors
 def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | None,
              optimise: bool, budget: int | None, floors: tuple[str, ...], quarters: int | None,
              regrade: bool, drift: float, trend: float, encoding: str | None,
-             item_discovery: tuple[Path, ...]):
+             item_discovery: tuple[Path, ...], scores: Path | None, allow_zero: bool):
     """Simulate what candidate ratio sets (抽查比例) would find, before choosing one.
 
     For each ratio set and strategy - risk-weighted (the set itself), uniform (the same
@@ -659,6 +667,13 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
     --floor low=0.05,medium=0.05
 
+    With --scores FILE (a risk-scores.csv of planner learn), also the strategy "learned
+    score with floor": the same total, each class's floor drawn at random, an exploration
+    share drawn at random from everyone, the rest to the highest predicted probabilities.
+
+    Example: planner simulate scenarios/chicago-replay.toml -o out/chicago-scores
+    --scores out/chicago-learn/risk-scores.csv --floor low=0.05,medium=0.05
+
     With --item-discovery FILE..., the item-discovery.csv files of past plans (planner
     results) give a problem rate per item (problems / checked, pooled), and the expected
     problems per item of each ratio set and strategy are printed and written to
@@ -670,7 +685,7 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     --item-discovery out/q3/item-discovery.csv --item-discovery out/q4/item-discovery.csv
     """
     if quarters is not None:
-        if ratios or optimise or budget is not None or floors or item_discovery:
+        if ratios or optimise or budget is not None or floors or item_discovery or scores:
             raise click.UsageError("--quarters draws with [sampling] ratios; it does not "
                                    "take --ratios, --optimise, --budget, --floor or "
                                    "--item-discovery")
@@ -686,7 +701,8 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
 
     result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
                                budget=budget, floors=floors, encoding=encoding,
-                               progress=make_progress(), item_discovery=item_discovery)
+                               progress=make_progress(), item_discovery=item_discovery,
+                               scores=scores, allow_zero=allow_zero)
     echo_warnings(result.warnings)
     for line in result.summary_lines():
         click.echo(line)

@@ -359,7 +359,9 @@ def _scores(scn, model: Model, records, kinds, described, directory) -> pd.DataF
     table = enterprise_table(records, kinds, described, scn.learn.history_features,
                              enterprises, when)
     probability = model.probability(table)
-    return score_table(enterprises["enterprise_id"], probability)
+    scores = score_table(enterprises["enterprise_id"], probability)
+    classes = dict(zip(enterprises["enterprise_id"], enterprises["risk_class"], strict=True))
+    return scores.assign(risk_class=scores["enterprise_id"].map(classes))
 
 
 def score_table(ids: pd.Series, probability: np.ndarray) -> pd.DataFrame:

@@ -146,6 +146,8 @@ class SimulationSection:
     id_column: str | None = None
     population: dict[str, int] = field(default_factory=dict)
     prior: str = "jeffreys"
+    # Share of the "learned score with floor" strategy drawn at random from everyone.
+    exploration: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -596,6 +598,9 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)
     if not 0 < sim.interval < 1:
         raise ScenarioError("must be in (0, 1), e.g. 0.9", key="simulation.interval", file=label)
+    if not 0 <= sim.exploration <= 1:
+        raise ScenarioError("must be between 0 and 1, e.g. 0.1", key="simulation.exploration",
+                            file=label)
     _check_class_table(sim.population, "simulation.population", scheme, label, unit=False)
     for value, target in sim.class_map.items():
         if scheme.normalise(target) is None:
