@@ -8,6 +8,7 @@ that record drew (or took as a replacement) gets the weight ``eligible / drawn``
 enterprises it stands for. Weighted, the inspections speak for the whole directory rather than
 for the classes drawn most (Horvitz-Thompson; the rates below are the ratio, or Hajek, form).
 
+A weighted draw (``weight_by``) has no such probability per stratum: its record is refused.
 An inspection that no record drew was not part of a random draw (a complaint, a referral, a
 plan made elsewhere): with draw records it is left out of the learning, and counted.
 
@@ -77,6 +78,11 @@ def read_draws(paths: Sequence[Path]) -> pd.DataFrame:
     for path in paths:
         record = folder.read_record(Path(path).parent)
         label = str(path)
+        if ((record.get("parameters") or {}).get("sampling") or {}).get("weight_by"):
+            raise InputError([Problem(label, "the draw was weighted (weight_by): its inclusion "
+                                      "probabilities are not drawn / eligible of a stratum, so "
+                                      "its inspections cannot be weighted; learn from plans "
+                                      "drawn by class or by score bands", column="parameters")])
         strata = record.get("strata") or {}
         rows = [(d["enterprise_id"], d["stratum"]) for d in record.get("drawn", [])]
         rows += [(r["replaced_by"], r["stratum"]) for r in record.get("replacements", [])

@@ -94,6 +94,9 @@ class SamplingSection:
     annual_cap: dict[str, int] = field(default_factory=dict)
     inclusions: Path | None = None
     weight_by: str | None = None
+    # With weight_by: the share of each stratum drawn by the ticket alone, so that every
+    # enterprise keeps a chance of at least ceil(exploration x n) / eligible (its floor).
+    exploration: float | None = None
     on_short_capacity: str = "error"
     targets: list[dict] = field(default_factory=list)
     filter_columns: list[str] = field(default_factory=list)
@@ -537,6 +540,34 @@ def _check_sampling(s: Scenario, scheme, label: str) -> None:
                                 key=f"sampling.annual_cap.{grade}", file=label)
     if sampling.exclusion_days is not None and sampling.exclusion_days < 0:
         raise ScenarioError("must be >= 0", key="sampling.exclusion_days", file=label)
+    _check_exploration(sampling, label)
+    if sampling.mode == "ratios":
+        ratios = {scheme.normalise(k): v for k, v in sampling.ratios.items()}
+        for grade, floor in sampling.floors.items():
+            ratio = ratios.get(scheme.normalise(grade))
+            if ratio is not None and ratio < floor:
+                raise ScenarioError(
+                    f"ratio {ratio:g} is below the class's floor {floor:g} ([sampling] floors): "
+                    "every enterprise keeps at least the floor's chance of inspection",
+                    key=f"sampling.ratios.{grade}", file=label)
+
+
+def _check_exploration(sampling: SamplingSection, label: str) -> None:
+    """Check the exploration share of a weighted draw, and that its floors can hold."""
+    if sampling.exploration is not None:
+        if not 0 <= sampling.exploration <= 1:
+            raise ScenarioError("must be between 0 and 1, e.g. 0.1", key="sampling.exploration",
+                                file=label)
+        if not sampling.weight_by:
+            raise ScenarioError("the exploration share is the part of a weighted draw "
+                                "(weight_by) drawn by ticket alone; a draw by class is uniform "
+                                "within each class already", key="sampling.exploration",
+                                file=label)
+    if sampling.weight_by and sampling.mode == "ratios" and any(sampling.floors.values()) \
+            and not sampling.exploration:
+        raise ScenarioError("a weighted draw keeps every enterprise above its class's floor "
+                            "only through an exploration share: set exploration = 0.1 (or "
+                            "more) beside weight_by", key="sampling.exploration", file=label)
 
 
 def _check_assignment(s: Scenario, label: str) -> None:

@@ -121,3 +121,51 @@ def test_a_bad_scores_file_is_named_with_its_row(tmp_path, scores):
     assert "scores.csv, row 6, column 'score': score must be a number >= 0 (value 'high')" \
         in result.output
     assert not (tmp_path / "plan").exists()
+
+
+def ticket(seed: str, eid: str) -> float:
+    import hashlib
+
+    return int(hashlib.sha256(f"{seed}:{eid.strip().upper()}".encode()).hexdigest(), 16) / 2**256
+
+
+def test_a_weighted_draw_keeps_an_exploration_share_by_ticket_alone(tmp_path, scores):
+    path = scenario(tmp_path, scores, '[grading]\nscheme = "abcd"',
+                    'ratios = { A = 0.1, B = 0.2, C = 0.5, D = 1.0 }\nweight_by = "score"\n'
+                    "exploration = 0.3\nfloors = { A = 0.03 }")
+    result = run("draw", path, "-o", tmp_path / "plan")
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "plan" / "draw-record.json").read_text("utf-8"))
+    assert "the first ceil(0.3 x n) of each stratum by the ticket alone" in record["ticket"]
+    eligible = pd.read_csv(tmp_path / "plan" / "eligible.csv", dtype=str)
+    drawn = set(pd.read_csv(tmp_path / "plan" / "sample.csv", dtype=str)["enterprise_id"])
+    for stratum, rows in eligible.groupby("stratum"):
+        n = record["strata"][stratum]["drawn"]
+        lowest = sorted(rows["enterprise_id"], key=lambda e: ticket("scored-seed", e))
+        assert set(lowest[:math.ceil(0.3 * n)]) <= drawn, stratum
+    assert run("verify", tmp_path / "plan").exit_code == 0
+
+
+def test_an_exploration_share_below_the_floor_is_refused(tmp_path, scores):
+    path = scenario(tmp_path, scores, '[grading]\nscheme = "abcd"',
+                    'ratios = { A = 0.1, B = 0.2, C = 0.5, D = 1.0 }\nweight_by = "score"\n'
+                    "exploration = 0.1\nfloors = { A = 0.05 }")
+    result = run("draw", path, "-o", tmp_path / "plan")
+    assert result.exit_code == 2
+    assert "sampling.exploration: stratum A: the exploration share draws" in result.output
+    assert "below the floor 0.05 of its class" in result.output
+
+
+@pytest.mark.parametrize(("sampling", "message"), [
+    ('ratios = { A = 0.01, B = 0.2, C = 0.5, D = 1.0 }\nfloors = { A = 0.02 }',
+     "sampling.ratios.A: ratio 0.01 is below the class's floor 0.02"),
+    ('ratios = { A = 0.1, B = 0.2, C = 0.5, D = 1.0 }\nexploration = 0.1',
+     "sampling.exploration: the exploration share is the part of a weighted draw"),
+    ('ratios = { A = 0.1, B = 0.2, C = 0.5, D = 1.0 }\nweight_by = "score"\n'
+     'floors = { A = 0.02 }', "sampling.exploration: a weighted draw keeps every enterprise"),
+])
+def test_floors_the_scenario_cannot_keep_are_refused(tmp_path, scores, sampling, message):
+    path = scenario(tmp_path, scores, '[grading]\nscheme = "abcd"', sampling)
+    result = run("draw", path, "-o", tmp_path / "plan")
+    assert result.exit_code == 2
+    assert message in result.output

@@ -54,3 +54,17 @@ def test_one_draw_is_one_inspection_the_first_in_the_period(tmp_path):
     history = pd.DataFrame({"enterprise_id": [eid, eid],
                             "date": pd.to_datetime(["2025-03-01", "2025-02-01"])})
     assert draw_weights(history, draws).matched.tolist() == [False, True]
+
+
+def test_a_weighted_draws_record_is_refused(tmp_path):
+    import json
+
+    from planner.common.errors import InputError
+
+    write_world(tmp_path, complaints=0)
+    path = tmp_path / "q1" / "draw-record.json"
+    record = json.loads(path.read_text("utf-8"))
+    record["parameters"] = {"sampling": {"weight_by": "score"}}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(InputError, match="the draw was weighted"):
+        read_draws([path])
