@@ -246,8 +246,9 @@ def summary_lines(result) -> list[str]:
     if e is not None:
         lines.append(f"Holdout from {e.holdout_from}: {e.inspections:,} inspections, "
                      f"{e.problems:,} problems (trained on {e.training['inspections']:,}, "
-                     f"{e.training['from']} - {e.training['to']}); budget "
-                     f"{e.budget if e.budget is not None else '-'}")
+                     f"{e.training['from']} - {e.training['to']})")
+        if e.budget is not None:
+            lines.append(f"  budget: {e.budget:,} inspections ({e.budget_source})")
         lines.append("  ordering  AUC (interval)           first half  top decile  found at budget")
         for name, o in e.orderings.items():
             s = o.schedule

@@ -31,3 +31,20 @@ def test_the_model_beats_the_class_by_a_margin_the_interval_supports(chicago_dir
     assert o["model"]["found_at_budget"] > o["class"]["found_at_budget"]
     scores = (tmp_path / "out" / "risk-scores.csv").read_text("utf-8").splitlines()
     assert len(scores) == 1 + 8987
+
+
+def test_readme_shows_the_figures_the_chicago_learning_prints(chicago_dir, tmp_path,
+                                                              monkeypatch):
+    import re
+
+    monkeypatch.chdir(REPO)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**The real check: Chicago.**"):]
+    block = re.search(r"```text\n(.*?)\n```", section, flags=re.S).group(1)
+    shown = [line for line in block.splitlines()
+             if line.split()[:1] in (["class"], ["model"], ["random"], ["low"], ["all"])]
+    assert len(shown) == 5
+    result = CliRunner().invoke(cli, ["learn", "scenarios/chicago-replay.toml", "-o",
+                                      str(tmp_path / "out")], catch_exceptions=False)
+    for line in shown:
+        assert line in result.output.splitlines()
