@@ -167,11 +167,14 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
 @encoding_option
 @click.option("--batch", "batch", type=int, default=None, metavar="K",
               help="Plan batch K of the scenario's [programme] into OUT/batch-K.")
+@click.option("--seed", default=None, metavar="TEXT",
+              help="The public seed, when the scenario does not name it ([plan] seed): "
+              "after planner commit, the value that [plan] seed_source announced.")
 @force_option
 @engine_options
 @handle_errors
-def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, force: bool,
-        engine: str, scheduler: str | None):
+def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, seed: str | None,
+        force: bool, engine: str, scheduler: str | None):
     """Run the whole plan: validate, draw, assign and export.
 
     OUT is written whole or not at all: the new files are built beside it and swapped in
@@ -186,7 +189,12 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     assignment's planning units and the field workbooks are Dask tasks; the files are the
     same, byte for byte.
 
+    With --seed (after planner commit, once the seed's public source has spoken) the
+    draw uses that seed, checked against the commitment in OUT.
+
     Example: planner run scenarios/demo.toml -o out/demo
+
+    Committed example: planner run scenarios/committed-draw.toml -o out/q4 --seed 3-8-1
 
     Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
 
@@ -198,6 +206,9 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
         if engine != "single":
             raise click.UsageError("--batch runs on the single-process engine: leave out "
                                    "--engine dask")
+        if seed is not None:
+            raise click.UsageError("--batch takes each batch's seed from the programme: "
+                                   "leave out --seed")
         from planner.app.batch import run_batch
 
         run_batch(scenario, out, batch, encoding=encoding, progress=make_progress(),
@@ -206,7 +217,8 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, forc
     from planner.app.pipeline import run_plan
 
     run_plan(scenario, out, encoding=encoding, force=force, progress=make_progress(),
-             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler)
+             echo=click.echo, warn=echo_warnings, engine=engine, scheduler=scheduler,
+             seed=seed)
 
 
 @cli.command()
@@ -260,9 +272,10 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
     --scheduler tcp://10.0.0.5:8786
     """
+    from planner.app.draw import draw_stage, replace_stage, with_scale_down
     from planner.app.pipeline import run_stage
-    from planner.draw.stage import draw_stage, replace_stage, with_scale_down, with_seed
     from planner.plan.inputs import load_plan
+    from planner.plan.seeds import with_seed
     from planner.plan.transaction import refuse_if_busy
 
     if (replace_ids is None) != (reason is None):
@@ -298,7 +311,7 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
     loaded = with_seed(loaded, seed)
     echo_warnings(inputs.warnings)
     if replace_ids is not None:
-        from planner.draw.stage import seed_from_record
+        from planner.plan.seeds import seed_from_record
 
         loaded = seed_from_record(loaded, out)
         ids = [i.strip() for i in replace_ids.split(",")]
@@ -369,8 +382,8 @@ def assign(scenario: Path, out: Path, encoding: str | None, inspector_id: str | 
     Withdrawal example: planner assign scenarios/demo.toml -o out/demo
     --replace-inspector LH00012 --reason "病假 (sick leave)"
     """
+    from planner.app.assign import assign_stage
     from planner.app.pipeline import run_stage
-    from planner.assign.stage import assign_stage
     from planner.plan.inputs import load_plan
     from planner.plan.transaction import refuse_if_busy
 
@@ -557,20 +570,42 @@ def merge(plan_out: tuple[Path, ...], out: Path):
               "million enterprises].")
 @click.option("--size", type=click.IntRange(min=1, max=10**8), default=None, metavar="N",
               help="national only: enterprises in the directory [default: 50,000,000].")
+@click.option("--returns", "returns", type=click.Path(path_type=Path, file_okay=False),
+              default=None, metavar="PLAN_OUT",
+              help="Instead: write filled copies of PLAN_OUT's field workbooks into OUT, with "
+              "invented results, as the field teams would return them.")
 @out_option
 @handle_errors
-def demo_data(preset: str, seed: str, partitions: int | None, size: int | None, out: Path):
+def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
+              returns: Path | None, out: Path):
     """Write a realistic synthetic directory, roster, avoidance list, history and scenario.
 
     The national preset writes the directory as a folder of Parquet partitions, one
     partition at a time (memory stays that of one partition), for planner draw
     --engine dask.
 
+    With --returns PLAN_OUT it writes instead what the field teams would bring back: a
+    filled copy of each field workbook of the plan folder PLAN_OUT, each task with a result
+    (a problem found at the demo's rate for its risk class), a follow-up and a completion
+    date within the plan's period, ready for planner results. PLAN_OUT is not changed.
+
     Example: planner demo-data --preset city --seed 7 -o /tmp/city
+
+    Returns example: planner demo-data --returns out/q4 -o out/q4-returned
 
     National example: planner demo-data --preset national --size 5000000 --partitions 10
     -o /data/national
     """
+    if returns is not None:
+        if partitions is not None or size is not None:
+            raise click.UsageError("--partitions and --size go with --preset national, not "
+                                   "--returns")
+        from planner.demo.returns import write_returns
+
+        books = write_returns(returns, out, seed, progress=make_progress())
+        click.echo(f"Wrote {len(books):,} filled field workbook(s) to {out} (invented "
+                   f"results); read them back with planner results {returns} {out}/*.xlsx")
+        return
     if preset == "national":
         from planner.common.parquet import require_pyarrow
         from planner.demo.national import SIZE, write_national

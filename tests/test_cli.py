@@ -47,8 +47,9 @@ def readme_setup_commands():
 
 def test_readme_opens_with_the_two_setup_commands():
     demo, tests = readme_setup_commands()
-    assert demo == "python3 -m pip install -e . && planner run scenarios/demo.toml -o out/demo"
-    assert tests == 'python3 -m pip install -e ".[test]" && python3 -m pytest -q'
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "
+    assert demo == venv + "python3 -m pip install -e . && planner run scenarios/demo.toml -o out/demo"
+    assert tests == venv + 'python3 -m pip install -e ".[test]" && python3 -m pytest -q'
     assert README.index(demo) < README.index("## ")
 
 
@@ -59,7 +60,7 @@ def test_ci_runs_the_readmes_test_command():
 
 def test_readme_demo_command_runs(tmp_path, monkeypatch):
     demo, _ = readme_setup_commands()
-    args = demo.split("&& ", 1)[1].split()[1:]  # drop the install step and the program name
+    args = demo.split("&& ")[-1].split()[1:]  # drop the set-up steps and the program name
     args[args.index("-o") + 1] = str(tmp_path / "out")
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(cli, args)

@@ -10,16 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.assign.stage import assign_stage
+from planner.app.assign import assign_stage
+from planner.app.draw import draw_stage
 from planner.common.errors import ScenarioError
 from planner.common.parallel import running_on
 from planner.common.parquet import is_parquet
 from planner.draw.distributed import dask_client, dask_draw_stage
-from planner.draw.stage import draw_stage, seed_from_record
 from planner.plan import folder
 from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.manifest import FolderError
 from planner.plan.scenario import Scenario, load_scenario
+from planner.plan.seeds import seed_from_record, with_seed
 from planner.plan.summary import format_summary, summarise
 from planner.plan.transaction import refuse_if_busy, writing
 from planner.publish.export import export_stage
@@ -54,6 +55,7 @@ def run_plan(
     warn: Callable[[list], None] | None = None,
     engine: str = "single",
     scheduler: str | None = None,
+    seed: str | None = None,
 ) -> None:
     """Validate the inputs and run every stage of the plan into ``out``, whole or not at all.
 
@@ -81,9 +83,11 @@ def run_plan(
         files are the same either way.
     scheduler : str, optional
         With ``engine="dask"``: the scheduler's address; a local cluster when omitted.
+    seed : str, optional
+        The public seed when the scenario names none (``--seed``, after ``planner commit``).
     """
     refuse_if_busy(Path(out))  # at once, before reading the inputs
-    scenario = load_scenario(scenario_path)
+    scenario = with_seed(load_scenario(scenario_path), seed)
     refuse_whole_year(scenario, scenario_path)
     if engine == "dask":
         with dask_client(scheduler) as client:

@@ -27,9 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.assign import experts
+from planner.assign.experts import EXPERTS_NAME, read_experts
+from planner.assign.pairs import read_separate_pairs
 from planner.common.errors import InputError, ScenarioError
 from planner.plan import folder
 from planner.plan.inputs import Inputs
+from planner.plan.items import plan_items, split_cell
 from planner.plan.scenario import Scenario
 
 ASSIGNMENTS = folder.ASSIGNMENTS
@@ -473,8 +477,6 @@ def check_rotation(c: Seats) -> list[str]:
 
 def check_separate_pairs(c: Seats) -> list[str]:
     """Check that no team holds a pair of the separate-pairs list."""
-    from planner.assign.pairs import read_separate_pairs
-
     s = c.scenario
     pairs = read_separate_pairs(s.assignment.separate_pairs, c.inputs.inspectors,
                                 encoding=s.inputs.encoding, sheet=s.inputs.sheet)
@@ -490,8 +492,6 @@ def check_separate_pairs(c: Seats) -> list[str]:
 
 def check_qualification(c: Seats) -> list[str]:
     """Check that each team holds a qualified inspector for each item of its task."""
-    from planner.plan.items import plan_items, split_cell
-
     items = plan_items(c.scenario, c.inputs.items)
     directory = c.inputs.enterprises.set_index("enterprise_id")["category"]
     held = c.roster["qualifications"].map(lambda q: set(split_cell(q)))
@@ -509,20 +509,16 @@ def check_qualification(c: Seats) -> list[str]:
 
 def check_experts(c: Seats) -> list[str]:
     """Check one available expert per team who need not avoid its enterprise."""
-    from planner.assign.experts import EXPERTS_NAME, check_experts, read_experts
-
     s = c.scenario
     if c.out is None:  # seats checked before they are written: the folder check covers experts
         return []
     drawn = _read(c.out, EXPERTS_NAME, ("task_id", "enterprise_id", "expert_id"))
     drawn["enterprise_id"] = drawn["enterprise_id"].str.upper()
     listed = read_experts(s.assignment.experts, encoding=s.inputs.encoding, sheet=s.inputs.sheet)
-    return check_experts(drawn, listed, c.seats)
+    return experts.check_experts(drawn, listed, c.seats)
 
 
 def _needs_qualifications(s: Scenario, inputs: Inputs) -> bool:
-    from planner.plan.items import plan_items
-
     return plan_items(s, inputs.items).qualified
 
 

@@ -58,7 +58,7 @@ def keep_teams(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame,
         ``assignments.csv`` as it was (task_id, enterprise_id, inspector_id, role).
     plan_teams : callable
         ``plan_teams(scenario, inputs, sample, progress=...)`` returning an object with
-        ``assignments`` (the solver, :func:`planner.assign.stage.plan_assignment`).
+        ``assignments`` (the solver, :func:`planner.assign.planning.plan_assignment`).
     progress : callable, optional
         Progress reporter.
 

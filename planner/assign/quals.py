@@ -7,7 +7,7 @@ the team is qualified" overlaps the lead rule (a lead-capable inspector may or m
 qualified), so it is not laminar with the slot tree and a flow cannot carry both. It is
 enforced like the separate pairs: the flow staffs every team, the teams it left without a
 qualified member are re-staffed by CP-SAT on small sub-problems
-(:func:`planner.assign.stage._repair`, :func:`planner.assign.sidecp.solve_subproblem`), and
+(:func:`planner.assign.repair.repair_teams`, :func:`planner.assign.sidecp.solve_subproblem`), and
 an enterprise none of whose candidates is qualified, or a qualification whose holders cannot
 take all the tasks needing it, is reported before any solving (:func:`shortfalls`).
 """

@@ -17,7 +17,7 @@ Speed: the model is an assignment problem with a few extra rows, so its LP relax
 strong; ``linearization_level = 2`` uses it throughout the search. With the default level
 one worker could not prove optimal in 60 s a repair of 35 teams (3,265 candidate pairs) that
 it now proves in 0.7 s; a city repair of 171 teams with 2,531 separated pairs went from over
-nine minutes to 37 s (21 s in the chunks of :func:`planner.assign.stage._repair`).
+nine minutes to 37 s (21 s in the chunks of :func:`planner.assign.repair.repair_teams`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ order is safe. An explicit ``encoding`` overrides the detection.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import re
@@ -22,7 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.common.arrowtext import arrow_text
+from planner.common.digest import sha256_bytes
 from planner.common.errors import InputError, Problem
+from planner.common.parquet import is_parquet, read_parquet_table, sha256_parquet
 
 DETECTED_ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -44,14 +46,8 @@ def sha256_file(path: str | Path) -> str:
         64 lower-case hex digits.
     """
     if Path(path).is_dir():
-        from planner.common.parquet import sha256_parquet
-
         return sha256_parquet(path)
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_bytes(path)
 
 
 def decode_text(data: bytes, label: str, encoding: str | None = None) -> tuple[str, str]:
@@ -154,8 +150,6 @@ def read_table(
     """
     path = Path(path)
     label = label or str(path)
-    from planner.common.parquet import is_parquet, read_parquet_table
-
     if is_parquet(path):
         return read_parquet_table(path, label=label, keep=keep)
     if not path.is_file():
@@ -256,12 +250,10 @@ def _blank(data: bytes) -> bool:
     return re.search(rb"\S", data) is None
 
 
+
 # From this size on, a CSV file is offered to pyarrow's multi-threaded reader (a city's
 # directory and up); below it pandas is as quick.
 ARROW_BYTES = 4 << 20
-# A column whose first rows repeat values this often is turned into Python text through its
-# distinct values (one object per value, not per cell).
-_SAMPLE_ROWS = 4096
 
 
 def _read_csv_arrow(data: bytes, encoding: str | None):
@@ -347,38 +339,6 @@ def _plain_header(data: bytes, start: int) -> list[str] | None:
     if any(not name or name != name.strip() for name in names):
         return None
     return names
-
-
-def arrow_text(column, *, lazy: bool = False) -> pd.Series:
-    """Turn an Arrow string column into a pandas column of text.
-
-    Parameters
-    ----------
-    column : pyarrow.Array or pyarrow.ChunkedArray
-        Strings, no nulls.
-    lazy : bool
-        Keep the text in Arrow memory (a pandas ``str`` column; object with pandas < 3).
-
-    Returns
-    -------
-    pandas.Series
-        An object column of ``str``, unless ``lazy``. A column that repeats few values
-        (districts, grades, statuses) is built from its distinct values, so equal cells share
-        one ``str`` object: the same text, made many times faster and held in less memory.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if lazy:
-        return column.to_pandas()
-    head = column.slice(0, _SAMPLE_ROWS)
-    if len(column) > _SAMPLE_ROWS and pc.count_distinct(head).as_py() * 4 < len(head):
-        coded = column.dictionary_encode()
-        values = coded.dictionary.to_numpy(zero_copy_only=False)
-        return pd.Series(values[coded.indices.to_numpy()], dtype=object, copy=False)
-    return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object, copy=False)
 
 
 # What a damaged workbook raises while it is opened or, lazily, while its sheets are read:

@@ -26,6 +26,8 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from planner.common import randomness
+
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -202,8 +204,6 @@ class DigestsAhead:
 
 def _hash_units(seed: str, purpose: str, units, send) -> None:
     """Wait for the units (UTF-8 text, a line each), hash them and send the digests back."""
-    from planner.common import randomness
-
     try:
         text = units.recv_bytes()
     except EOFError:  # not fed: the caller stopped before it knew the units

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.common.arrowtext import arrow_text
+from planner.common.digest import sha256_bytes
 from planner.common.errors import InputError, Problem
 
 SUFFIX = ".parquet"
@@ -104,12 +106,10 @@ def sha256_parquet(path: str | Path) -> str:
     str
         64 lower-case hex digits.
     """
-    from planner.common.io import sha256_file
-
     path = Path(path)
     if not path.is_dir():
-        return sha256_file(path)
-    lines = "".join(f"{p.relative_to(path).as_posix()}\t{sha256_file(p)}\n"
+        return sha256_bytes(path)
+    lines = "".join(f"{p.relative_to(path).as_posix()}\t{sha256_bytes(p)}\n"
                     for p in partition_files(path))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
@@ -222,7 +222,6 @@ def read_partition(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from planner.common.io import arrow_text  # io reads Parquet through this module
 
     try:
         names = pq.read_schema(file).names

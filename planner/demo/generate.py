@@ -307,7 +307,9 @@ ITEM_SCOPE = {
 }
 
 PREVALENCE = dict(zip(CLASSES, PROBLEM_RATE, strict=True))
-STREAMS = ("places", "enterprises", "inspectors", "history", "avoidance", "variants")
+# The demo's random streams, by index; "returns" fills copies of a plan's field workbooks
+# (planner.demo.returns), under the plan's seed joined to the demo seed.
+STREAMS = ("places", "enterprises", "inspectors", "history", "avoidance", "variants", "returns")
 
 
 # --- the command ---------------------------------------------------------------------------

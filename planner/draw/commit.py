@@ -34,6 +34,7 @@ from planner import __version__
 from planner.common.errors import ScenarioError, VerificationError
 from planner.common.io import sha256_file, write_text_atomic
 from planner.draw import merkle, tickets
+from planner.draw.compute import eligible_strata
 from planner.draw.record import RECORD_NAME, draw_parameters
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
@@ -184,8 +185,6 @@ def commitment_of(scenario: Scenario, inputs: Inputs, *, progress=None) -> Commi
     Commitment
         The commitment.
     """
-    from planner.draw.stage import eligible_strata
-
     _, quotas, pool, files, hashes = eligible_strata(scenario, inputs, progress=progress)
     return build_commitment(scenario, quotas, pool, hashes, files)
 
@@ -383,7 +382,7 @@ def check_draw(draw, out: Path) -> dict[str, Any] | None:
 
     Parameters
     ----------
-    draw : planner.draw.stage.Draw
+    draw : planner.draw.compute.Draw
         The draw about to be written.
     out : pathlib.Path
         Its output folder.
@@ -422,7 +421,7 @@ def chain_differences(draw, record: dict[str, Any], out: Path) -> list[str]:
 
     Parameters
     ----------
-    draw : planner.draw.stage.Draw
+    draw : planner.draw.compute.Draw
         The draw recomputed from the inputs.
     record : dict
         ``draw-record.json``.

@@ -36,12 +36,13 @@ import pandas as pd
 
 from planner.common import schema
 from planner.common.errors import InputError, PlannerError, Problem, ScenarioError
-from planner.common.io import atomic_path, sha256_file, write_csv_atomic
+from planner.common.io import atomic_path, read_table, sha256_file, write_csv_atomic
 from planner.common.keys import IdIndex
 from planner.common.parquet import is_parquet, part_label, partition_files, read_partition
 from planner.draw import partition as part
 from planner.draw import record as rec
 from planner.draw import tickets
+from planner.draw.compute import Draw, DrawResult, sample_frame
 from planner.draw.eligibility import (
     INACTIVE,
     INCLUSION_COLUMNS,
@@ -50,7 +51,6 @@ from planner.draw.eligibility import (
     window_reason,
 )
 from planner.draw.quotas import add_counts, quotas_from_counts, roster_capacity
-from planner.draw.stage import Draw, DrawResult, sample_frame
 from planner.plan.inputs import (
     Inputs,
     canonical_ids,
@@ -59,7 +59,7 @@ from planner.plan.inputs import (
     needed_columns,
     relative_label,
 )
-from planner.plan.scenario import Scenario
+from planner.plan.scenario import Scenario, class_table
 
 LOCAL_WORKERS = 2
 LOCAL_MEMORY = "3GiB"
@@ -162,7 +162,7 @@ def dask_draw_stage(
     Returns
     -------
     DrawResult
-        With ``summary_lines()``, as :func:`planner.draw.stage.draw_stage` returns.
+        With ``summary_lines()``, as :func:`planner.app.draw.draw_stage` returns.
 
     Raises
     ------
@@ -314,7 +314,6 @@ def _inclusion_ids(scenario: Scenario) -> list[str]:
     path = scenario.sampling.inclusions
     if path is None:
         return []
-    from planner.common.io import read_table
 
     label = relative_label(path)
     frame, problems = schema.map_headers(read_table(path, label=label), INCLUSION_COLUMNS, label)
@@ -385,8 +384,6 @@ def _eligibility(surveys: list[part.Survey], scenario: Scenario) -> CountedEligi
             totals[reason] = totals.get(reason, 0) + n
     mandatory = []
     if sampling.mode == "ratios":
-        from planner.plan.scenario import class_table
-
         ratios = class_table(sampling.ratios, scenario.scheme())
         mandatory = [c for c, r in ratios.items() if r >= 1.0]
     return CountedEligibility(
@@ -428,7 +425,7 @@ def _write_pool(client, runs: list, strata: list[str], counts: pd.DataFrame, see
                 target: Path) -> str:
     """Write ``eligible.csv`` from the workers' runs, a batch of strata at a time.
 
-    Returns the file's SHA-256. The text is what :func:`planner.draw.stage.pool_csv` gives.
+    Returns the file's SHA-256. The text is what :func:`planner.draw.compute.pool_csv` gives.
     """
     digest = hashlib.sha256()
     names = [_csv_field(s) for s in strata]

@@ -21,6 +21,7 @@ from planner.common.io import write_text_atomic
 from planner.draw import merkle, tickets
 from planner.draw import record as rec
 from planner.draw.commit import AUDIT_NAME, read_commitment
+from planner.plan.transaction import output_lock
 
 FORMAT = "planner-proof/1"
 
@@ -153,8 +154,6 @@ def write_proof(out: Path, enterprise_id: str, target: Path | None = None) -> Pa
         When the proof goes into a plan folder that another command is writing (the
         folder's lock is held while the proof is built and written).
     """
-    from planner.plan.transaction import output_lock
-
     with output_lock(Path(target).parent if target else out, "planner proof"):
         proof = build_proof(out, enterprise_id)
         target = Path(target) if target else \

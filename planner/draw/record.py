@@ -140,11 +140,11 @@ def scenario_with_parameters(path: Path, parameters: dict[str, dict[str, Any]]) 
 
 
 def build_record(draw, out: Path) -> dict[str, Any]:
-    """Assemble the record of a draw (see :class:`planner.draw.stage.Draw`).
+    """Assemble the record of a draw (see :class:`planner.draw.compute.Draw`).
 
     Parameters
     ----------
-    draw : planner.draw.stage.Draw
+    draw : planner.draw.compute.Draw
         The computed draw.
     out : pathlib.Path
         The output folder (paths are written relative to it or to the scenario).

@@ -25,8 +25,8 @@ from planner import __version__
 from planner.common.errors import InputError, PlannerError, ScenarioError, VerificationError
 from planner.common.io import read_table, sha256_file
 from planner.draw.commit import chain_differences
+from planner.draw.compute import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
 from planner.draw.record import draw_parameters, scenario_with_parameters
-from planner.draw.stage import Draw, apply_replacements, compute_draw, pool_csv, sample_frame
 from planner.plan import folder
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario

@@ -125,6 +125,9 @@ MERGE_RECORD = register("merge.json", "assign", "data",
 # earliest date it may be inspected, ``enterprise_id, not_before``. Not registered: the plan
 # stages read it and never write it (see planner.programme.files).
 SCHEDULE = "schedule.csv"
+# The commitment (planner commit) that fixes the eligible list before the seed exists; its
+# own writer keeps it, and a committed plan is drawn with one seed only.
+COMMITMENT = "commitment.json"
 # The field workbooks' folder: files in it are forms when export.json lists them.
 TEAMS = "teams"
 # Where --force moves an earlier plan: OUT/archive/<plan id>-<time>/.

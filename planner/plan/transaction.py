@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.common.errors import InputError, PlannerError, Problem
+from planner.common.errors import InputError, PlannerError, Problem, VerificationError
 from planner.plan import folder
 from planner.plan import manifest as mf
 
@@ -463,6 +463,24 @@ def archive_plan(staging: Path, state: mf.FolderState, when: dt.datetime | None 
     return rel
 
 
+def _refuse_another_seed(out: Path, before: mf.FolderState,
+                         plan: tuple[str, str] | None) -> None:
+    """Refuse to draw a committed plan again with another seed.
+
+    A committed plan is drawn once, with the seed its announced source gave. Were another
+    seed accepted in the same folder, whoever draws could try seeds until one pleased them,
+    and the commitment would prove nothing; ``--force`` does not lift this.
+    """
+    if (plan is None or plan[1] is None or before.seed is None or before.seed == plan[1]
+            or not (out / folder.COMMITMENT).is_file()):
+        return
+    raise VerificationError(
+        f"{out} holds the draw of its commitment ({folder.COMMITMENT}) with seed "
+        f"{before.seed!r}; a committed plan is drawn once, with the seed its source gave, so "
+        f"seed {plan[1]!r} is refused (a new seed needs a new commitment in a new folder)",
+        [f"seed {before.seed!r} drawn; seed {plan[1]!r} asked"])
+
+
 @contextlib.contextmanager
 def writing(out: str | Path, command: str, *, plan: tuple[str, str] | None = None,
             starts_plan: bool = False, force: bool = False) -> Iterator[Writing]:
@@ -507,6 +525,7 @@ def writing(out: str | Path, command: str, *, plan: tuple[str, str] | None = Non
         other = (plan is not None and before.manifest is not None
                  and (before.plan_id, before.seed) != tuple(plan)
                  and (starts_plan or force))
+        _refuse_another_seed(out, before, plan)
         if other and before.returned_work and not force:
             lines = "\n".join(f"  - {n}" for n in before.returned_work)
             raise ReturnedWorkError(

@@ -31,6 +31,7 @@ from planner.programme import files
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
 from planner.programme.needs import assess
+from planner.programme.notice import write_notice
 from planner.programme.periods import SEED_RULE, Batch, extra_seed
 from planner.programme.select import pick
 
@@ -181,8 +182,6 @@ def plan_programme(scenario_path: str | Path, out: str | Path, *,
     InputError
         When an input is wrong.
     """
-    from planner.programme.notice import write_notice
-
     out = Path(out)
     scenario, inputs = load_plan(scenario_path, encoding=encoding, progress=progress)
     bs = programme_batches(scenario)

@@ -40,8 +40,11 @@ from planner.draw.commit import COMMITMENT_NAME, read_commitment, read_key
 from planner.draw.merkle import label_number
 from planner.plan import folder
 from planner.plan.transaction import locks_output
+from planner.publish.disclosure import write_result_notice, write_task_notice
 from planner.publish.privacy import PrivacyCheck, Roster
+from planner.publish.results import ExportedPlan
 from planner.publish.tasks import ID_SEPARATOR
+from planner.publish.verifier import render_verifier
 
 PUBLIC_RECORD_NAME = "draw-record-public.json"
 TASK_NOTICE_NAME = "task-notice.xlsx"
@@ -221,10 +224,6 @@ def publish_bundle(out: str | Path, public: str | Path, *, progress=None) -> Pub
     VerificationError
         When the draw did not follow the commitment in ``out``.
     """
-    from planner.publish.disclosure import write_result_notice, write_task_notice
-    from planner.publish.results import ExportedPlan
-    from planner.publish.verifier import render_verifier
-
     out, public = Path(out), Path(public)
     say = progress or (lambda _m: None)
     record = rec.read_record(out)

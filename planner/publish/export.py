@@ -38,6 +38,7 @@ from planner.common.parallel import fork_pool, on_given_executor, worker_count
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
+from planner.plan.seeds import seed_from_record
 from planner.publish.amendments import write_amendment_workbook
 from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.returned import (
@@ -53,6 +54,7 @@ from planner.publish.tasks import (
     PlanFacts,
     build_tasks,
     item_names,
+    natural_order,
     plan_cells,
     read_draw_record,
     read_stage_table,
@@ -146,8 +148,6 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     ReturnedWorkError
         When a workbook holding returned work would change and ``force`` is not given.
     """
-    from planner.draw.stage import seed_from_record
-
     started = time.perf_counter()
     out = Path(out)
     scenario = seed_from_record(scenario, out)
@@ -909,8 +909,6 @@ def inspector_loads(tasks: pd.DataFrame, inspectors: pd.DataFrame) -> pd.DataFra
         inspector_id, name, department, station, as_lead, as_member, total; in natural id
         order.
     """
-    from planner.publish.tasks import ID_SEPARATOR, natural_order
-
     as_lead = tasks["lead_id"].value_counts()
     members = tasks["member_ids"].str.split(ID_SEPARATOR).explode()
     as_member = members[members.astype(bool)].value_counts()

@@ -36,6 +36,7 @@ from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import Problem
 from planner.plan import folder
+from planner.publish.workbook import clean_text, text_widths, write_table
 
 # The files this module writes into the plan folder.
 ITEM_RESULTS = folder.ITEM_RESULTS
@@ -90,8 +91,6 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
     styles : planner.publish.workbook.Styles
         The workbook's formats.
     """
-    from planner.publish.workbook import clean_text, text_widths, write_table
-
     zh = language == "zh"
     title = ITEM_SHEET[0 if zh else 1]
     ws = wb.add_worksheet(title)

@@ -28,9 +28,11 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import categories as cat
+from planner.common import schema
 from planner.common.errors import InputError, PlannerError
 from planner.common.io import read_table, sha256_file
 from planner.plan import folder
+from planner.plan.scenario import load_scenario
 from planner.publish.export import (
     _write_lists_sheet,
     _write_plan_sheet,
@@ -78,9 +80,6 @@ def plan_department(path: Path, plan_id: str) -> tuple[str, dict[str, str]]:
         ``plan_id``), and inspector id -> department (所属部门) from its roster (empty when
         the scenario or roster cannot be read).
     """
-    from planner.common import schema
-    from planner.plan.scenario import load_scenario
-
     try:
         record = folder.read_export_manifest(path)
         scenario = load_scenario((path / str(record["scenario"])).resolve())

@@ -35,6 +35,9 @@ from planner.common.io import XLSX_ERRORS, damaged_sheet, read_table
 from planner.common.workdays import DEADLINE_WORKING_DAYS, WorkCalendar, read_holidays
 from planner.plan import folder
 from planner.plan.scenario import Scenario, load_scenario
+from planner.publish import item_results
+from planner.publish.disclosure import write_disclosure
+from planner.publish.item_results import DERIVED
 from planner.publish.privacy import PrivacyCheck, read_roster, redact, redaction_report
 from planner.publish.tasks import (
     ID_SEPARATOR,
@@ -225,8 +228,6 @@ def import_results(
     items = None
     derived: dict[str, str] = {}
     if "item_codes" in plan.tasks.columns:
-        from planner.publish import item_results
-
         items, found = item_results.check_item_rows(
             item_results.read_item_rows([Path(p) for p in filled]), plan.tasks, plan.language)
         problems += found
@@ -250,7 +251,6 @@ def import_results(
         raise InputError(f"no completed result rows yet ({len(pending)} task(s) pending); "
                          "nothing to publish", file=str(folder.path(out, folder.TASKS)))
 
-    from planner.publish.disclosure import write_disclosure
 
     results = plan.tasks.merge(results, on="task_id", how="inner", validate="one_to_one")
     created = dt.datetime.combine(max(results["completed"]), dt.time())
@@ -665,8 +665,6 @@ def _amended_tasks(out: Path) -> set[str]:
 
 def _apply_derived(result_cats: list, implied: str, problem) -> list:
     """Fill an empty result from the item results, or report a contradiction."""
-    from planner.publish.item_results import DERIVED
-
     if not result_cats:
         found, _ = cat.parse_categories(DERIVED[implied], "result")
         return found

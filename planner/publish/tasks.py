@@ -22,12 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.assign.experts import read_experts
 from planner.common import categories as cat
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
+from planner.plan.targets import target_of_stratum
+from planner.publish.workbook import clean_text, unique_filenames
 
 TASK_COLUMNS = (
     "task_id", "enterprise_id", "name", "address", "district", "registration_authority",
@@ -367,8 +370,6 @@ def task_experts(scenario: Scenario, out: Path, task_ids: pd.Series
     InputError
         When ``experts.csv`` names an expert the experts list does not hold.
     """
-    from planner.assign.experts import read_experts
-
     path = folder.path(out, folder.EXPERTS)
     if scenario.assignment.experts is None or not path.is_file():
         return None
@@ -404,8 +405,6 @@ def task_types(scenario: Scenario, stratum: pd.Series) -> list[str] | None:
         定向 for a task drawn under a target, ``[plan] check_type`` for the others; None
         when the plan has no targets (every task has the plan's type).
     """
-    from planner.plan.targets import target_of_stratum
-
     if not scenario.sampling.targets:
         return None
     names = {t["name"] for t in scenario.sampling.targets}
@@ -507,8 +506,6 @@ def workbook_names(tasks: pd.DataFrame, split_by: str) -> pd.Series:
     pandas.Series
         One relative path (with ``/``) per task.
     """
-    from planner.publish.workbook import unique_filenames
-
     if split_by == "none":
         return pd.Series("teams/all.xlsx", index=tasks.index)
     if split_by == "district":
@@ -588,8 +585,6 @@ def plan_cells(tasks: pd.DataFrame, facts: PlanFacts, language: str) -> pd.DataF
         One text column per plan column key except ``seq`` (numbered per workbook on writing),
         index aligned with ``tasks``.
     """
-    from planner.publish.workbook import clean_text
-
     sep = "、" if language == "zh" else ", "
     team_label = cat.label("team", language)
     pattern = "{}（{}）" if language == "zh" else "{} ({})"

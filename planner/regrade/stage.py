@@ -32,6 +32,7 @@ import pandas as pd
 from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import read_table, write_csv_atomic
 from planner.common.workdays import WorkCalendar, read_holidays
+from planner.plan.inputs import load_inputs
 from planner.plan.regrade_rules import check_regrade_section
 from planner.plan.scenario import load_scenario
 from planner.plan.transaction import locks_output
@@ -147,8 +148,6 @@ def regrade_scenario(
     InputError
         With every problem of the inputs; nothing is written then.
     """
-    from planner.plan.inputs import load_inputs
-
     say = progress or (lambda _m: None)
     scn = load_scenario(scenario)
     scheme = scn.scheme()

@@ -26,11 +26,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.common import charts
+from planner.common import charts, columns
 from planner.common.errors import ScenarioError
 from planner.common.io import write_csv_atomic
+from planner.plan.inputs import load_inputs
+from planner.plan.regrade_rules import check_regrade_section
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
+from planner.publish.workbook import (
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    setup_print,
+    write_pairs,
+    write_table,
+)
 from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
 
 HEADERS = {
@@ -138,8 +148,6 @@ def loop_settings(scn: Scenario, *, quarters: int, reps: int, regrade: bool, dri
     ratios = class_table(scn.sampling.ratios, scheme)
     up, down = 1, -1
     if scn.regrade.levels:
-        from planner.plan.regrade_rules import check_regrade_section
-
         effects = check_regrade_section(scn.regrade, scheme, scn.label).category_effects
         up = int(effects.get(REGRADE_RESULTS[0], up))
         down = int(effects.get(REGRADE_RESULTS[1], down))
@@ -211,8 +219,6 @@ def simulate_loop_scenario(
     reps = reps if reps is not None else scn.simulation.reps
     directory = None
     if scn.inputs.enterprises is not None and not scn.simulation.population:
-        from planner.plan.inputs import load_inputs
-
         directory = load_inputs(scn, encoding=encoding, progress=progress).enterprises
     settings, source = loop_settings(scn, quarters=quarters, reps=reps, regrade=regrade,
                                      drift=drift, trend=trend, directory=directory)
@@ -249,16 +255,6 @@ def write_loop_workbook(run: LoopRun, target: Path) -> None:
     The table's columns are :data:`planner.common.columns.LOOP`, written by
     :func:`planner.publish.workbook.write_table`; the settings are a key-value block.
     """
-    from planner.common import columns
-    from planner.publish.workbook import (
-        deterministic_workbook,
-        figure_styles,
-        make_styles,
-        setup_print,
-        write_pairs,
-        write_table,
-    )
-
     language = run.scenario.export.language
     col = 0 if language == "zh" else 1
     created = dt.datetime.combine(run.scenario.plan.start, dt.time())

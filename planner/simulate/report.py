@@ -23,6 +23,15 @@ import pandas as pd
 from planner import __version__
 from planner.common import columns
 from planner.common.io import write_csv_atomic
+from planner.publish.workbook import (
+    clean_text,
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_table,
+)
+from planner.simulate.chart import write_chart
+from planner.simulate.items import item_lines
 
 PRIOR_NAMES = {"jeffreys": "Jeffreys Beta(1/2, 1/2)", "uniform": "uniform Beta(1, 1)"}
 STRATEGY_ZH = {"risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配",
@@ -85,8 +94,6 @@ def write_outputs(result, out: Path, *, progress=None) -> dict[str, Path]:
     dict
         Output name -> path.
     """
-    from planner.simulate.chart import write_chart
-
     out.mkdir(parents=True, exist_ok=True)
     files = {
         "table": out / "simulation.csv",
@@ -146,8 +153,6 @@ def write_workbook(result, target: Path) -> None:
     target : pathlib.Path
         The file.
     """
-    from planner.publish.workbook import deterministic_workbook, figure_styles, make_styles
-
     language = result.scenario.export.language
     col = 0 if language == "zh" else 1
     created = dt.datetime.combine(result.scenario.plan.start, dt.time())
@@ -239,8 +244,6 @@ def settings_rows(result) -> list[tuple[str, str]]:
 
 def _sheet(wb, name: str, frame: pd.DataFrame, table, language: str, styles, title: str) -> None:
     """Write one table of the simulation with the planner's table writer."""
-    from planner.publish.workbook import clean_text, write_table
-
     ws = wb.add_worksheet(name)
     present = [c for c in table if c.key in frame.columns]
     values = [clean_text(frame[c.key]) if c.kind == "text" else frame[c.key].astype(object)
@@ -339,8 +342,6 @@ def summary_lines(result) -> list[str]:
     if result.recommendation is not None:
         lines += recommendation_lines(result)
     if result.items is not None:
-        from planner.simulate.items import item_lines
-
         lines += item_lines(result.items)
     if result.files:
         folder = next(iter(result.files.values())).parent

@@ -36,6 +36,7 @@ import pandas as pd
 from planner.common.errors import InfeasiblePlanError, Problem, ScenarioError
 from planner.common.io import write_csv_atomic
 from planner.draw import allocate
+from planner.plan.inputs import load_inputs
 from planner.plan.ratiosets import (
     RatioSet,
     exact_ratio,
@@ -46,6 +47,7 @@ from planner.plan.ratiosets import (
 )
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
+from planner.simulate.items import expected_item_problems, read_item_discovery
 from planner.simulate.learned import add_learned, read_scores
 from planner.simulate.montecarlo import (
     PrevalenceModel,
@@ -56,6 +58,7 @@ from planner.simulate.montecarlo import (
     tail_quantiles,
 )
 from planner.simulate.prevalence import History, estimate_rates, population_from_history, read_history
+from planner.simulate.report import summary_lines, write_outputs
 
 STRATEGIES = ("risk-weighted", "uniform", "optimised")
 # What --item-discovery adds to the simulation's folder (planner.simulate.items).
@@ -170,8 +173,6 @@ class SimulationResult:
 
     def summary_lines(self) -> list[str]:
         """Return the text ``planner simulate`` prints."""
-        from planner.simulate.report import summary_lines
-
         return summary_lines(self)
 
 
@@ -241,8 +242,6 @@ def simulate_scenario(
     InfeasiblePlanError
         When the floors alone need more than the budget.
     """
-    from planner.simulate.report import write_outputs
-
     scn = load_scenario(scenario)
     if scn.plan.seed is None:
         raise ScenarioError(
@@ -274,8 +273,6 @@ def simulate_scenario(
     directory = None
     warnings = []
     if scn.inputs.enterprises is not None:
-        from planner.plan.inputs import load_inputs
-
         inputs = load_inputs(scn, encoding=encoding, progress=progress)
         directory = inputs.enterprises
         directory_file = inputs.files["enterprises"].resolve()
@@ -355,7 +352,6 @@ def _item_rates(paths: Sequence[str | Path]) -> tuple[pd.DataFrame | None, list[
     """Read the per-item problem rates of ``--item-discovery`` (None when none given)."""
     if not paths:
         return None, []
-    from planner.simulate.items import read_item_discovery
 
     return read_item_discovery(paths)
 
@@ -367,7 +363,6 @@ def _with_items(result: SimulationResult, rates: pd.DataFrame | None, out: Path
         return result
     from dataclasses import replace
 
-    from planner.simulate.items import expected_item_problems
 
     items = expected_item_problems(rates, result.comparison.summary)
     result.files["items"] = out / ITEM_SIMULATION

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage, spread_lower_bound
+from planner.assign.solve import spread_lower_bound
 from planner.cli import cli
 from planner.common.errors import InputError
 from tests.support.assign import assign_and_check, setup, teams_of, with_seed
@@ -231,9 +232,9 @@ def test_readme_assignment_example_runs(tmp_path, monkeypatch):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    readme = (repo / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## The assignment"):readme.index("## Excel plans")]
-    block = re.search(r"```bash\n(.*?)\n```", section, flags=re.S).group(1)
+    from tests.support.docs import section
+
+    block = re.search(r"```bash\n(.*?)\n```", section("The assignment"), flags=re.S).group(1)
     commands = [shlex.split(line.split("#")[0]) for line in block.splitlines() if line.strip()]
     assert [c[:2] for c in commands] == [["planner", "assign"], ["planner", "check"]]
     monkeypatch.chdir(repo)

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage, plan_assignment
+from planner.assign.planning import plan_assignment
 from planner.cli import cli
 from planner.common.errors import InfeasiblePlanError, InputError, ScenarioError
 from planner.plan.inputs import load_inputs

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.assign.stage import assign_stage
+from planner.app.assign import assign_stage
 from planner.cli import cli
 from planner.common.errors import InfeasiblePlanError
 from tests.support.assign import assign_and_check, setup
@@ -63,7 +63,7 @@ def test_district_short_of_capacity_and_of_leads(make_scenario, tmp_path):
 
 
 def test_worker_processes_report_the_same_reasons(make_scenario, tmp_path, monkeypatch):
-    import planner.assign.stage as assign_module
+    import planner.assign.planning as assign_module
     import planner.common.parallel as parallel_module
 
     ent = enterprises_frame(40)

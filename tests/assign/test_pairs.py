@@ -135,7 +135,7 @@ def test_max_pair_probability_holds_over_200_seeds(make_scenario, tmp_path):
     # The attracted pair sits at the bound itself: balance takes P000 whenever admitted.
     assert abs(attracted / len(SEEDS) - q) < 0.12
     # Every plan under every seed is valid (checked on the last one written to disk).
-    from planner.assign.stage import assign_stage
+    from planner.app.assign import assign_stage
 
     assign_stage(scenario, inputs, out)
     assert check_plan(scenario, inputs, out).ok

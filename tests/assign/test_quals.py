@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage
 from planner.cli import cli
 from planner.common.errors import InfeasiblePlanError
 from tests.support.assign import assign_and_check, setup

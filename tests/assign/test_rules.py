@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner.assign.stage import plan_assignment
+from planner.assign.planning import plan_assignment
 from planner.cli import cli
 from planner.common.errors import InputError, ScenarioError
 from planner.plan.inputs import load_inputs
@@ -171,7 +171,7 @@ def test_partition_by_district_keeps_teams_in_their_district(make_scenario, tmp_
 
 def test_units_solved_in_worker_processes_give_the_same_plan(make_scenario, tmp_path,
                                                             monkeypatch):
-    import planner.assign.stage as assign_module
+    import planner.assign.planning as assign_module
     import planner.common.parallel as parallel_module
 
     ent = enterprises_frame(40)
@@ -244,7 +244,7 @@ def test_separate_pairs_that_leave_no_plan_are_explained(make_scenario, tmp_path
 
 def test_many_conflicting_teams_are_re_staffed_a_chunk_at_a_time(make_scenario, tmp_path,
                                                                  monkeypatch):
-    import planner.assign.stage as assign_module
+    import planner.assign.repair as assign_module
 
     monkeypatch.setattr(assign_module, "CONFLICT_CHUNK", 1)
     insp = inspectors_frame(3)
@@ -283,7 +283,7 @@ def test_a_repair_the_conflicting_teams_cannot_make_alone_takes_neighbouring_tea
 
 def test_a_unit_too_large_to_search_whole_is_not_called_impossible(make_scenario, tmp_path,
                                                                   monkeypatch):
-    import planner.assign.stage as assign_module
+    import planner.assign.repair as assign_module
 
     monkeypatch.setattr(assign_module, "WHOLE_UNIT_ARCS", 0)
     insp = inspectors_frame(2)

@@ -6,7 +6,7 @@ One instance, 2,000 drawn enterprises x 150 inspectors (5 stations, half lead-ca
 capacity 30, 400 avoidance pairs, each enterprise's last inspector in the history), with
 cross-station, rotation, a lead per team and teams of two. It is solved
 
-- by the planner's core (:func:`planner.assign.stage.plan_assignment`: candidates by omission,
+- by the planner's core (:func:`planner.assign.planning.plan_assignment`: candidates by omission,
   thinning, min-cost flow, pricing), and
 - by a dense CP-SAT model: one boolean per enterprise-inspector pair (300,000), forbidden
   pairs fixed to 0, the same team, lead and capacity constraints, and the same balance
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner.assign.check import check_plan
-from planner.assign.stage import plan_assignment
+from planner.assign.planning import plan_assignment
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.data import credit_codes

@@ -18,8 +18,8 @@ import time
 
 import pytest
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.assign import write_sample

@@ -29,7 +29,7 @@ import pytest
 STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from planner.draw.stage import draw_stage
+from planner.app.draw import draw_stage
 from planner.plan.inputs import load_plan
 start = time.perf_counter()
 scenario, inputs = load_plan(sys.argv[1])

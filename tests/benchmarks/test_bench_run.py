@@ -69,7 +69,7 @@ print(json.dumps(figures))
 STAGE_SCRIPT = """
 import json, resource, sys, time
 from pathlib import Path
-from planner.assign.stage import assign_stage
+from planner.app.assign import assign_stage
 from planner.plan.inputs import load_plan
 start = time.perf_counter()
 scenario, inputs = load_plan(sys.argv[1])

@@ -52,7 +52,7 @@ def test_run_plan_pieces_on_an_executor_give_the_same_files(make_scenario, tmp_p
     with running_on(executor, 2):
         _run(load_scenario(path), tmp_path / "there", None, False, None, quiet, None, None)
     executor.shutdown()
-    assert "_plan_unit" in executor.calls and "write_field_batch" in executor.calls
+    assert "plan_unit" in executor.calls and "write_field_batch" in executor.calls
     here = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*")
                   if p.is_file())
     assert here == sorted(p.relative_to(tmp_path / "there")

@@ -12,7 +12,7 @@ from planner.cli import cli
 from planner.common.errors import InputError
 from planner.common.io import read_table, sha256_file
 from planner.common.parquet import partition_files, read_parquet_table
-from planner.draw.stage import compute_draw
+from planner.draw.compute import compute_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.data import enterprises_frame

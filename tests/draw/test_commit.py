@@ -63,7 +63,7 @@ def test_draw_needs_the_seed_and_takes_it_from_the_option(tmp_path):
     result = run("draw", plan.scenario, "-o", plan.out)
     assert result.exit_code == 2
     assert ("plan.seed: required key is missing: the draw needs the seed; set [plan] seed, or "
-            "pass --seed to planner draw") in result.output
+            "pass --seed to planner draw or planner run") in result.output
     assert not (plan.out / "sample.csv").exists()
     invoke("draw", plan.scenario, "-o", plan.out, "--seed", SEED)
     record = json.loads((plan.out / "draw-record.json").read_text(encoding="utf-8"))
@@ -160,6 +160,37 @@ def test_run_and_simulate_without_a_seed_say_what_is_missing(tmp_path):
     result = run("simulate", plan.scenario, "-o", tmp_path / "sim")
     assert result.exit_code == 2
     assert "plan.seed: required key is missing: the simulation's replications come from" in result.output
+
+
+def test_run_takes_the_seed_after_the_commitment_and_the_plan_publishes(tmp_path):
+    plan = write_plan(tmp_path)
+    invoke("commit", plan.scenario, "-o", plan.out)
+    assert "Export:" in invoke("run", plan.scenario, "-o", plan.out, "--seed", SEED)
+    record = json.loads((plan.out / "draw-record.json").read_text(encoding="utf-8"))
+    assert record["seed"] == SEED
+    assert record["commitment"]["seed_source"] == SEED_SOURCE
+    assert invoke("verify", plan.out).startswith("verified:")
+    assert "verify.html" in invoke("publish", plan.out, "-o", tmp_path / "public")
+    # a second draw of the commitment with another seed is refused, naming both, by draw and
+    # run alike, and even with --force
+    before = {p.name: p.read_bytes() for p in plan.out.iterdir() if p.is_file()}
+    for command in (["draw"], ["run"], ["run", "--force"]):
+        result = run(*command, plan.scenario, "-o", plan.out, "--seed", "other")
+        assert result.exit_code == 4, result.output
+        assert (f"holds the draw of its commitment (commitment.json) with seed {SEED!r}; a "
+                "committed plan is drawn once, with the seed its source gave, so seed 'other' "
+                "is refused") in result.output
+    assert {p.name: p.read_bytes() for p in plan.out.iterdir() if p.is_file()} == before
+    ent = plan.enterprises.copy()
+    ent.loc[0, "status"] = "注销"  # the inputs no longer give the committed eligible list
+    ent.to_csv(tmp_path / "enterprises.csv", index=False)
+    fresh = tmp_path / "fresh"
+    invoke("commit", plan.scenario, "-o", fresh)
+    plan.enterprises.to_csv(tmp_path / "enterprises.csv", index=False)
+    result = run("run", plan.scenario, "-o", fresh, "--seed", SEED)
+    assert result.exit_code == 4
+    assert "the inputs no longer match the commitment" in result.output
+    assert not (fresh / "sample.csv").exists()
 
 
 def test_publishing_twice_gives_the_same_bytes(tmp_path):

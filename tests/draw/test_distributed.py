@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.draw import draw_stage
 from planner.cli import cli
 from planner.common.errors import InputError, ScenarioError
 from planner.demo.national import write_national
 from planner.draw.distributed import dask_draw_stage
-from planner.draw.stage import draw_stage
 from planner.draw.verify import verify_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.draw import draw_stage
 from planner.cli import cli
 from planner.common.errors import InfeasiblePlanError, ScenarioError
 from planner.draw import tickets
-from planner.draw.stage import SAMPLE_COLUMNS, compute_draw, draw_stage
+from planner.draw.compute import SAMPLE_COLUMNS, compute_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.data import enterprises_frame, inspectors_frame

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.common.errors import InputError
+from planner.draw.compute import compute_draw
 from planner.draw.eligibility import assess
-from planner.draw.stage import compute_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.data import enterprises_frame

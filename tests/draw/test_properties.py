@@ -6,7 +6,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.draw.stage import compute_draw, draw_stage
+from planner.app.draw import draw_stage
+from planner.draw.compute import compute_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario
 from tests.support.data import enterprises_frame, inspectors_frame

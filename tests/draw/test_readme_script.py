@@ -6,22 +6,13 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from planner.draw.tickets import TICKET_FORMULA
+from tests.support.docs import section
 from tests.support.public import committed_draw, invoke
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def section(title):
-    text = README.read_text(encoding="utf-8")
-    start = text.index(f"## {title}")
-    end = text.index("\n## ", start + 1) if "\n## " in text[start + 1:] else len(text)
-    return text[start:end]
 
 
 def python_block(title):

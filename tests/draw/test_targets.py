@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from planner.app.draw import draw_stage
 from planner.cli import cli
 from planner.common.errors import ScenarioError
-from planner.draw.stage import compute_draw, draw_stage
+from planner.draw.compute import compute_draw
 from planner.draw.verify import verify_draw
 from planner.plan.inputs import load_inputs
 from planner.plan.scenario import load_scenario

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.draw import tickets
-from planner.draw.stage import partitioned_draw
+from planner.draw.compute import partitioned_draw
 from tests.support.data import credit_codes
 
 

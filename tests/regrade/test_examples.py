@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from planner.regrade.stage import regrade_scenario
+from tests.support.docs import section
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scenarios" / "regrade-demo"
@@ -25,8 +26,7 @@ def test_worked_examples_give_the_readme_figures(tmp_path, scenario, results, ap
     assert (out.applied, int(matrix.sum() - matrix.trace()), len(out.abnormal)) == (
         applied, moved, abnormal)
     assert out.unmatched["enterprise_id"].tolist() == ["91150802000000000X"]
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert f"applies {applied} records" in readme
+    assert f"applies {applied} records" in section("Regrading")
 
 
 def test_shaanxi_example_sends_the_listed_enterprise_to_d_and_locks_it(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
+from tests.support.docs import section as docs_section
 
 REPO = Path(__file__).resolve().parents[2]
 CHICAGO_SCENARIO = REPO / "scenarios" / "chicago-replay.toml"
@@ -223,8 +224,7 @@ def test_chicago_replay_prints_the_real_rates(chicago_dir, tmp_path):
 
 @pytest.mark.chicago
 def test_readme_shows_the_rates_the_chicago_replay_prints(chicago_dir, tmp_path):
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Replaying real inspection history"):]
+    section = docs_section("Replaying real inspection history")
     block = re.search(r"```text\n(.*?)\n```", section, flags=re.S).group(1)
     shown = [line for line in block.splitlines() if line.startswith("  low ")
              or line.startswith("  medium ") or line.startswith("  high ")]

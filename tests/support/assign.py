@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.app.assign import assign_stage
 from planner.assign.check import check_plan
-from planner.assign.stage import assign_stage, plan_assignment
+from planner.assign.planning import plan_assignment
 from planner.plan.inputs import Inputs, load_inputs
 from planner.plan.scenario import Scenario, load_scenario
 

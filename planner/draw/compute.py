@@ -3,40 +3,30 @@
 :func:`compute_draw` runs the steps in order - eligibility (:mod:`planner.draw.eligibility`),
 per-class allocation and per-stratum quotas (:mod:`planner.draw.quotas`), tickets and the
 ``n`` lowest per stratum (:mod:`planner.draw.tickets`) - and returns a :class:`Draw` in memory.
-:func:`draw_stage` (called by ``planner run``) writes it; :func:`replace_stage` replaces
-drawn enterprises found closed with the next-lowest tickets of their strata.
-
-Files written into the output folder, each whole or not at all:
-
-- ``sample.csv``: enterprise_id, name, risk_class, stratum, ticket, rank;
-- ``eligible.csv``: enterprise_id, stratum of every eligible enterprise, in draw order
-  (the published directory the draw was made from);
-- ``draw-record.json``: see :mod:`planner.draw.record`.
+:mod:`planner.app.draw` writes it into the plan folder (``planner draw``, stage 1 of
+``planner run``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from planner.common.errors import InputError, Problem, ScenarioError, VerificationError
+from planner.common.errors import InputError, Problem, ScenarioError
 from planner.common.io import sha256_file
-from planner.draw import record as rec
 from planner.draw import targets, tickets
-from planner.draw.commit import check_draw
 from planner.draw.eligibility import Eligibility, assess, read_inclusions
 from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_labels
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario, class_table
+from planner.plan.seeds import require_seed
 from planner.plan.targets import read_targets, stratum_label
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
@@ -130,7 +120,7 @@ class Draw:
 
 @dataclass
 class DrawResult:
-    """What :func:`draw_stage` did, for ``planner run`` to print."""
+    """What the draw stage (:func:`planner.app.draw.draw_stage`) did, for ``planner run`` to print."""
 
     draw: Draw
     out: Path
@@ -262,83 +252,6 @@ def eligible_strata(scenario: Scenario, inputs: Inputs, *, progress=None):
         pool = _target_labels(pool, scenario)
     pool = pool.drop(columns=["district", "listed"])
     return elig, quotas, pool, files, hashes
-
-
-def with_seed(scenario: Scenario, seed: str | None) -> Scenario:
-    """Return the scenario with ``[plan] seed`` set to ``seed`` (``None``: unchanged).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The plan.
-    seed : str or None
-        The seed given on the command line (``--seed``).
-
-    Returns
-    -------
-    Scenario
-        The plan with that seed.
-
-    Raises
-    ------
-    ScenarioError
-        When the seed is blank, or the scenario already names a different seed.
-    """
-    if seed is None:
-        return scenario
-    if not seed.strip():
-        raise ScenarioError("--seed must not be empty", key="plan.seed", file=scenario.label)
-    if scenario.plan.seed is not None and scenario.plan.seed != seed:
-        raise ScenarioError(
-            f"the scenario says seed {scenario.plan.seed!r} but --seed gives {seed!r}; "
-            "give the seed in one place", key="plan.seed", file=scenario.label)
-    return replace(scenario, plan=replace(scenario.plan, seed=seed))
-
-
-def seed_from_record(scenario: Scenario, out: Path) -> Scenario:
-    """Return the scenario with the seed of the draw in ``out`` when it names none itself.
-
-    ``planner draw --seed S`` leaves the scenario without a seed; the later stages take it
-    from ``out/draw-record.json``.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The plan.
-    out : pathlib.Path
-        The output folder.
-
-    Returns
-    -------
-    Scenario
-        The plan with a seed where the record has one.
-    """
-    if scenario.plan.seed is not None:
-        return scenario
-    previous = _previous_record(Path(out))
-    if previous and isinstance(previous.get("seed"), str):
-        return with_seed(scenario, previous["seed"])
-    return scenario
-
-
-def require_seed(scenario: Scenario) -> None:
-    """Raise when the scenario has no seed yet (``planner commit`` runs without one).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The plan.
-
-    Raises
-    ------
-    ScenarioError
-        When ``[plan] seed`` is not set.
-    """
-    if scenario.plan.seed is None:
-        raise ScenarioError(
-            "required key is missing: the draw needs the seed; set [plan] seed, or pass "
-            "--seed to planner draw (planner commit is the only step that runs without it)",
-            key="plan.seed", file=scenario.label)
 
 
 def _targeted(pool: pd.DataFrame, ent: pd.DataFrame, scenario: Scenario):
@@ -532,148 +445,6 @@ def pool_csv(pool: pd.DataFrame) -> str:
         parts.append(suffix.join(ids[a:b]) + suffix)
     return "".join(parts)
 
-
-def write_draw(draw: Draw, out: Path) -> None:
-    """Write ``eligible.csv``, ``sample.csv`` and ``draw-record.json`` into ``out``.
-
-    Parameters
-    ----------
-    draw : Draw
-        The draw.
-    out : pathlib.Path
-        The output folder (created if needed).
-    """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = pool_csv(draw.pool).encode("utf-8")
-    # Writing a file and hashing bytes release the interpreter's lock: a megacity's 40 MB
-    # eligible.csv is written while it is hashed and the sample and record are made.
-    with ThreadPoolExecutor(1) as writer:
-        eligible = writer.submit(folder.write_bytes, out, folder.ELIGIBLE, data)
-        draw.pool_sha256 = hashlib.sha256(data).hexdigest()
-        folder.write_csv(out, folder.SAMPLE, sample_frame(draw))
-        record = rec.build_record(draw, out)
-        eligible.result()
-    folder.write_record(out, record)
-
-
-def draw_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None) -> DrawResult:
-    """Draw the enterprises to inspect and write the draw's files (stage 1 of ``planner run``).
-
-    When ``out`` already holds a draw with replacements and the draw is unchanged, the
-    recorded replacements are applied again; when the draw changed they are dropped.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The plan.
-    inputs : Inputs
-        Its validated inputs.
-    out : pathlib.Path
-        Output folder.
-    progress : callable, optional
-        Progress reporter.
-
-    Returns
-    -------
-    DrawResult
-        With ``summary_lines()``.
-    """
-    out = Path(out)
-    draw = compute_draw(scenario, inputs, progress=progress)
-    draw.commitment = check_draw(draw, out)
-    carried = dropped = 0
-    previous = _previous_record(out)
-    if previous and previous.get("replacements"):
-        if _same_original(draw, previous):
-            apply_replacements(draw, [(r["enterprise_id"], r["reason"])
-                                      for r in previous["replacements"]])
-            carried = len(draw.replacements)
-        else:
-            dropped = len(previous["replacements"])
-    write_draw(draw, out)
-    return DrawResult(draw, out, carried=carried, dropped=dropped)
-
-
-def replace_stage(
-    scenario: Scenario,
-    inputs: Inputs,
-    out: Path,
-    ids: Sequence[str],
-    reason: str,
-    *,
-    progress=None,
-) -> DrawResult:
-    """Replace drawn enterprises in the draw in ``out``, keeping the original draw.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The plan the draw in ``out`` was made with.
-    inputs : Inputs
-        Its validated inputs.
-    out : pathlib.Path
-        The folder holding the draw.
-    ids : sequence of str
-        Enterprises to replace (each must be in the current sample).
-    reason : str
-        Why (recorded with each replacement).
-    progress : callable, optional
-        Progress reporter.
-
-    Returns
-    -------
-    DrawResult
-        With the replacements made.
-
-    Raises
-    ------
-    InputError
-        When ``out`` holds no draw, an id is not in the sample or is given twice.
-    VerificationError
-        When the inputs or parameters no longer give the recorded draw.
-    """
-    out = Path(out)
-    previous = folder.read_record(out)
-    wanted = [tickets.canonical_id(i) for i in ids if str(i).strip()]
-    repeated = sorted({i for i in wanted if wanted.count(i) > 1})
-    if not wanted or repeated:
-        raise InputError("--replace: give each enterprise id once, separated by commas"
-                         + (f" (repeated: {', '.join(repeated)})" if repeated else ""),
-                         file="--replace")
-    if not reason.strip():
-        raise InputError("--reason: say why, e.g. --reason '已注销 (deregistered)'",
-                         file="--reason")
-    draw = compute_draw(scenario, inputs, progress=progress)
-    draw.commitment = check_draw(draw, out)
-    if not _same_original(draw, previous):
-        raise VerificationError(
-            f"the draw in {out} no longer follows from the scenario and inputs, so it cannot "
-            f"be amended; run planner verify {out} to see what changed")
-    apply_replacements(draw, [(r["enterprise_id"], r["reason"])
-                              for r in previous.get("replacements", [])])
-    carried = len(draw.replacements)
-    added = apply_replacements(draw, [(i, reason.strip()) for i in wanted])
-    write_draw(draw, out)
-    return DrawResult(draw, out, carried=carried, added=added)
-
-
-def with_scale_down(scenario: Scenario) -> Scenario:
-    """Return the scenario with ``[sampling] on_short_capacity = "scale-down"``."""
-    return replace(scenario, sampling=replace(scenario.sampling, on_short_capacity="scale-down"))
-
-
-def _previous_record(out: Path) -> dict | None:
-    try:
-        return folder.read_record(out)
-    except InputError:
-        return None
-
-
-def _same_original(draw: Draw, record: dict) -> bool:
-    recorded = [(d["enterprise_id"], d["stratum"]) for d in record.get("drawn", [])]
-    now = list(zip(draw.original["enterprise_id"], draw.original["stratum"], strict=True))
-    return record.get("seed") == draw.scenario.plan.seed and recorded == now
 
 
 def summary_lines(result: DrawResult) -> list[str]:
