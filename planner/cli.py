@@ -196,9 +196,9 @@ def run(scenario: Path, out: Path, encoding: str | None, batch: int | None, seed
 
     Committed example: planner run scenarios/committed-draw.toml -o out/q4 --seed 3-8-1
 
-    Example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/year
+    Batch example: planner run scenarios/programme/food-2016.toml --batch 1 -o out/food-2027
 
-    Dask example: planner run /data/province/scenario.toml -o out/province --engine dask
+    Dask example: planner run out/national/scenario.toml -o out/national/plan --engine dask
     """
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
@@ -264,13 +264,13 @@ def draw(scenario: Path, out: Path, encoding: str | None, replace_ids: str | Non
 
     Example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
 
-    Committed example: planner draw plan.toml -o out/q1 --seed 3-8-1
+    Committed example (after planner commit): planner draw scenarios/committed-draw.toml
+    -o out/q4 --seed 3-8-1
 
     Replacement example: planner draw scenarios/yancheng-abcd.toml -o out/yancheng
-    --replace 91320900MA1XXXXXXX --reason "已注销 (deregistered)"
+    --replace 9115080204254433XG --reason "已注销 (deregistered)"
 
-    Dask example: planner draw /data/national/scenario.toml -o out/national --engine dask
-    --scheduler tcp://10.0.0.5:8786
+    Dask example: planner draw out/national/scenario.toml -o out/national/draw --engine dask
     """
     from planner.app.draw import draw_stage, replace_stage, with_scale_down
     from planner.app.pipeline import run_stage
@@ -507,10 +507,10 @@ def results(out: Path, filled: tuple[Path, ...], scenario_path: Path | None, tod
     and OUT/history.csv (for next quarter's [inputs] history), and warns when the
     20-working-day publication deadline is near or past.
 
-    Example: planner results out/demo filled/*.xlsx --today 2026-04-10
+    Example: planner results out/q4 out/q4-returned/*.xlsx --today 2026-12-31
 
-    Correction example: planner results out/demo filled/team-P001.xlsx --amend
-    --reason "检查日期录入错误"
+    Correction example: planner results out/q4 out/q4-returned/team-LH00001-白刚新.xlsx
+    --today 2026-12-31 --amend --reason "检查日期录入错误"
     """
     if amend != (reason is not None):
         raise click.UsageError("--amend and --reason go together: say why the published "
@@ -589,12 +589,12 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
     (a problem found at the demo's rate for its risk class), a follow-up and a completion
     date within the plan's period, ready for planner results. PLAN_OUT is not changed.
 
-    Example: planner demo-data --preset city --seed 7 -o /tmp/city
+    Example: planner demo-data --preset city --seed 7 -o out/city
 
     Returns example: planner demo-data --returns out/q4 -o out/q4-returned
 
-    National example: planner demo-data --preset national --size 5000000 --partitions 10
-    -o /data/national
+    National example: planner demo-data --preset national --size 200000 --partitions 2
+    -o out/national
     """
     if returns is not None:
         if partitions is not None or size is not None:
@@ -659,7 +659,7 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
               "enterprise's hidden risk moves one level.")
 @click.option("--trend", type=float, default=0.0, show_default=True, metavar="X",
               help="With --quarters: relative change of every problem rate per quarter "
-              "(-0.02 = 2 %% fewer).")
+              "(-0.02 = 2 % fewer).")
 @click.option("--item-discovery", "item_discovery", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
               help="An item-discovery.csv of planner results (repeat the option for several "
@@ -698,9 +698,12 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     OUT is a folder of its own; when it is (or lies inside) a plan folder, that folder's
     lock is held while writing, so no run swaps the folder meanwhile.
 
-    Example: planner simulate scenarios/chicago-replay.toml -o out/chicago
-    --ratios 'strict: low=0.05,medium=0.2,high=0.6' --optimise --budget 3000
-    --floor low=0.05,medium=0.05
+    Example: planner simulate scenarios/demo.toml -o out/demo-sim
+    --ratios 'strict: A=0.05,B=0.2,C=0.6,D=1' --optimise --budget 100 --floor A=0.05
+
+    Chicago example (the real records in ../shared/data/chicago): planner simulate
+    scenarios/chicago-replay.toml -o out/chicago --ratios 'strict: low=0.05,medium=0.2,high=0.6'
+    --optimise --budget 3000 --floor low=0.05,medium=0.05
 
     With --scores FILE (a risk-scores.csv of planner learn), also the strategy "learned
     score with floor": the same total, each class's floor drawn at random, an exploration
@@ -714,10 +717,11 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     problems per item of each ratio set and strategy are printed and written to
     OUT/item-simulation.csv.
 
-    Example: planner simulate scenarios/demo.toml -o out/loop --quarters 8 --reps 1000
+    Loop example: planner simulate scenarios/demo.toml -o out/loop --quarters 8 --reps 1000
 
-    Example: planner simulate scenarios/demo.toml -o out/sim
-    --item-discovery out/q3/item-discovery.csv --item-discovery out/q4/item-discovery.csv
+    Items example: planner simulate scenarios/demo.toml -o out/sim --item-discovery
+    scenarios/simulation-demo/item-discovery-2026q3.csv --item-discovery
+    scenarios/simulation-demo/item-discovery-2026q4.csv
     """
     if quarters is not None:
         if ratios or optimise or budget is not None or floors or item_discovery or scores:
@@ -843,7 +847,7 @@ def commit(scenario: Path, out: Path, encoding: str | None):
     OUT/eligible-audit.csv (the eligible list for auditors). planner draw into OUT then
     refuses inputs that no longer give this list. OUT's lock is held while writing.
 
-    Example: planner commit scenarios/committed-draw.toml -o out/q1
+    Example: planner commit scenarios/committed-draw.toml -o out/q4
     """
     from planner.draw.commit import commit_stage, commit_summary
     from planner.plan.inputs import load_plan
@@ -871,7 +875,7 @@ def proof(out: Path, enterprise_id: str, target: Path | None):
     or with the README's script. The plan folder's lock is held while the proof is written
     into it.
 
-    Example: planner proof out/q1 91150802MA0Q4XXXXX
+    Example: planner proof out/q4 91150802644493832N
     """
     from planner.draw.proof import write_proof
 
@@ -898,7 +902,7 @@ def publish(out: Path, public: Path):
     class, no inspector data; free text only when it passes the privacy check. PUBLIC is a
     folder of its own (it takes a plan folder's lock only if it lies inside one).
 
-    Example: planner publish out/q1 -o out/q1-public
+    Example: planner publish out/q4 -o out/q4-public
     """
     from planner.publish.bundle import publish_bundle
 
