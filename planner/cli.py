@@ -705,13 +705,6 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     scenarios/chicago-replay.toml -o out/chicago --ratios 'strict: low=0.05,medium=0.2,high=0.6'
     --optimise --budget 3000 --floor low=0.05,medium=0.05
 
-    With --scores FILE (a risk-scores.csv of planner learn), also the strategy "learned
-    score with floor": the same total, each class's floor drawn at random, an exploration
-    share drawn at random from everyone, the rest to the highest predicted probabilities.
-
-    Example: planner simulate scenarios/chicago-replay.toml -o out/chicago-scores
-    --scores out/chicago-learn/risk-scores.csv --floor low=0.05,medium=0.05
-
     With --item-discovery FILE..., the item-discovery.csv files of past plans (planner
     results) give a problem rate per item (problems / checked, pooled), and the expected
     problems per item of each ratio set and strategy are printed and written to
@@ -722,12 +715,20 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     Items example: planner simulate scenarios/demo.toml -o out/sim --item-discovery
     scenarios/simulation-demo/item-discovery-2026q3.csv --item-discovery
     scenarios/simulation-demo/item-discovery-2026q4.csv
+
+    With --scores FILE (a risk-scores.csv of planner learn), also the strategy "learned
+    score with floor": the same total, each class's floor drawn at random, an exploration
+    share ([simulation] exploration) drawn at random from everyone, the rest to the highest
+    predicted probabilities.
+
+    Scores example: planner simulate scenarios/demo.toml -o out/sim-scores
+    --scores out/learn/risk-scores.csv --floor A=0.05,B=0.05
     """
     if quarters is not None:
         if ratios or optimise or budget is not None or floors or item_discovery or scores:
             raise click.UsageError("--quarters draws with [sampling] ratios; it does not "
-                                   "take --ratios, --optimise, --budget, --floor or "
-                                   "--item-discovery")
+                                   "take --ratios, --optimise, --budget, --floor, "
+                                   "--item-discovery or --scores")
         from planner.simulate.loopstage import simulate_loop_scenario
 
         run = simulate_loop_scenario(scenario, out, quarters=quarters, regrade=regrade,
@@ -774,8 +775,10 @@ def learn(scenario: Path, out: Path, holdout_from, encoding: str | None):
 
     The scores are internal, like the classes: never publish them.
 
-    Example: planner learn scenarios/chicago-replay.toml -o out/chicago-learn
-    --holdout-from 2013-01-01
+    Example: planner learn scenarios/demo.toml -o out/learn
+
+    Chicago example (the real records in ../shared/data/chicago): planner learn
+    scenarios/chicago-replay.toml -o out/chicago-learn --holdout-from 2013-01-01
     """
     from planner.learn.stage import learn_scenario
 
