@@ -27,6 +27,7 @@ from planner.assign.flow import (
     RANDOM_COST_RANGE,
 )
 from planner.assign.keep import keep_teams
+from planner.assign.pair_rules import PAIR_RULES
 from planner.assign.planning import COLUMNS, AssignmentPlan, plan_assignment, rules_of
 from planner.common import randomness
 from planner.common.errors import InfeasiblePlanError, InputError, Problem
@@ -315,7 +316,8 @@ def record_section(scenario: Scenario, inputs: Inputs, plan: AssignmentPlan, out
         "team_size": a.team_size,
         "require_lead": a.require_lead,
         "cross_station": a.cross_station,
-        "rotation": a.rotation,
+        # Each switched pair rule's switch, where "rotation" always stood.
+        **{rule.switch: getattr(a, rule.switch) for rule in PAIR_RULES if rule.switch},
         "max_pair_probability": a.max_pair_probability,
         "capacity_default": a.capacity,
         "joint_departments": list(a.joint_departments),

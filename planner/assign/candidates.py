@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.assign.pair_rules import PAIR_RULES
 from planner.assign.slots import SlotTree
 from planner.common.errors import ScenarioError
 
@@ -44,8 +45,7 @@ RULE_LABELS = {
     "unavailable": "unavailable",
     "department": "other department",
     "cross_station": "cross-station",
-    "avoidance": "avoidance",
-    "rotation": "rotation",
+    **{rule.name: rule.label for rule in PAIR_RULES},
 }
 
 
@@ -70,8 +70,9 @@ class Rules:
         Team seats and their lower bounds (team size, lead, joint departments).
     cross_station : bool
         No inspector of the enterprise's own station.
-    rotation : bool
-        Not the inspectors of the enterprise's last inspection.
+    pair_rules : tuple of str
+        The pair rules that apply (:data:`planner.assign.pair_rules.PAIR_RULES`), in their
+        order.
     partition_by : str or None
         ``"district"`` or ``"station"``: the inspecting unit; None for one unit.
     max_pair_probability : float or None
@@ -80,9 +81,14 @@ class Rules:
 
     tree: SlotTree
     cross_station: bool
-    rotation: bool
+    pair_rules: tuple[str, ...]
     partition_by: str | None
     max_pair_probability: float | None
+
+    @property
+    def rotation(self) -> bool:
+        """Whether the rotation rule applies."""
+        return "rotation" in self.pair_rules
 
     def active_rules(self) -> list[str]:
         """Return the names of the rules that remove candidates, in attribution order."""
@@ -92,10 +98,7 @@ class Rules:
             names.append("department")
         if self.cross_station:
             names.append("cross_station")
-        names.append("avoidance")
-        if self.rotation:
-            names.append("rotation")
-        return names
+        return names + list(self.pair_rules)
 
     def rule_label(self, name: str) -> str:
         """Return a rule's name as printed in messages."""
@@ -142,33 +145,6 @@ class UnitCandidates:
         return np.stack([by_cls[:, c].sum(axis=1) for c in tree.subtree_classes()], axis=1)
 
 
-def last_inspectors(history: pd.DataFrame, enterprise_ids: pd.Series) -> pd.DataFrame:
-    """Return the inspectors of each enterprise's last inspection (for the rotation rule).
-
-    The last inspection is the latest date in the history for the enterprise; every
-    inspector recorded on that date is excluded. Rows without an inspector id are ignored
-    for the exclusion but still count as the last inspection.
-
-    Parameters
-    ----------
-    history : pandas.DataFrame
-        ``enterprise_id``, ``inspector_id``, ``date``.
-    enterprise_ids : pandas.Series
-        The drawn enterprises.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``enterprise_id``, ``inspector_id`` pairs (unique).
-    """
-    h = history[history["enterprise_id"].isin(set(enterprise_ids)) & history["date"].notna()]
-    if h.empty:
-        return pd.DataFrame({"enterprise_id": [], "inspector_id": []}, dtype=object)
-    last = h.groupby("enterprise_id")["date"].transform("max")
-    h = h[(h["date"] == last) & (h["inspector_id"].astype(str) != "")]
-    return h[["enterprise_id", "inspector_id"]].drop_duplicates().reset_index(drop=True)
-
-
 def build_unit(
     unit: str,
     enterprises: pd.DataFrame,
@@ -192,7 +168,8 @@ def build_unit(
     rules : Rules
         The plan's rules.
     forbidden : dict
-        ``"avoidance"`` and ``"rotation"``: frames of (``enterprise_id``, ``inspector_id``).
+        Pair rule name -> the (``enterprise_id``, ``inspector_id``) pairs it forbids
+        (:data:`planner.assign.pair_rules.PAIR_RULES`).
     roster_size : int
         Inspectors in the whole roster (for the "other unit" count).
 
@@ -244,9 +221,7 @@ def build_unit(
         mask &= ~same
     e_index = pd.Index(ent["enterprise_id"])
     i_index = pd.Index(insp["inspector_id"])
-    for name in ("avoidance", "rotation"):
-        if name == "rotation" and not rules.rotation:
-            continue
+    for name in rules.pair_rules:
         pairs = forbidden.get(name)
         count = np.zeros(n_e, dtype=np.int64)
         if pairs is not None and len(pairs):

@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.assign import experts
 from planner.assign.experts import EXPERTS_NAME, read_experts
+from planner.assign.pair_rules import PAIR_RULES, PairRule
 from planner.assign.pairs import read_separate_pairs
 from planner.common.errors import InputError, ScenarioError
 from planner.plan import folder
@@ -442,14 +443,6 @@ def check_available(c: Seats) -> list[str]:
             for _, r in known[~known["available"]].iterrows()]
 
 
-def check_avoidance(c: Seats) -> list[str]:
-    """Check that no seat pairs an inspector with an enterprise to avoid (回避)."""
-    avoidance = c.inputs.avoidance
-    avoid = set(avoidance["enterprise_id"] + "\x1f" + avoidance["inspector_id"])
-    return [f"{_where(r)}: inspector {r['inspector_id']} must avoid (回避) the enterprise"
-            for _, r in c.known[c.pair_key.isin(avoid)].iterrows()]
-
-
 def check_capacity(c: Seats) -> list[str]:
     """Check that no inspector is above capacity (最大检查户数)."""
     load = c.load
@@ -464,15 +457,6 @@ def check_cross_station(c: Seats) -> list[str]:
     same = (known["e_station"] == known["i_station"]) & (known["e_station"] != "")
     return [f"{_where(r)}: inspector {r['inspector_id']} is of the enterprise's own "
             f"station {r['e_station']}" for _, r in known[same].iterrows()]
-
-
-def check_rotation(c: Seats) -> list[str]:
-    """Check that no inspector made the enterprise's last inspection (rotation)."""
-    known = c.known
-    history = c.inputs.history
-    last = _last_inspectors(history[history["enterprise_id"].isin(set(known["enterprise_id"]))])
-    return [f"{_where(r)}: inspector {r['inspector_id']} made the enterprise's last "
-            "inspection (rotation)" for _, r in known[c.pair_key.isin(last)].iterrows()]
 
 
 def check_separate_pairs(c: Seats) -> list[str]:
@@ -532,6 +516,21 @@ def check_unit(c: Seats) -> list[str]:
             for _, r in known[other].iterrows()]
 
 
+def _pair_check(rule: PairRule) -> Callable[[Seats], list[str]]:
+    """Return the check of a pair rule: no seat pairs an inspector with a forbidden enterprise."""
+    def check(c: Seats) -> list[str]:
+        forbidden = rule.violations(c.inputs, c.known["enterprise_id"])
+        return [f"{_where(r)}: " + rule.message.format(inspector_id=r["inspector_id"])
+                for _, r in c.known[c.pair_key.isin(forbidden)].iterrows()]
+
+    check.__doc__ = f"Check the {rule.label} rule ({rule.scenario_key or 'always on'})."
+    return check
+
+
+def _pair_rule_on(rule: PairRule) -> Callable[[Scenario, Inputs], bool]:
+    return lambda s, _: rule.active(s.assignment)
+
+
 def _label(text: str) -> Callable[[Scenario], str]:
     return lambda _: text
 
@@ -551,12 +550,13 @@ CHECKS: tuple[Check, ...] = (
           lambda s, _: bool(s.assignment.joint_departments), check_departments, always=False),
     Check("certificate", _label("certificate"), _always, check_certificate),
     Check("unavailable", _label("available"), _always, check_available),
-    Check("avoidance", _label("avoidance"), _always, check_avoidance),
+    *(Check(rule.name, _label(rule.label), _always, _pair_check(rule))
+      for rule in PAIR_RULES if rule.scenario_key is None),
     Check("capacity", _label("capacity"), _always, check_capacity),
     Check("cross_station", _label("cross-station"), lambda s, _: s.assignment.cross_station,
           check_cross_station, always=False),
-    Check("rotation", _label("rotation"), lambda s, _: s.assignment.rotation, check_rotation,
-          always=False),
+    *(Check(rule.name, _label(rule.label), _pair_rule_on(rule), _pair_check(rule),
+            always=False) for rule in PAIR_RULES if rule.scenario_key is not None),
     Check("separate_pairs", _label("separate pairs"),
           lambda s, _: s.assignment.separate_pairs is not None, check_separate_pairs,
           always=False),
@@ -588,11 +588,3 @@ def _where(r: pd.Series) -> str:
     return f"task {r['task_id']} (enterprise {r['enterprise_id']})"
 
 
-def _last_inspectors(history: pd.DataFrame) -> set[str]:
-    h = history.dropna(subset=["date"])
-    if h.empty:
-        return set()
-    latest = h.groupby("enterprise_id")["date"].max().rename("latest")
-    h = h.join(latest, on="enterprise_id")
-    h = h[(h["date"] == h["latest"]) & (h["inspector_id"].astype(str) != "")]
-    return set(h["enterprise_id"] + "\x1f" + h["inspector_id"].astype(str))

@@ -52,6 +52,7 @@ import pandas as pd
 
 from planner.assign import candidates as cand
 from planner.assign import explain, groups
+from planner.assign.pair_rules import PAIR_RULES
 from planner.assign.pairs import read_separate_pairs
 from planner.assign.slots import slot_tree
 from planner.assign.solve import plan_unit
@@ -109,7 +110,7 @@ def rules_of(scenario: Scenario) -> cand.Rules:
     return cand.Rules(
         tree=slot_tree(a.team_size, a.require_lead, a.joint_departments),
         cross_station=a.cross_station,
-        rotation=a.rotation,
+        pair_rules=tuple(rule.name for rule in PAIR_RULES if rule.active(a)),
         partition_by=a.partition_by,
         max_pair_probability=a.max_pair_probability,
     )
@@ -151,9 +152,8 @@ def plan_assignment(scenario: Scenario, inputs: Inputs, sample: pd.DataFrame, *,
     roster["roster_pos"] = np.arange(len(roster))
     _check_departments(scenario, roster, rules)
     separate = _separate_pairs(scenario, inputs)
-    forbidden = {"avoidance": inputs.avoidance[["enterprise_id", "inspector_id"]]}
-    if rules.rotation:
-        forbidden["rotation"] = cand.last_inspectors(inputs.history, ent["enterprise_id"])
+    forbidden = {rule.name: rule.omit(inputs, ent["enterprise_id"])
+                 for rule in PAIR_RULES if rule.name in rules.pair_rules}
     unit_col = rules.partition_by
     ent["unit"] = ent[unit_col].astype(str) if unit_col else "all"
     roster["unit"] = roster[unit_col].astype(str) if unit_col else "all"

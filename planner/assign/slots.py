@@ -98,15 +98,6 @@ class SlotTree:
                 n = self.parent[n]
         return [np.array(sorted(c), dtype=np.int64) for c in out]
 
-    def node_label(self, node: int) -> str:
-        """Return a readable name of a node's group of inspectors."""
-        if node == 0:
-            return "candidates"
-        leaves = [c for c, n in enumerate(self.leaf_node) if n == node]
-        if leaves:
-            return self.leaf_label[leaves[0]]
-        return f"department {self.departments[node - 1]}" if self.departments else "candidates"
-
     def classify(self, can_lead: np.ndarray, department: np.ndarray) -> np.ndarray:
         """Return each inspector's leaf class, or -1 for an inspector who may not join.
 

@@ -3,7 +3,7 @@
 A :class:`Column` holds everything a sheet needs to know about one column: the key code uses,
 the Chinese (default) and English headers, the kind of cell, and the widest the column may
 be in Excel character units (longer text wraps, and rows grow to show it). One function,
-:func:`planner.publish.workbook.write_table`, writes any of these tables: widths, header,
+:func:`planner.common.xlsx.write_table`, writes any of these tables: widths, header,
 cells, frozen panes, filter and print set-up.
 
 ====================  ==================================================  ============================

@@ -3,7 +3,7 @@
 One sheet: the plan's facts (name, number, authority, period, items, the public seed and the
 seed rule) as a key-value block, and one row per batch (seed, dates, planned number of
 inspections) as a table (:data:`planner.common.columns.BATCHES`, written by
-:func:`planner.publish.workbook.write_table`, as the disclosure's task notice is). No risk
+:func:`planner.common.xlsx.write_table`, as the disclosure's task notice is). No risk
 class and no inspector appears. Chinese by default, English with ``[export] language =
 "en"``; 10-point text on A4 at >= 9 pt printed, byte-identical for the same plan.
 """
@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from planner.common import columns
-from planner.plan.inputs import Inputs
-from planner.plan.scenario import Scenario
-from planner.publish.workbook import (
+from planner.common.xlsx import (
     deterministic_workbook,
     figure_styles,
     make_styles,
     write_pairs,
     write_table,
 )
+from planner.plan.inputs import Inputs
+from planner.plan.scenario import Scenario
 
 LABELS = {
     "zh": {

@@ -24,6 +24,12 @@ import pandas as pd
 from planner.common import charts, columns
 from planner.common.errors import InputError
 from planner.common.io import write_text_atomic
+from planner.common.xlsx import (
+    deterministic_workbook,
+    figure_styles,
+    make_styles,
+    write_table,
+)
 from planner.plan.inputs import load_plan
 from planner.plan.transaction import locks_output
 from planner.programme import files
@@ -31,12 +37,6 @@ from planner.programme.annual import project
 from planner.programme.batch import programme_batches
 from planner.programme.ledger import Ledger, build_ledger
 from planner.programme.needs import CYCLE, MINIMUM, assess, class_rules, cycle_start_year
-from planner.publish.workbook import (
-    deterministic_workbook,
-    figure_styles,
-    make_styles,
-    write_table,
-)
 
 SHEETS = {"zh": ("分类进度", "未达标风险企业", "尚欠检查企业"), "en": ("By class", "At risk", "Owed")}
 KINDS = {"zh": {"minimum": "最低频次", "cycle": "周期全覆盖", "ratio": "抽查比例"},
@@ -199,7 +199,7 @@ def write_status_workbook(target: Path, status: dict, language: str,
     """Write ``status.xlsx``: per class, the enterprises at risk, and what each still owes.
 
     The sheets' columns are :data:`planner.common.columns.STATUS_CLASSES`, ``STATUS_AT_RISK``
-    and ``STATUS_OWED``, written by :func:`planner.publish.workbook.write_table`.
+    and ``STATUS_OWED``, written by :func:`planner.common.xlsx.write_table`.
 
     Parameters
     ----------

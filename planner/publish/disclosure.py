@@ -22,8 +22,7 @@ import pandas as pd
 
 from planner.common import categories as cat
 from planner.common import columns
-from planner.publish.tasks import PlanFacts
-from planner.publish.workbook import (
+from planner.common.xlsx import (
     clean_text,
     deterministic_workbook,
     make_styles,
@@ -31,6 +30,7 @@ from planner.publish.workbook import (
     write_pairs,
     write_table,
 )
+from planner.publish.tasks import PlanFacts
 
 
 def result_label(canonical: str, language: str) -> str:

@@ -35,11 +35,24 @@ from planner.common import columns
 from planner.common.errors import VerificationError
 from planner.common.io import csv_text, sha256_file
 from planner.common.parallel import fork_pool, on_given_executor, worker_count
+from planner.common.xlsx import (
+    Styles,
+    clean_text,
+    deterministic_workbook,
+    make_styles,
+    row_heights,
+    setup_print,
+    text_widths,
+    write_cells,
+    write_header,
+    write_pairs,
+    write_table,
+)
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.scenario import Scenario
 from planner.plan.seeds import seed_from_record
-from planner.publish.amendments import write_amendment_workbook
+from planner.publish.amendments import amendment_list, write_amendment_workbook
 from planner.publish.item_results import item_rows, write_item_sheet
 from planner.publish.returned import (
     find_returned,
@@ -60,19 +73,6 @@ from planner.publish.tasks import (
     read_stage_table,
     record_hashes,
     with_schedule,
-)
-from planner.publish.workbook import (
-    Styles,
-    clean_text,
-    deterministic_workbook,
-    make_styles,
-    row_heights,
-    setup_print,
-    text_widths,
-    write_cells,
-    write_header,
-    write_pairs,
-    write_table,
 )
 
 SAMPLE_COLUMNS = ("enterprise_id", "name", "risk_class", "stratum", "ticket", "rank")
@@ -177,7 +177,9 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
     targets = sorted(tasks["workbook"].unique())
     returned = find_returned(out, targets, force=force)
     earlier = unchanged_stamps(out, targets)
-    changes = amendment_list(out, tasks)  # against the tasks.csv of the export before
+    earlier = (folder.read_csv(out, folder.TASKS) if folder.path(out, folder.TASKS).is_file()
+               else None)
+    changes = amendment_list(earlier, tasks, folder.read_record_if_any(out))  # the export before
     written = _write_workbooks(tasks, facts, language, out, created=created, cells=cells,
                                measured=measured, workers=workers, meanwhile=write_plan)
     workbooks = list(written.digests)
@@ -209,88 +211,6 @@ def export_stage(scenario: Scenario, inputs: Inputs, out: Path, *, progress=None
         tasks=len(tasks), split_by=scenario.export.split_by, language=language,
         seconds=time.perf_counter() - started, warnings=warnings,
     )
-
-
-def amendment_list(out: Path, tasks: pd.DataFrame) -> pd.DataFrame:
-    """Compare the task table with the one exported before: the amendment list (变更清单).
-
-    Parameters
-    ----------
-    out : pathlib.Path
-        The plan folder (its ``tasks.csv`` is the earlier export, if any).
-    tasks : pandas.DataFrame
-        The task table now.
-
-    Returns
-    -------
-    pandas.DataFrame
-        task_id, change (removed, added, team), old, new, reason - one row per change;
-        empty without an earlier export.
-    """
-    columns = ["task_id", "change", "old", "new", "reason"]
-    if not folder.path(out, folder.TASKS).is_file():
-        return pd.DataFrame(columns=columns)
-    before = folder.read_csv(out, folder.TASKS).set_index("task_id")
-    now = tasks.set_index("task_id")
-    record = folder.read_record_if_any(out)
-    reasons: dict[str, str] = {}
-    for r in record.get("replacements", []) if isinstance(record, dict) else []:
-        reasons[str(r.get("enterprise_id"))] = str(r.get("reason", ""))
-        if r.get("replaced_by"):
-            reasons[str(r["replaced_by"])] = str(r.get("reason", ""))
-
-    section = record.get("assignment") if isinstance(record.get("assignment"), dict) else {}
-    withdrawn = {str(w.get("inspector_id")): str(w.get("reason", ""))
-                 for w in section.get("inspector_replacements", []) if isinstance(w, dict)}
-
-    def team_reason(row) -> str:
-        ids = [row["lead_id"], *str(row["member_ids"]).split(ID_SEPARATOR)]
-        return "; ".join(f"{i}: {withdrawn[i]}" for i in ids if i in withdrawn)
-
-    def who(row) -> str:
-        return f"{row['enterprise_id']} {row['name']}"
-
-    def team(row) -> str:
-        return _team_text(row["lead_id"], row["member_ids"])
-
-    rows = []
-    for task in before.index.difference(now.index):
-        rows.append((task, "removed", who(before.loc[task]), "",
-                     reasons.get(before.loc[task, "enterprise_id"], "")))
-    for task in now.index.difference(before.index):
-        rows.append((task, "added", "", who(now.loc[task]),
-                     reasons.get(now.loc[task, "enterprise_id"], "")))
-    for task in _changed_tasks(before, now):
-        old, new = before.loc[task], now.loc[task]
-        if old["enterprise_id"] != new["enterprise_id"]:
-            rows.append((task, "enterprise", who(old), who(new), ""))
-        elif team(old) != team(new):
-            rows.append((task, "team", team(old), team(new), team_reason(old)))
-    return pd.DataFrame(sorted(rows), columns=columns)
-
-
-def _team_text(lead, members) -> str:
-    """Return how the amendment list names a team: ``lead + members``."""
-    return f"{lead} + {members}"
-
-
-def _changed_tasks(before: pd.DataFrame, now: pd.DataFrame) -> list[str]:
-    """Return the tasks of both tables whose enterprise or team differs, in ``now``'s order.
-
-    The comparison runs over plain lists (a megacity re-exported has 50,000 tasks, and a row
-    looked up one at a time costs about 0.1 ms); only the rows that differ are read whole.
-    """
-    common = now.index.intersection(before.index)
-    old, new = before.loc[common], now.loc[common]
-
-    def teams(rows: pd.DataFrame) -> list[str]:
-        return [_team_text(lead, members) for lead, members in
-                zip(rows["lead_id"].tolist(), rows["member_ids"].tolist(), strict=True)]
-
-    pairs = zip(common, old["enterprise_id"].tolist(), new["enterprise_id"].tolist(),
-                teams(old), teams(new), strict=True)
-    return [task for task, old_id, new_id, old_team, new_team in pairs
-            if old_id != new_id or old_team != new_team]
 
 
 def _checked_hashes(record: dict, inputs: Inputs, out: Path) -> dict[str, str]:
@@ -663,7 +583,7 @@ def _write_plan_sheet(
     ``extra`` holds the values of the bureau's internal columns (:data:`columns.BUREAU`
     keys), for ``plan.xlsx`` only.
 
-    What prints (on A4 at >= 9 pt, :func:`planner.publish.workbook.write_table`): in
+    What prints (on A4 at >= 9 pt, :func:`planner.common.xlsx.write_table`): in
     ``plan.xlsx`` the plan columns but the planned period (the same on every row, printed in
     the page header), not the empty result columns nor the internal ones; in a field
     workbook the plan and result columns, less those of :data:`PRINT_IN_HEADER` that are the

@@ -35,8 +35,8 @@ import pandas as pd
 from planner.common import categories as cat
 from planner.common import columns
 from planner.common.errors import Problem
+from planner.common.xlsx import clean_text, text_widths, write_table
 from planner.plan import folder
-from planner.publish.workbook import clean_text, text_widths, write_table
 
 # The files this module writes into the plan folder.
 ITEM_RESULTS = folder.ITEM_RESULTS
@@ -88,7 +88,7 @@ def write_item_sheet(wb, rows: pd.DataFrame, language: str, styles) -> None:
         The workbook's (task, item) rows from :func:`item_rows`.
     language : str
         ``"zh"`` or ``"en"``.
-    styles : planner.publish.workbook.Styles
+    styles : planner.common.xlsx.Styles
         The workbook's formats.
     """
     zh = language == "zh"

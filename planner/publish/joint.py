@@ -31,6 +31,13 @@ from planner.common import categories as cat
 from planner.common import schema
 from planner.common.errors import InputError, PlannerError
 from planner.common.io import read_table, sha256_file
+from planner.common.xlsx import (
+    clean_text,
+    deterministic_workbook,
+    make_styles,
+    setup_print,
+    write_pairs,
+)
 from planner.plan import folder
 from planner.plan.scenario import load_scenario
 from planner.publish.export import (
@@ -45,13 +52,6 @@ from planner.publish.tasks import (
     natural_order,
     plan_cells,
     workbook_names,
-)
-from planner.publish.workbook import (
-    clean_text,
-    deterministic_workbook,
-    make_styles,
-    setup_print,
-    write_pairs,
 )
 
 # Columns of a merged plan's tasks.csv beyond the plan's own.

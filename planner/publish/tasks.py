@@ -25,12 +25,12 @@ import pandas as pd
 from planner.assign.experts import read_experts
 from planner.common import categories as cat
 from planner.common.errors import InputError, Problem, ScenarioError
+from planner.common.xlsx import clean_text, unique_filenames
 from planner.plan import folder
 from planner.plan.inputs import Inputs, canonical_ids
 from planner.plan.items import plan_items
 from planner.plan.scenario import Scenario
 from planner.plan.targets import target_of_stratum
-from planner.publish.workbook import clean_text, unique_filenames
 
 TASK_COLUMNS = (
     "task_id", "enterprise_id", "name", "address", "district", "registration_authority",

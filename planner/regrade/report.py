@@ -19,7 +19,7 @@ import pandas as pd
 from planner.common import charts, columns
 from planner.common.io import write_text_atomic
 from planner.common.workdays import WorkCalendar
-from planner.publish.workbook import (
+from planner.common.xlsx import (
     BODY_POINTS,
     deterministic_workbook,
     figure_styles,

@@ -29,11 +29,7 @@ import pandas as pd
 from planner.common import charts, columns
 from planner.common.errors import ScenarioError
 from planner.common.io import write_csv_atomic
-from planner.plan.inputs import load_inputs
-from planner.plan.regrade_rules import check_regrade_section
-from planner.plan.scenario import Scenario, class_table, load_scenario
-from planner.plan.transaction import locks_output
-from planner.publish.workbook import (
+from planner.common.xlsx import (
     deterministic_workbook,
     figure_styles,
     make_styles,
@@ -41,6 +37,10 @@ from planner.publish.workbook import (
     write_pairs,
     write_table,
 )
+from planner.plan.inputs import load_inputs
+from planner.plan.regrade_rules import check_regrade_section
+from planner.plan.scenario import Scenario, class_table, load_scenario
+from planner.plan.transaction import locks_output
 from planner.simulate.loop import METRICS, STRATEGIES, LoopResult, LoopSettings, simulate_loop
 
 HEADERS = {
@@ -253,7 +253,7 @@ def write_loop_workbook(run: LoopRun, target: Path) -> None:
     """Write ``loop.xlsx``: the per-quarter table and the settings, headers in the language.
 
     The table's columns are :data:`planner.common.columns.LOOP`, written by
-    :func:`planner.publish.workbook.write_table`; the settings are a key-value block.
+    :func:`planner.common.xlsx.write_table`; the settings are a key-value block.
     """
     language = run.scenario.export.language
     col = 0 if language == "zh" else 1

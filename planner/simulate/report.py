@@ -23,7 +23,7 @@ import pandas as pd
 from planner import __version__
 from planner.common import columns
 from planner.common.io import write_csv_atomic
-from planner.publish.workbook import (
+from planner.common.xlsx import (
     clean_text,
     deterministic_workbook,
     figure_styles,

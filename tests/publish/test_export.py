@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from planner.cli import cli
 from planner.common import categories as cat
 from planner.common.errors import InputError, ScenarioError, VerificationError
+from planner.common.xlsx import safe_filename, unique_filenames
 from planner.plan.inputs import load_plan
 from planner.publish.export import export_stage
-from planner.publish.workbook import safe_filename, unique_filenames
 from tests.support.data import inspectors_frame
 from tests.support.export import HOSTILE, ITEMS, hostile_enterprises, write_stage_files
 

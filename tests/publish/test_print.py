@@ -156,8 +156,8 @@ def test_field_workbook_prints_its_constant_columns_in_the_page_header(workbooks
 def test_column_caps_keep_every_printed_table_on_one_page_width():
     # Widths never exceed their caps, so caps that fit guarantee every plan fits.
     from planner.common import columns
+    from planner.common.xlsx import print_layout
     from planner.publish.export import PRINT_IN_HEADER
-    from planner.publish.workbook import print_layout
 
     field = [c.cap for c in (*columns.PLAN, *columns.RESULT) if c.key not in PRINT_IN_HEADER]
     plan = [c.cap for c in columns.PLAN if c.key != "period"]

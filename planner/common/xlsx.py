@@ -239,24 +239,6 @@ def _arrow_text(values: pd.Series):
     return array if array.null_count == 0 else None
 
 
-def display_width(values: pd.Series) -> int:
-    """Return the widest value's width in Excel character units (CJK characters count 2).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        Text values.
-
-    Returns
-    -------
-    int
-        The largest display width (0 for an empty series).
-    """
-    if values.empty:
-        return 0
-    return int(text_widths(values).max())
-
-
 def text_widths(values: pd.Series) -> np.ndarray:
     """Return each value's display width: characters, plus one more for each wide character.
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.publish.workbook import MAX_CELL_CHARS, clean_text, text_widths
+from planner.common.xlsx import MAX_CELL_CHARS, clean_text, text_widths
 
 VALUES = ["", "abc", "深圳市光明区", "Café", "😀x", "=HYPERLINK(\"http://x\")", "a\tb\nc",
           "\u00a0 ", "\ue000"]
