@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -115,12 +116,40 @@ def engine_options(func):
         "in a checkout; the directory as Parquet).")(func)
 
 
-def echo_warnings(warnings) -> None:
-    """Print input warnings to stderr, at most MAX_PROBLEMS_SHOWN of them."""
-    for w in warnings[:MAX_PROBLEMS_SHOWN]:
-        click.echo(f"warning: {w}", err=True)
-    if len(warnings) > MAX_PROBLEMS_SHOWN:
-        click.echo(f"... and {len(warnings) - MAX_PROBLEMS_SHOWN} more warnings", err=True)
+GROUPED_FROM = 3  # warnings of one rule in one column, beyond which they print as one group
+
+
+def _rule_of(w) -> tuple:
+    """Return what makes warnings alike: file, column, message with its values taken out."""
+    message = re.sub(r"\d{4}-\d{2}-\d{2}|'[^']*'|\d+", "#", getattr(w, "message", str(w)))
+    return getattr(w, "file", None), getattr(w, "column", None), message
+
+
+def echo_warnings(warnings, *, every: bool = False) -> None:
+    """Print input warnings to stderr, alike ones grouped (``every``: one line each).
+
+    Warnings of one rule in one column (the same certificates expiring, history rows
+    naming retired inspectors) repeat on every command; past :data:`GROUPED_FROM` the
+    first is printed with the count and rows of the rest, and ``planner validate`` lists
+    them all. At most MAX_PROBLEMS_SHOWN lines are printed.
+    """
+    groups: dict[tuple, list] = {}
+    for w in warnings:
+        groups.setdefault(_rule_of(w), []).append(w)
+    lines = []
+    for alike in groups.values():
+        if every or len(alike) <= GROUPED_FROM:
+            lines += [f"warning: {w}" for w in alike]
+            continue
+        rows = [str(w.row) for w in alike[1:] if getattr(w, "row", None) is not None]
+        shown = ", ".join(rows[:8]) + (", ..." if len(rows) > 8 else "")
+        lines.append(f"warning: {alike[0]}\n  ... and {len(alike) - 1} more like it"
+                     + (f" (rows {shown})" if rows else "")
+                     + "; planner validate SCENARIO lists each")
+    for line in lines[:MAX_PROBLEMS_SHOWN]:
+        click.echo(line, err=True)
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... and {len(lines) - MAX_PROBLEMS_SHOWN} more warnings", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,7 +186,7 @@ def validate(scenario: Path, encoding: str | None, as_json: bool):
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        echo_warnings(inputs.warnings)
+        echo_warnings(inputs.warnings, every=True)
         click.echo(format_summary(summary))
 
 

@@ -82,3 +82,20 @@ def test_python_dash_m_entry_point():
     done = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True,
                           text=True, cwd=REPO, check=False)
     assert done.returncode == 0 and "validate" in done.stdout
+
+
+def test_alike_warnings_print_as_one_group_and_validate_lists_each(make_scenario):
+    from tests.support.data import enterprises_frame, inspectors_frame
+
+    roster = inspectors_frame(20)
+    roster.loc[[3, 5, 7, 9, 11], "certificate_expiry"] = "2026-01-15"
+    path = make_scenario(enterprises=enterprises_frame(40), inspectors=roster)
+    runner = CliRunner()
+    ran = runner.invoke(cli, ["draw", str(path), "-o", str(path.parent / "out")])
+    assert ran.exit_code == 0, ran.output
+    expiring = [line for line in ran.output.splitlines() if "expires 2026-01-15" in line]
+    assert len(expiring) == 1
+    assert "  ... and 4 more like it (rows 7, 9, 11, 13); planner validate SCENARIO lists each" \
+        in ran.output
+    listed = runner.invoke(cli, ["validate", str(path)])
+    assert sum("expires 2026-01-15" in line for line in listed.output.splitlines()) == 5

@@ -133,6 +133,25 @@ def canonical_text(categories: list[Category]) -> str:
     return SEPARATOR.join(c.zh for c in categories)
 
 
+def contradiction(categories: list[Category]) -> str | None:
+    """Say why the result categories of one cell cannot all hold, or return None.
+
+    未发现问题 (no problem found) stands alone: beside any other category the cell says two
+    things. A category that found the enterprise not inspectable (closed, deregistered,
+    moved out ...) cannot stand beside one that says it was inspected without a finding.
+    """
+    if len(categories) < 2:
+        return None
+    clean = [c for c in categories if c.outcome == "clean"]
+    if any(c.zh == "未发现问题" for c in categories):
+        others = "；".join(c.zh for c in categories if c.zh != "未发现问题")
+        return f"未发现问题 (no problem found) contradicts {others}: keep one"
+    gone = [c for c in categories if c.outcome == "not_inspected"]
+    if clean and gone:
+        return f"{clean[0].zh} contradicts {gone[0].zh} (not inspectable): keep one"
+    return None
+
+
 def outcome(categories: list[Category]) -> str:
     """Return the outcome of one inspection: problem beats clean beats not_inspected."""
     outcomes = {c.outcome for c in categories}

@@ -9,6 +9,7 @@ Row numbers in messages are spreadsheet rows: the header is row 1, the first rec
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -141,9 +142,14 @@ def map_headers(
             rename[found[0]] = col.name
         elif col.required:
             problems.append(
-                Problem(label, f"missing required column; accepted headers: {col.accepted()}",
-                        row=1, column=col.name)
+                Problem(label, "missing required column" + _nearest_header(col, frame, columns)
+                        + f"; accepted headers: {col.accepted()}", row=1, column=col.name)
             )
+    if any(p.message.startswith("missing required column") for p in problems):
+        hint = _header_below(frame, columns)
+        if hint:  # one root cause, one message: the missing columns are all below it
+            problems = [Problem(label, hint, row=1)] + [
+                p for p in problems if not p.message.startswith("missing required column")]
     duplicated = [h for h in frame.columns if list(frame.columns).count(h) > 1]
     if duplicated:
         problems.append(Problem(label, "header repeats a column name", row=1, column=duplicated[0]))
@@ -153,6 +159,38 @@ def map_headers(
         if col.name not in out.columns:
             out[col.name] = ""
     return out, problems
+
+
+def _nearest_header(col: Column, frame: pd.DataFrame, columns: tuple[Column, ...]) -> str:
+    """Say which header of the file looks like a misspelling of ``col``, if one does.
+
+    Only headers that name no known column are candidates; a header is near when one
+    spelling contains the other (信用代码 in 统一社会信用代码) or they are close
+    (:func:`difflib.get_close_matches`, cutoff 0.75).
+    """
+    known = {header_key(s) for c in columns for s in c.spellings}
+    free = [h for h in frame.columns if header_key(h) not in known and str(h).strip()
+            and not re.fullmatch(r"Unnamed: \d+", str(h))]  # pandas' name of a blank header
+    for header in free:
+        key = header_key(header)
+        for spelling in col.spellings:
+            target = header_key(spelling)
+            if (len(key) >= 2 and (key in target or target in key)) or \
+                    difflib.get_close_matches(key, [target], n=1, cutoff=0.75):
+                return f" (the file has {str(header).strip()!r}: did you mean {spelling}?)"
+    return ""
+
+
+def _header_below(frame: pd.DataFrame, columns: tuple[Column, ...],
+                  rows: int = 10) -> str | None:
+    """Return a hint when the real header sits below a title row, else None."""
+    known = {header_key(s) for c in columns if c.required for s in c.spellings}
+    for k, values in enumerate(frame.head(rows).itertuples(index=False)):
+        hits = sum(header_key(v) in known for v in values if isinstance(v, str))
+        if hits >= 2:
+            return (f"the header seems to be on row {k + 2}, below a title row: delete the "
+                    f"row(s) above it (1-{k + 1}), so that row 1 holds the column names")
+    return None
 
 
 def as_text(values: pd.Series) -> pd.Series:

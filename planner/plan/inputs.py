@@ -219,6 +219,7 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
     parts: dict[str, list] = {}  # label -> Parquet partitions, for messages
     files: dict[str, Path] = {}
     hashes: dict[str, str] = {}
+    unread: set[str] = set()  # inputs whose file or header failed: not checked against
     for name in INPUT_NAMES:
         path = getattr(spec, name)
         if path is None or (name == "enterprises" and not directory):
@@ -238,12 +239,14 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
             except InputError as exc:
                 problems.extend(exc.problems)
                 frames[name] = _empty(name)
+                unread.add(name)
                 continue
             hashes[name] = digest.result()
         mapped, found = schema.map_headers(raw, _SPECS[name], label)
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             frames[name] = _empty(name)
+            unread.add(name)
             continue
         mapped["row"] = np.arange(2, len(mapped) + 2)
         frames[name] = mapped
@@ -273,8 +276,12 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
             check=lambda frame, label: _check_inspectors(frame, scenario, label),
             label_of=relative_label, files=files, hashes=hashes)
         problems += p
-    known = {"enterprise_id": (ent_index or IdIndex(ent["enterprise_id"])) if directory else None,
-             "inspector_id": IdIndex(insp["inspector_id"])}
+    # One root cause, one message: a table that could not be read is not the measure of the
+    # files that refer to it (each of their rows would name an id "not in the file").
+    known = {"enterprise_id": (ent_index or IdIndex(ent["enterprise_id"]))
+             if directory and "enterprises" not in unread else None,
+             "inspector_id": IdIndex(insp["inspector_id"]) if "inspectors" not in unread
+             else None}
     avoid, p = check_refs(frames["avoidance"], known, labels.get("avoidance"), severity="error")
     problems += p
     hist, p = _check_history(frames["history"], known, labels.get("history"))

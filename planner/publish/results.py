@@ -686,6 +686,8 @@ def _check_categories(value: object, kind: str, problem, *, required: bool) -> l
     for part in unknown:
         problem(f"unknown {what} {part!r}; choose from the drop-down list, several separated "
                 "by ；", kind, text)
+    if kind == "result" and (why := cat.contradiction(found)):
+        problem(f"contradictory result: {why}", kind, text)
     return found
 
 

@@ -297,3 +297,39 @@ def test_canonical_ids_are_stripped_and_upper_case(ids, expected):
 
     got = canonical_ids(pd.Series(ids, dtype=object))
     assert got.tolist() == expected
+
+
+def test_a_misspelt_key_column_is_one_message_with_the_nearest_header(make_scenario, tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+    from tests.support.data import enterprises_frame, inspectors_frame
+
+    ent = enterprises_frame(30).rename(columns={"enterprise_id": "信用代码"})
+    ids = enterprises_frame(30)["enterprise_id"]
+    avoid = pd.DataFrame({"inspector_id": ["P001", "P002"], "enterprise_id": ids[:2]})
+    path = make_scenario(enterprises=ent, inspectors=inspectors_frame(12), avoidance=avoid)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output  # not one more per avoidance row
+    assert ("column 'enterprise_id': missing required column (the file has '信用代码': did "
+            "you mean 统一社会信用代码?)") in errors[0]
+
+
+def test_a_title_row_above_the_header_is_named_once(make_scenario, tmp_path):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+    from tests.support.data import enterprises_frame
+
+    path = make_scenario(enterprises=enterprises_frame(30))
+    directory = path.parent / "enterprises.csv"
+    directory.write_text("临河区检查对象名录库（导出）,,,,,,,\n"
+                         + directory.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {directory}, row 1: the header seems to be on row 2, "
+                      "below a title row: delete the row(s) above it (1-1), so that row 1 "
+                      "holds the column names"], result.output

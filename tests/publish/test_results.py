@@ -195,6 +195,23 @@ def test_remark_naming_an_inspector_is_refused_because_it_is_published(planned):
         f"remark names inspector {tasks.loc['T-2026-Q1-0004', 'member_names']!r}")
 
 
+def test_contradictory_categories_in_one_cell_are_refused(planned):
+    _, out, paths = planned
+    cells = {"0001": "未发现问题；发现问题待后续处理", "0002": "未发现开展本次抽查涉及的经营活动；注销",
+             "0003": "发现问题待后续处理；违反食品药品管理相关规定"}
+    fill_workbooks(paths, result=lambda t: cells.get(t[-4:], "未发现问题"))
+    with pytest.raises(InputError) as info:
+        import_results(out, paths, today=TODAY)
+    messages = [(p.column, p.message, p.value) for p in info.value.problems]
+    assert messages == [
+        ("检查结果", "contradictory result: 未发现问题 (no problem found) contradicts "
+         "发现问题待后续处理: keep one", cells["0001"]),
+        ("检查结果", "contradictory result: 未发现开展本次抽查涉及的经营活动 contradicts 注销 (not "
+         "inspectable): keep one", cells["0002"]),
+    ]
+    assert not (out / "results.csv").exists()
+
+
 def test_several_categories_and_english_spellings_are_accepted(planned):
     _, out, paths = planned
     fill_workbooks(paths, result="Problem found, pending follow-up; 违反食品药品管理相关规定",
