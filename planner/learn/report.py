@@ -28,8 +28,8 @@ import sklearn
 
 from planner import __version__
 from planner.common.io import csv_text, write_text_atomic
+from planner.common.xlsx import deterministic_workbook, make_styles
 from planner.learn.chart import write_chart
-from planner.publish.workbook import deterministic_workbook, make_styles
 
 FORMAT_MODEL = "planner-risk-model/1"
 FORMAT_EVALUATION = "planner-risk-evaluation/1"
