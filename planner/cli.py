@@ -695,12 +695,20 @@ def demo_data(preset: str, seed: str, partitions: int | None, size: int | None,
               "plans): "
               "per-item problem rates, pooled, give the expected problems per item; "
               "writes OUT/item-simulation.csv.")
+@click.option("--scores", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE",
+              help="A risk-scores.csv of planner learn (default: [inputs] scores): adds the "
+              "strategy 'learned score with floor' at each ratio set's total, within the "
+              "floors and [simulation] exploration.")
+@click.option("--allow-zero", is_flag=True,
+              help="With --optimise: accept a recommendation that gives a class no "
+              "inspection (refused by default: every class keeps a chance).")
 @encoding_option
 @handle_errors
 def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | None,
              optimise: bool, budget: int | None, floors: tuple[str, ...], quarters: int | None,
              regrade: bool, drift: float, trend: float, encoding: str | None,
-             item_discovery: tuple[Path, ...]):
+             item_discovery: tuple[Path, ...], scores: Path | None, allow_zero: bool):
     """Simulate what candidate ratio sets (抽查比例) would find, before choosing one.
 
     For each ratio set and strategy - risk-weighted (the set itself), uniform (the same
@@ -736,12 +744,20 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
     Items example: planner simulate scenarios/demo.toml -o out/sim --item-discovery
     scenarios/simulation-demo/item-discovery-2026q3.csv --item-discovery
     scenarios/simulation-demo/item-discovery-2026q4.csv
+
+    With --scores FILE (a risk-scores.csv of planner learn), also the strategy "learned
+    score with floor": the same total, each class's floor drawn at random, an exploration
+    share ([simulation] exploration) drawn at random from everyone, the rest to the highest
+    predicted probabilities.
+
+    Scores example: planner simulate scenarios/demo.toml -o out/sim-scores
+    --scores out/learn/risk-scores.csv --floor A=0.05,B=0.05
     """
     if quarters is not None:
-        if ratios or optimise or budget is not None or floors or item_discovery:
+        if ratios or optimise or budget is not None or floors or item_discovery or scores:
             raise click.UsageError("--quarters draws with [sampling] ratios; it does not "
-                                   "take --ratios, --optimise, --budget, --floor or "
-                                   "--item-discovery")
+                                   "take --ratios, --optimise, --budget, --floor, "
+                                   "--item-discovery or --scores")
         from planner.simulate.loopstage import simulate_loop_scenario
 
         run = simulate_loop_scenario(scenario, out, quarters=quarters, regrade=regrade,
@@ -754,7 +770,49 @@ def simulate(scenario: Path, out: Path, ratios: tuple[str, ...], reps: int | Non
 
     result = simulate_scenario(scenario, out, ratios=ratios, reps=reps, optimise=optimise,
                                budget=budget, floors=floors, encoding=encoding,
-                               progress=make_progress(), item_discovery=item_discovery)
+                               progress=make_progress(), item_discovery=item_discovery,
+                               scores=scores, allow_zero=allow_zero)
+    echo_warnings(result.warnings)
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command()
+@scenario_argument
+@out_option
+@click.option("--holdout-from", "holdout_from", type=click.DateTime(formats=["%Y-%m-%d"]),
+              default=None, metavar="DATE",
+              help="Fit on the inspections before DATE and compare the class, the model and a "
+              "random order on DATE and after (default: [learn] holdout_from; without either, "
+              "no evaluation).")
+@encoding_option
+@handle_errors
+def learn(scenario: Path, out: Path, holdout_from, encoding: str | None):
+    """Learn problem risk from the history with results, and test it against the classes.
+
+    Reads the history the simulation reads ([simulation] history, class_column,
+    problem_column, id_column), derives for each inspection what was known before it
+    (inspections so far, past problems and their kinds, days since the last visit, first
+    visit, class, category, district, [learn] features), weights each inspection by the
+    inverse of its inclusion probability when [learn] draw_records name the plans it came
+    from, and fits a regularised logistic model. Writes OUT/risk-scores.csv (every
+    enterprise's score, probability and rank), OUT/risk-model.json (coefficients to apply
+    by hand) and OUT/risk-rates.csv (per-class rates with intervals); with a holdout also
+    OUT/risk-evaluation.json, .xlsx and .png: AUC with a bootstrap interval, the share of
+    problems found in the first half of the schedule, the top-decile hit rate and the
+    problems found at the plan's budget, for the class, the model and a random order.
+
+    The scores are internal, like the classes: never publish them.
+
+    Example: planner learn scenarios/demo.toml -o out/learn
+
+    Chicago example (the real records in ../shared/data/chicago): planner learn
+    scenarios/chicago-replay.toml -o out/chicago-learn --holdout-from 2013-01-01
+    """
+    from planner.learn.stage import learn_scenario
+
+    result = learn_scenario(scenario, out, encoding=encoding, progress=make_progress(),
+                            holdout_from=holdout_from.date() if holdout_from else None)
     echo_warnings(result.warnings)
     for line in result.summary_lines():
         click.echo(line)

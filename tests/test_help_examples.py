@@ -36,6 +36,7 @@ QUARTER = [
     ("programme", 0), ("run", 2), ("programme", 1),
     ("regrade", 0),
     ("simulate", 0), ("simulate", 1), ("simulate", 2), ("simulate", 3),
+    ("learn", 0), ("learn", 1), ("simulate", 4),
 ]
 DASK = [("demo-data", 2), ("draw", 3), ("run", 3)]
 

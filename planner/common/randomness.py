@@ -40,6 +40,8 @@ batch     ``{seed}/batch-{unit}``              batch K (1-based) of a programme:
                                                ``[programme] batch_seeds`` lists it
 extra     ``{seed}/extra``                     none: the seed (kind ``seed``) whose tickets
                                                draw the fractional part of a frequency
+learn     ``learn:{seed}``                     stream: 0 the schedules' tie-break, 1 the
+                                               random ordering, 2 the AUC bootstrap
 ========  ===================================  ==========================================
 
 The layouts differ by purpose because each is fixed by what was published with it: the ticket
@@ -102,6 +104,7 @@ PURPOSES: dict[str, Purpose] = {
     "loop": Purpose("simulate-loop:{seed}", "spawned", "quarter"),
     "batch": Purpose("{seed}/batch-{unit}", "seed", "batch"),
     "extra": Purpose("{seed}/extra", "seed", ""),
+    "learn": Purpose("learn:{seed}", "spawned", "stream"),
 }
 #: The assignment's purposes, in the order the record lists them.
 ASSIGN_PURPOSES = ("thin", "costs", "leads", "repair")

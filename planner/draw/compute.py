@@ -9,6 +9,7 @@ per-class allocation and per-stratum quotas (:mod:`planner.draw.quotas`), ticket
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from planner.draw.quotas import Quotas, plan_quotas, roster_capacity, stratum_la
 from planner.plan import folder
 from planner.plan.inputs import Inputs
 from planner.plan.items import plan_items
-from planner.plan.scenario import Scenario
+from planner.plan.scenario import Scenario, class_table
 from planner.plan.seeds import require_seed
 from planner.plan.targets import read_targets, stratum_label
 
@@ -83,6 +84,10 @@ class Draw:
         w = self.scenario.sampling.weight_by
         if w:
             rule += f", ordered by -log1p(-ticket) / {w} (weighted, Efraimidis-Spirakis)"
+            e = self.scenario.sampling.exploration
+            if e:
+                rule += (f"; the first ceil({e:g} x n) of each stratum by the ticket alone "
+                         "(exploration)")
         return rule
 
     def sample(self) -> pd.DataFrame:
@@ -167,7 +172,8 @@ def compute_draw(scenario: Scenario, inputs: Inputs, *, progress=None) -> Draw:
         weights = _weights(ent, keep, scenario, inputs)
         exact = [tickets.hex_to_ticket(h) for h in tickets.words_to_hex(
             pool[list(tickets.WORDS)].to_numpy())]
-        pool[WEIGHT_KEY] = tickets.weighted_key(np.array(exact), weights)
+        pool[WEIGHT_KEY] = explore_first(tickets.weighted_key(np.array(exact), weights),
+                                         np.array(exact), pool["stratum"], quotas, scenario)
         key = WEIGHT_KEY
     if progress:
         progress("draw: n lowest tickets per stratum")
@@ -279,6 +285,48 @@ def _target_labels(pool: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     pool = pool.drop(columns=["target"])
     pool["stratum"] = pd.Categorical(labels, categories=sorted(set(labels)))
     return pool
+
+
+def explore_first(key: np.ndarray, exact: np.ndarray, strata: pd.Series, quotas,
+                  scenario: Scenario) -> np.ndarray:
+    """Return the weighted key with each stratum's exploration share drawn by ticket alone.
+
+    With ``[sampling] exploration = e``, the ``ceil(e * n)`` lowest tickets of a stratum that
+    draws ``n`` come first (their key is ``ticket - 1``, below every weighted key, in ticket
+    order); the rest of the stratum follows by the weighted key. Every eligible enterprise of
+    the stratum is then drawn with probability at least ``ceil(e * n) / eligible``, which
+    must reach the class's ``[sampling] floors``.
+
+    Raises
+    ------
+    ScenarioError
+        When that probability is below the class's floor.
+    """
+    e = scenario.sampling.exploration
+    if not e:
+        return key
+    quota = quotas.quota()
+    labels = strata.astype(str).to_numpy(dtype=object)
+    order = np.lexsort((exact, labels))
+    sorted_labels = labels[order]
+    starts = np.r_[0, np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1]
+    floors = class_table(scenario.sampling.floors, scenario.scheme())
+    out = key.copy()
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(order)
+        stratum = sorted_labels[start]
+        n = int(quota.get(stratum, 0))
+        explore = min(math.ceil(e * n - 1e-9), end - start)
+        floor = floors.get(quotas.strata[stratum]["class"], 0.0) if stratum in quotas.strata else 0
+        if end > start and explore / (end - start) < floor - 1e-12:
+            raise ScenarioError(
+                f"stratum {stratum}: the exploration share draws {explore} of {end - start} "
+                f"eligible at random, a chance of {explore / (end - start):.4f}, below the "
+                f"floor {floor:g} of its class; raise exploration or the class's ratio",
+                key="sampling.exploration", file=scenario.label)
+        first = order[start:start + explore]
+        out[first] = exact[first] - 1.0
+    return out
 
 
 def _weights(ent: pd.DataFrame, keep: np.ndarray, scenario: Scenario, inputs: Inputs):

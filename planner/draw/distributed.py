@@ -267,6 +267,10 @@ def _check_engine_fits(scenario: Scenario, out: Path) -> None:
         raise ScenarioError("weighted selection is drawn by the single-process engine only; "
                             "run without --engine dask", key="sampling.weight_by",
                             file=scenario.label)
+    if scenario.inputs.scores is not None:
+        raise ScenarioError("learned scores are joined by the single-process engine only; "
+                            "run without --engine dask", key="inputs.scores",
+                            file=scenario.label)
     if scenario.sampling.targets:
         raise ScenarioError("targeted draws (定向抽查) are drawn by the single-process engine "
                             "only; run without --engine dask", key="sampling.targets",

@@ -195,7 +195,7 @@ def repeated_differences(record: dict, out: Path) -> list[str]:
 
 def _input_differences(record: dict, scenario) -> list[str]:
     files = {}
-    for name in ("enterprises", "inspectors", "avoidance", "history", "items"):
+    for name in ("enterprises", "inspectors", "avoidance", "history", "items", "scores"):
         path = getattr(scenario.inputs, name)
         if path is not None:
             files[name] = path

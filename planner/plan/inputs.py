@@ -35,6 +35,7 @@ from planner.common.parquet import locate
 from planner.common.uscc import is_legacy_registration_number, uscc_problems
 from planner.plan.rosters import add_department_rosters
 from planner.plan.scenario import Scenario, load_scenario
+from planner.plan.scores import join_scores
 
 
 @dataclass
@@ -252,6 +253,8 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
         if raw.attrs.get("parts"):
             parts[label] = raw.attrs["parts"]
 
+    if spec.scores is not None and directory:
+        problems += _join_scores(frames, scenario, encoding, files, hashes)
     if progress:
         progress("validating")
     labels = {name: relative_label(p) for name, p in files.items()}
@@ -304,6 +307,22 @@ def _load(scenario: Scenario, encoding: str | None, progress, directory: bool,
         enterprise_index=known["enterprise_id"],
         tickets_ahead=ahead,
     )
+
+
+def _join_scores(frames: dict, scenario: Scenario, encoding, files: dict, hashes: dict
+                 ) -> list[Problem]:
+    """Join ``[inputs] scores`` onto the directory's frame (see :mod:`planner.plan.scores`)."""
+    spec = scenario.inputs
+    label = relative_label(spec.scores)
+    try:
+        raw = read_table(spec.scores, encoding=encoding, sheet=spec.sheet, label=label)
+    except InputError as exc:
+        return list(exc.problems)
+    files["scores"], hashes["scores"] = spec.scores, sha256_file(spec.scores)
+    frames["enterprises"], found = join_scores(
+        frames["enterprises"], raw, label, relative_label(spec.enterprises),
+        grade_by_score=scenario.scheme().score_column == "score")
+    return found
 
 
 def needed_columns(scenario: Scenario, name: str):

@@ -61,6 +61,8 @@ class InputsSection:
     avoidance: Path | None = None
     history: Path | None = None
     items: Path | None = None
+    # Learned risk scores (planner learn's risk-scores.csv), joined as the column "score".
+    scores: Path | None = None
     encoding: str | None = None
     sheet: str | None = None
     accept_legacy_ids: bool = False
@@ -92,6 +94,9 @@ class SamplingSection:
     annual_cap: dict[str, int] = field(default_factory=dict)
     inclusions: Path | None = None
     weight_by: str | None = None
+    # With weight_by: the share of each stratum drawn by the ticket alone, so that every
+    # enterprise keeps a chance of at least ceil(exploration x n) / eligible (its floor).
+    exploration: float | None = None
     on_short_capacity: str = "error"
     targets: list[dict] = field(default_factory=list)
     filter_columns: list[str] = field(default_factory=list)
@@ -144,6 +149,32 @@ class SimulationSection:
     id_column: str | None = None
     population: dict[str, int] = field(default_factory=dict)
     prior: str = "jeffreys"
+    # Share of the "learned score with floor" strategy drawn at random from everyone.
+    exploration: float = 0.1
+
+
+@dataclass(frozen=True)
+class LearnSection:
+    """``[learn]``: learning problem risk from the history with results (see :mod:`planner.learn`).
+
+    The history and its columns are those of ``[simulation]``. ``features`` names directory
+    columns (numbers or categories) known before each inspection; ``history_features`` names
+    history columns that describe the enterprise at the time (e.g. a facility type);
+    ``kind_columns`` names history columns whose count (or yes) says a finding of that kind was
+    made (e.g. serious violations), counted for later inspections only; ``draw_records``
+    lists the ``draw-record.json`` of the plans the history came from, for the weights.
+    """
+
+    features: list[str] = field(default_factory=list)
+    history_features: list[str] = field(default_factory=list)
+    kind_columns: list[str] = field(default_factory=list)
+    draw_records: list[Path] = field(default_factory=list)
+    holdout_from: dt.date | None = None
+    regularisation: float = 1.0
+    min_level_count: int = 20
+    bootstrap: int = 1000
+    interval: float = 0.9
+    budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +236,7 @@ class Scenario:
     simulation: SimulationSection = field(default_factory=SimulationSection)
     regrade: RegradeSection = field(default_factory=RegradeSection)
     programme: ProgrammeSection | None = None
+    learn: LearnSection = field(default_factory=LearnSection)
     publish: PublishSection = field(default_factory=PublishSection)
 
     @property
@@ -235,6 +267,7 @@ SECTIONS: dict[str, type] = {
     "regrade": RegradeSection,
     "programme": ProgrammeSection,
     "publish": PublishSection,
+    "learn": LearnSection,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
     "sampling.mode": ("ratios", "frequency", "budget"),
@@ -436,6 +469,7 @@ def _check_rules(s: Scenario, label: str) -> None:
     _check_regrade(s, scheme, label)
     _check_programme(s, label)
     _check_choices(s, "publish", label)
+    _check_learn(s, label)
 
 
 def _check_choices(s: Scenario, section: str, label: str) -> None:
@@ -506,6 +540,34 @@ def _check_sampling(s: Scenario, scheme, label: str) -> None:
                                 key=f"sampling.annual_cap.{grade}", file=label)
     if sampling.exclusion_days is not None and sampling.exclusion_days < 0:
         raise ScenarioError("must be >= 0", key="sampling.exclusion_days", file=label)
+    _check_exploration(sampling, label)
+    if sampling.mode == "ratios":
+        ratios = {scheme.normalise(k): v for k, v in sampling.ratios.items()}
+        for grade, floor in sampling.floors.items():
+            ratio = ratios.get(scheme.normalise(grade))
+            if ratio is not None and ratio < floor:
+                raise ScenarioError(
+                    f"ratio {ratio:g} is below the class's floor {floor:g} ([sampling] floors): "
+                    "every enterprise keeps at least the floor's chance of inspection",
+                    key=f"sampling.ratios.{grade}", file=label)
+
+
+def _check_exploration(sampling: SamplingSection, label: str) -> None:
+    """Check the exploration share of a weighted draw, and that its floors can hold."""
+    if sampling.exploration is not None:
+        if not 0 <= sampling.exploration <= 1:
+            raise ScenarioError("must be between 0 and 1, e.g. 0.1", key="sampling.exploration",
+                                file=label)
+        if not sampling.weight_by:
+            raise ScenarioError("the exploration share is the part of a weighted draw "
+                                "(weight_by) drawn by ticket alone; a draw by class is uniform "
+                                "within each class already", key="sampling.exploration",
+                                file=label)
+    if sampling.weight_by and sampling.mode == "ratios" and any(sampling.floors.values()) \
+            and not sampling.exploration:
+        raise ScenarioError("a weighted draw keeps every enterprise above its class's floor "
+                            "only through an exploration share: set exploration = 0.1 (or "
+                            "more) beside weight_by", key="sampling.exploration", file=label)
 
 
 def _check_assignment(s: Scenario, label: str) -> None:
@@ -567,6 +629,9 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
         raise ScenarioError("must be >= 1", key="simulation.reps", file=label)
     if not 0 < sim.interval < 1:
         raise ScenarioError("must be in (0, 1), e.g. 0.9", key="simulation.interval", file=label)
+    if not 0 <= sim.exploration <= 1:
+        raise ScenarioError("must be between 0 and 1, e.g. 0.1", key="simulation.exploration",
+                            file=label)
     _check_class_table(sim.population, "simulation.population", scheme, label, unit=False)
     for value, target in sim.class_map.items():
         if scheme.normalise(target) is None:
@@ -577,6 +642,33 @@ def _check_simulation(s: Scenario, scheme, label: str) -> None:
                 file=label,
             )
     check_scenario_ratio_sets(sim.ratio_sets, scheme, label)
+
+
+def _check_learn(s: Scenario, label: str) -> None:
+    """Check [learn]: a positive penalty, sane counts, an interval, one name per feature."""
+    learn = s.learn
+    if not learn.regularisation > 0:
+        raise ScenarioError("must be > 0 (the inverse strength of the L2 penalty, e.g. 1.0)",
+                            key="learn.regularisation", file=label)
+    for key, least in (("min_level_count", 1), ("bootstrap", 1), ("budget", 0)):
+        value = getattr(learn, key)
+        if value is not None and value < least:
+            raise ScenarioError(f"must be >= {least}, got {value}", key=f"learn.{key}", file=label)
+    if not 0 < learn.interval < 1:
+        raise ScenarioError("must be in (0, 1), e.g. 0.9", key="learn.interval", file=label)
+    for key in ("features", "history_features", "kind_columns"):
+        names = getattr(learn, key)
+        for i, name in enumerate(names):
+            if not name.strip() or name in names[:i]:
+                raise ScenarioError(f"names {name!r} {'twice' if name.strip() else 'empty'}",
+                                    key=f"learn.{key}[{i}]", file=label)
+    for key in ("features", "history_features", "kind_columns"):
+        for i, name in enumerate(getattr(learn, key)):
+            if s.simulation.problem_column and name.strip().lower() == \
+                    s.simulation.problem_column.strip().lower():
+                raise ScenarioError(
+                    f"{name!r} is the outcome itself ([simulation] problem_column): a feature "
+                    "must be known before the inspection", key=f"learn.{key}[{i}]", file=label)
 
 
 def _check_targets(s: Scenario, label: str) -> None:

@@ -22,8 +22,9 @@ import pandas as pd
 
 from planner.common import charts
 
-COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c", "optimised": "#d9822b"}
-MARKERS = {"risk-weighted": "o", "uniform": "s", "optimised": "D"}
+COLOURS = {"risk-weighted": "#1f5fa8", "uniform": "#8c8c8c", "optimised": "#d9822b",
+           "learned-floor": "#2e8b57"}
+MARKERS = {"risk-weighted": "o", "uniform": "s", "optimised": "D", "learned-floor": "^"}
 MAX_SETS = 20
 LABEL_CHARS = 40
 # Every label of the chart, in English and Chinese.
@@ -36,6 +37,7 @@ TEXT = {
         "many": "{title} - {n} ratio sets",
         "set": "set {n}",
         "risk-weighted": "risk-weighted", "uniform": "uniform", "optimised": "optimised",
+        "learned-floor": "learned score with floor",
     },
     "zh": {
         "rate_axis": "问题发现率：发现问题户数 / 检查户数，%（{level} 区间）",
@@ -45,6 +47,7 @@ TEXT = {
         "many": "{title}（{n} 个比例方案）",
         "set": "方案 {n}",
         "risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配",
+        "learned-floor": "学习评分加保底",
     },
 }
 
@@ -148,7 +151,8 @@ def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level
     """One row per ratio set: discovery rate (left) and problems found (right)."""
     left, right = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(names))[::-1].astype(float)
-    for strategy, offset in (("risk-weighted", 0.22), ("uniform", 0.0), ("optimised", -0.22)):
+    for strategy, offset in (("risk-weighted", 0.22), ("uniform", 0.0), ("optimised", -0.22),
+                             ("learned-floor", -0.4)):
         present, _, rate, rate_err, found, found_err = _series(summary, strategy, names)
         if not present:
             continue
@@ -171,14 +175,14 @@ def _rows(fig, summary: pd.DataFrame, names: list[str], labels: list[str], level
                            xycoords=("axes fraction", "data"), xytext=(4, 0),
                            textcoords="offset points", va="center", fontsize=8,
                            color="#444444")
-    left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=8)
+    left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, frameon=False, fontsize=8)
 
 
 def _scatter(fig, summary: pd.DataFrame, level: str, text: dict[str, str]) -> None:
     """Many ratio sets: problems found and discovery rate against inspections."""
     left, right = fig.subplots(1, 2, sharex=True)
     names = list(dict.fromkeys(summary["ratio_set"]))
-    for strategy in ("uniform", "risk-weighted", "optimised"):
+    for strategy in ("uniform", "risk-weighted", "optimised", "learned-floor"):
         present, r, rate, rate_err, found, found_err = _series(summary, strategy, names)
         if not present:
             continue
@@ -193,7 +197,7 @@ def _scatter(fig, summary: pd.DataFrame, level: str, text: dict[str, str]) -> No
         ax.set_xlabel(text["inspections_axis"])
         ax.grid(color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
-    left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, fontsize=8)
+    left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, frameon=False, fontsize=8)
 
 
 def _wrap(text: str, width: int) -> str:

@@ -86,9 +86,10 @@ def _find_column(
     if given is not None:
         if _key(given) in by_key:
             return by_key[_key(given)]
+        table, name = key.split(".", 1) if "." in key else ("simulation", key)
         raise InputError([Problem(
             label,
-            f"has no column {given!r} (named by [simulation] {key}); its columns are "
+            f"has no column {given!r} (named by [{table}] {name}); its columns are "
             f"{', '.join(map(str, frame.columns))}",
             row=1,
         )])
@@ -138,7 +139,7 @@ def parse_problems(
         ]
         return (numbers > 0).fillna(False).astype(bool), ~empty & ~negative, problems
 
-    outcome = text.map(_outcome)
+    outcome = text.map({cell: _outcome(cell) for cell in pd.unique(text)})  # few distinct
     bad = outcome.isna() & ~empty
     problems = [
         Problem(
@@ -180,6 +181,7 @@ def read_history(
     encoding: str | None = None,
     sheet: str | None = None,
     scenario: str | None = None,
+    extra_columns: Mapping[str, str] | None = None,
 ) -> History:
     """Read a history of inspections with results.
 
@@ -206,6 +208,10 @@ def read_history(
         XLSX sheet; the first when omitted.
     scenario : str, optional
         The scenario file, for messages.
+    extra_columns : mapping, optional
+        Further columns to keep in the records as text, each with the scenario key that names
+        it (for the message when it is missing), e.g. ``{"seriousCount": "learn.kind_columns"}``;
+        the key ``"result"`` keeps the result column's text under the name ``result_text``.
 
     Returns
     -------
@@ -226,6 +232,10 @@ def read_history(
     date_col = _find_column(raw, None, DATE_SPELLINGS, label, "date_column", required=False)
     result_col = _find_column(raw, problem_column, RESULT_SPELLINGS, label, "problem_column",
                               required=True)
+    kept = {"result_text" if column == "result" else column:
+            raw[result_col if column == "result" else
+                _find_column(raw, column, (), label, key, required=True)]
+            for column, key in (extra_columns or {}).items()}
     ids = (raw[id_col].astype(str).str.strip().str.upper() if id_col
            else pd.Series("", index=raw.index, dtype=object))
 
@@ -265,6 +275,7 @@ def read_history(
         "problem": problem.to_numpy(dtype=bool)[keep],
         "date": dates.to_numpy()[keep],
         "row": np.arange(2, len(raw) + 2)[keep],
+        **{name: values.astype(str).to_numpy(dtype=object)[keep] for name, values in kept.items()},
     })
     if records.empty:
         raise InputError([Problem(label, f"no inspection with a result in column {result_col!r}; "
@@ -279,7 +290,7 @@ def _classes_from_column(
 ) -> tuple[pd.Series, list[Problem]]:
     text = values.astype(str).str.strip()
     mapped = text.map(lambda v: class_map.get(v, v))
-    classes = mapped.map(scheme.normalise)
+    classes = mapped.map({v: scheme.normalise(v) for v in pd.unique(mapped)})  # few values
     problems = []
     bad = classes.isna().to_numpy()
     for value, rows in _group_rows(text[bad], np.flatnonzero(bad) + 2):

@@ -34,7 +34,8 @@ from planner.simulate.chart import write_chart
 from planner.simulate.items import item_lines
 
 PRIOR_NAMES = {"jeffreys": "Jeffreys Beta(1/2, 1/2)", "uniform": "uniform Beta(1, 1)"}
-STRATEGY_ZH = {"risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配"}
+STRATEGY_ZH = {"risk-weighted": "按风险分类比例", "uniform": "不分类随机", "optimised": "优化分配",
+               "learned-floor": "学习评分加保底"}
 # Column key -> (中文, English, kind), from the one declaration in planner.common.columns.
 SUMMARY_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_SUMMARY}
 BY_CLASS_COLUMNS = {c.key: (c.zh, c.en, c.kind) for c in columns.SIM_BY_CLASS}

@@ -48,6 +48,7 @@ from planner.plan.ratiosets import (
 from planner.plan.scenario import Scenario, class_table, load_scenario
 from planner.plan.transaction import locks_output
 from planner.simulate.items import expected_item_problems, read_item_discovery
+from planner.simulate.learned import add_learned, read_scores
 from planner.simulate.montecarlo import (
     PrevalenceModel,
     expected_found,
@@ -188,6 +189,8 @@ def simulate_scenario(
     encoding: str | None = None,
     progress=None,
     item_discovery: Sequence[str | Path] = (),
+    scores: str | Path | None = None,
+    allow_zero: bool = False,
 ) -> SimulationResult:
     """Compare ratio sets on a scenario and write the table and chart.
 
@@ -217,6 +220,13 @@ def simulate_scenario(
         and written to ``OUT/item-simulation.csv`` (:mod:`planner.simulate.items`).
     progress : callable, optional
         Progress reporter.
+    scores : str or pathlib.Path, optional
+        A ``risk-scores.csv`` of ``planner learn`` (default ``[inputs] scores``): adds the
+        strategy "learned score with floor" (:mod:`planner.simulate.learned`) at each ratio
+        set's total.
+    allow_zero : bool
+        With ``optimise``: accept a recommendation that gives a class no inspection (by
+        default refused: every class keeps a chance of inspection).
 
     Returns
     -------
@@ -280,6 +290,7 @@ def simulate_scenario(
     recommendation = None
     if optimise:
         recommendation = recommend(population, model, budget, floors=floor_table, caps=caps)
+        _refuse_zero(recommendation, population, allow_zero)
     sets = (cli_sets or ratio_sets_from_tables(sim.ratio_sets, scheme, scn.label)
             or ([plan_ratio_set(scn.sampling.ratios, scheme)] if scn.sampling.ratios else []))
     if recommendation is not None:
@@ -301,6 +312,8 @@ def simulate_scenario(
         population, model, sets, reps=reps, seed=scn.plan.seed, interval=sim.interval,
         floors=floor_table, caps=caps,
     )
+    comparison = _with_learned(comparison, scn, scores or scn.inputs.scores, model, directory,
+                               floor_table)
     if history is not None:
         warnings += history.warnings
     warnings += [Problem("--item-discovery", w, severity="warning") for w in item_warnings]
@@ -308,6 +321,31 @@ def simulate_scenario(
                               history, population_source, warnings)
     result.files.update(write_outputs(result, Path(out), progress=progress))
     return _with_items(result, item_rates, Path(out))
+
+
+def _with_learned(comparison: Comparison, scn: Scenario, scores: str | Path | None,
+                  model: PrevalenceModel, directory, floors) -> Comparison:
+    """Add the strategy "learned score with floor" when a scores file is given."""
+    if scores is None:
+        return comparison
+    classes = list(model.classes)
+    scored = read_scores(scores, classes, directory)
+    return add_learned(comparison, scored, dict(zip(classes, model.mean, strict=True)),
+                       floors=floors, exploration=scn.simulation.exploration,
+                       interval=scn.simulation.interval)
+
+
+def _refuse_zero(recommendation: Recommendation, population: Mapping[str, int],
+                 allow_zero: bool) -> None:
+    """Refuse a recommendation that leaves a class without any chance of inspection."""
+    zero = [c for c, n in recommendation.counts.items() if n == 0 and population.get(c, 0)]
+    if zero and not allow_zero:
+        floors = ",".join(f"{c}=0.02" for c in zero)
+        raise ScenarioError(
+            f"the optimised allocation gives class {', '.join(zero)} no inspection (ratio 0): "
+            "its enterprises would have no chance of being drawn, and the next results would "
+            f"say nothing about them; give a floor (--floor {floors}, or [sampling] floors), "
+            "or pass --allow-zero to accept it")
 
 
 def _item_rates(paths: Sequence[str | Path]) -> tuple[pd.DataFrame | None, list[str]]:

@@ -101,7 +101,7 @@ def test_reps_must_be_positive(make_scenario, tmp_path):
 def test_optimise_recommends_ratios_and_states_the_gain(make_scenario, tmp_path):
     path = make_scenario(extra=PREVALENCE)
     result = simulate(path, "-o", tmp_path / "out", "--optimise", "--budget", "8",
-                      "--floor", "A=0.1")
+                      "--floor", "A=0.1", "--allow-zero")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     start = lines.index("Recommended ratios for a budget of 8 inspections (floors A 0.1):")
@@ -115,6 +115,23 @@ def test_optimise_recommends_ratios_and_states_the_gain(make_scenario, tmp_path)
         f"({(expected / uniform - 1) * 100:+.1f} %)")
     table = pd.read_csv(tmp_path / "out" / "simulation.csv")
     assert "optimised (budget 8)" in set(table["ratio_set"])
+
+
+def test_optimise_refuses_a_class_left_without_inspection_unless_asked(make_scenario,
+                                                                      tmp_path):
+    path = make_scenario(extra=PREVALENCE)
+    result = simulate(path, "-o", tmp_path / "out", "--optimise", "--budget", "8",
+                      "--floor", "A=0.1")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: the optimised allocation gives class B, C no inspection (ratio 0): its "
+        "enterprises would have no chance of being drawn, and the next results would say "
+        "nothing about them; give a floor (--floor B=0.02,C=0.02, or [sampling] floors), or "
+        "pass --allow-zero to accept it\n")
+    assert not (tmp_path / "out").exists()
+    floored = simulate(path, "-o", tmp_path / "out", "--optimise", "--budget", "8",
+                       "--floor", "A=0.1,B=0.1,C=0.1")
+    assert floored.exit_code == 0, floored.output
 
 
 def test_infeasible_floors_exit_3(make_scenario, tmp_path):

@@ -1,0 +1,1 @@
+"""Learning problem risk from the random inspections' results (``planner learn``)."""
